@@ -1,0 +1,88 @@
+namespace FastRouter.Protocol;
+
+/// <summary>
+/// The result of one pass over a request body: where the fields the router edits are, and the values it
+/// routes on. Reusable: <see cref="Reset"/> clears it for the next request.
+/// </summary>
+internal sealed class RequestScan
+{
+    private ScannedMemberBuffer _inline;
+    private ScannedMember[]? _overflow;
+    private int _presentFields;
+
+    /// <summary>Number of interesting members recorded (duplicates included).</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Offset of the object's opening brace.</summary>
+    public int ObjectStart { get; set; }
+
+    /// <summary>Offset of the object's closing brace.</summary>
+    public int ObjectClose { get; set; }
+
+    /// <summary>All top-level members, interesting or not.</summary>
+    public int MemberCount { get; set; }
+
+    /// <summary>The client's <c>stream</c> (the last one wins, as in Python's json).</summary>
+    public bool Stream { get; set; }
+
+    /// <summary>Offsets of the last <c>model</c> string token, quotes included; -1 when absent or null.</summary>
+    public int ModelTokenStart { get; set; } = -1;
+
+    public int ModelTokenEnd { get; set; } = -1;
+
+    public bool HasModel => ModelTokenStart >= 0;
+
+    public ScannedMember this[int index] => index < ScannedMemberBuffer.Capacity ? _inline[index] : _overflow![index - ScannedMemberBuffer.Capacity];
+
+    public bool Has(RequestField field) => (_presentFields & (1 << (int)field)) != 0;
+
+    public void Add(in ScannedMember member)
+    {
+        if (Count < ScannedMemberBuffer.Capacity)
+        {
+            _inline[Count] = member;
+        }
+        else
+        {
+            int index = Count - ScannedMemberBuffer.Capacity;
+            if (_overflow is null || index == _overflow.Length)
+            {
+                Array.Resize(ref _overflow, Math.Max(8, (_overflow?.Length ?? 0) * 2));
+            }
+
+            _overflow[index] = member;
+        }
+
+        Count++;
+        _presentFields |= 1 << (int)member.Field;
+    }
+
+    /// <summary>Sets where the next member starts on the most recently added one, if it was the previous member.</summary>
+    public void LinkNext(int previousOrdinal, int nextNameStart)
+    {
+        if (Count == 0)
+        {
+            return;
+        }
+
+        int last = Count - 1;
+        ref ScannedMember member = ref last < ScannedMemberBuffer.Capacity ? ref _inline[last] : ref _overflow![last - ScannedMemberBuffer.Capacity];
+        if (member.Ordinal == previousOrdinal)
+        {
+            member.NextNameStart = nextNameStart;
+        }
+    }
+
+    public void Reset()
+    {
+        Count = 0;
+        _presentFields = 0;
+        _overflow = null;
+        ObjectStart = 0;
+        ObjectClose = 0;
+        MemberCount = 0;
+        Stream = false;
+        ModelTokenStart = -1;
+        ModelTokenEnd = -1;
+    }
+}

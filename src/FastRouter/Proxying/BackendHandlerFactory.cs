@@ -1,0 +1,32 @@
+using System.Net;
+using FastRouter.Configuration;
+
+namespace FastRouter.Proxying;
+
+/// <summary>Creates the connection pool for one backend pod, with the settings a proxy needs.</summary>
+internal static class BackendHandlerFactory
+{
+    public static HttpMessageInvoker Create(RouterOptions options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            // A proxy forwards exactly: no environment proxy, no redirects, no cookies, bytes as compressed as they came.
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ConnectTimeout = options.ConnectTimeout,
+
+            // uvicorn (under vLLM) closes idle keep-alive connections after 5 s; reusing one it is closing fails
+            // the request, so ours are retired first.
+            PooledConnectionIdleTimeout = options.PooledConnectionIdleTimeout,
+
+            // Trace context is written by the router itself, not by the handler's Activity propagation.
+            ActivityHeadersPropagator = null,
+            EnableMultipleHttp2Connections = true,
+        };
+
+        // HttpMessageInvoker, not HttpClient: HttpClient adds buffering and a total timeout a stream must not have.
+        return new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+}

@@ -1,0 +1,126 @@
+using System.IO.Pipelines;
+using System.Net.Http.Headers;
+using FastRouter.Protocol;
+using Microsoft.AspNetCore.Http;
+
+namespace FastRouter.Proxying;
+
+/// <summary>
+/// Relays the decode pod's answer to the client: status, Content-Type and body bytes unchanged. Bytes are
+/// read straight into Kestrel's output buffer; an SSE stream is flushed whenever it ends at a complete event,
+/// so events that arrive together leave together and none waits for the next.
+/// </summary>
+internal static class DecodeRelay
+{
+    /// <summary>Bytes held back waiting for the end of an event before flushing anyway.</summary>
+    private const int MaxUnflushedBytes = 64 * 1024;
+
+    private const int ReadSize = 4096;
+
+    /// <param name="context">The client's exchange.</param>
+    /// <param name="upstream">The decode pod's answer, headers received.</param>
+    /// <param name="idleTimeout">Reset before every read: a stream may run for hours but not fall silent this long.</param>
+    /// <param name="idleSource">Cancels the upstream reads; linked to the client's abort.</param>
+    public static async Task<RelayOutcome> RelayAsync(HttpContext context, HttpResponseMessage upstream, TimeSpan idleTimeout, CancellationTokenSource idleSource)
+    {
+        HttpResponse response = context.Response;
+        CancellationToken clientAborted = context.RequestAborted;
+        response.StatusCode = (int)upstream.StatusCode;
+        bool isEventStream = false;
+        if (upstream.Content.Headers.NonValidated.TryGetValues("Content-Type", out HeaderStringValues contentType))
+        {
+            string value = contentType.ToString();
+            response.ContentType = value;
+            isEventStream = value.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
+        }
+
+        if (!isEventStream && upstream.Content.Headers.ContentLength is long length)
+        {
+            response.ContentLength = length;
+        }
+
+        PipeWriter output = response.BodyWriter;
+        var events = new SseEventTracker();
+        int unflushed = 0;
+        try
+        {
+            idleSource.CancelAfter(idleTimeout);
+            Stream body = await upstream.Content.ReadAsStreamAsync(idleSource.Token).ConfigureAwait(false);
+            while (true)
+            {
+                Memory<byte> memory = output.GetMemory(ReadSize);
+                idleSource.CancelAfter(idleTimeout);
+                int read = await body.ReadAsync(memory, idleSource.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                output.Advance(read);
+                unflushed += read;
+                if (!isEventStream || events.EndsAtEventBoundary(memory.Span[..read]) || unflushed >= MaxUnflushedBytes)
+                {
+                    FlushResult flushed = await output.FlushAsync(clientAborted).ConfigureAwait(false);
+                    unflushed = 0;
+                    if (flushed.IsCompleted || flushed.IsCanceled)
+                    {
+                        return RelayOutcome.ClientDisconnected;
+                    }
+                }
+            }
+
+            if (unflushed > 0)
+            {
+                await output.FlushAsync(clientAborted).ConfigureAwait(false);
+            }
+
+            return RelayOutcome.Completed;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or IOException or HttpRequestException)
+        {
+            if (clientAborted.IsCancellationRequested)
+            {
+                return RelayOutcome.ClientDisconnected;
+            }
+
+            bool timedOut = exception is OperationCanceledException;
+            string message = timedOut
+                ? "The decode pod sent nothing for longer than the stream idle timeout."
+                : "The decode pod's answer broke off: " + exception.Message;
+            if (!context.Response.HasStarted && unflushed == 0)
+            {
+                // Nothing reached the client yet: it can still get a plain error status.
+                await OpenAiErrors.WriteAsync(context.Response, timedOut ? 504 : 502, message).ConfigureAwait(false);
+            }
+            else
+            {
+                await EndBrokenAnswerAsync(context, isEventStream, timedOut ? 504 : 502, message).ConfigureAwait(false);
+            }
+
+            return RelayOutcome.UpstreamFailed;
+        }
+    }
+
+    /// <summary>
+    /// After the answer began, its status cannot change: an event stream gets vLLM's error event and ends
+    /// without [DONE]; any other body is cut so it cannot pass for a complete one.
+    /// </summary>
+    private static async Task EndBrokenAnswerAsync(HttpContext context, bool isEventStream, int status, string message)
+    {
+        if (isEventStream)
+        {
+            try
+            {
+                OpenAiErrors.WriteSseEvent(context.Response.BodyWriter, status, message);
+                await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or IOException)
+            {
+                // The client left meanwhile; nothing more to tell it.
+            }
+        }
+
+        context.Abort();
+    }
+}

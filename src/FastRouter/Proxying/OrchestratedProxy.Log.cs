@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace FastRouter.Proxying;
+
+/// <summary>Log messages of the orchestrated flow. The Information lines read like production-stack's (the seed's example).</summary>
+internal sealed partial class OrchestratedProxy
+{
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Starting orchestrated disaggregated inference [request_id={RequestId}]")]
+        public static partial void Starting(ILogger logger, string requestId);
+
+        [LoggerMessage(2, LogLevel.Information, "Prefill endpoint: {Endpoint} [request_id={RequestId}]")]
+        public static partial void PrefillEndpoint(ILogger logger, string endpoint, string requestId);
+
+        [LoggerMessage(3, LogLevel.Information, "Decode endpoint: {Endpoint} [request_id={RequestId}]")]
+        public static partial void DecodeEndpoint(ILogger logger, string endpoint, string requestId);
+
+        [LoggerMessage(4, LogLevel.Information, "Sending prefill request to {Uri} [request_id={RequestId}]")]
+        public static partial void SendingPrefill(ILogger logger, Uri uri, string requestId);
+
+        [LoggerMessage(5, LogLevel.Information, "Prefill completed in {Seconds:F2}s (TTFT) [request_id={RequestId}]")]
+        public static partial void PrefillCompleted(ILogger logger, double seconds, string requestId);
+
+        [LoggerMessage(6, LogLevel.Debug, "Prefill response keys: {Keys} [request_id={RequestId}]")]
+        public static partial void PrefillResponseKeys(ILogger logger, string keys, string requestId);
+
+        [LoggerMessage(7, LogLevel.Information, "Sending decode request to {Uri} [request_id={RequestId}]")]
+        public static partial void SendingDecode(ILogger logger, Uri uri, string requestId);
+
+        [LoggerMessage(8, LogLevel.Information, "Orchestrated request completed, total time = {Seconds:F2}s [request_id={RequestId}]")]
+        public static partial void Completed(ILogger logger, double seconds, string requestId);
+
+        [LoggerMessage(10, LogLevel.Warning, "Prefill pod {Endpoint} returned {Why}; sending the plain request to decode, which recomputes the prompt [request_id={RequestId}]")]
+        public static partial void MissingKvParamsFallingBack(ILogger logger, string endpoint, string why, string requestId);
+
+        [LoggerMessage(11, LogLevel.Warning, "Prefill pod {Endpoint} returned {Why}; failing the request (--on-missing-kv-params fail) [request_id={RequestId}]")]
+        public static partial void MissingKvParamsFailing(ILogger logger, string endpoint, string why, string requestId);
+
+        [LoggerMessage(12, LogLevel.Warning, "The {Role} pod {Endpoint} answered {Status}; relaying it [request_id={RequestId}]")]
+        public static partial void BackendErrorStatus(ILogger logger, string role, string endpoint, int status, string requestId);
+
+        [LoggerMessage(13, LogLevel.Warning, "The {Role} pod {Endpoint} failed: {Reason} [request_id={RequestId}]")]
+        public static partial void LegFailed(ILogger logger, string role, string endpoint, string reason, string requestId);
+
+        [LoggerMessage(14, LogLevel.Warning, "The {Role} pod {Endpoint} did not answer within {Seconds}s [request_id={RequestId}]")]
+        public static partial void LegTimedOut(ILogger logger, string role, string endpoint, double seconds, string requestId);
+
+        [LoggerMessage(15, LogLevel.Warning, "The decode stream from {Endpoint} broke off after the answer began [request_id={RequestId}]")]
+        public static partial void DecodeStreamBroke(ILogger logger, string endpoint, string requestId);
+
+        [LoggerMessage(16, LogLevel.Information, "The client disconnected during {Phase} [request_id={RequestId}]")]
+        public static partial void ClientDisconnected(ILogger logger, string requestId, string phase);
+
+        [LoggerMessage(17, LogLevel.Error, "Unexpected failure handling the request [request_id={RequestId}]")]
+        public static partial void UnexpectedFailure(ILogger logger, string requestId, Exception exception);
+    }
+}

@@ -1,0 +1,14 @@
+namespace FastRouter.Proxying;
+
+/// <summary>How relaying the decode answer to the client ended.</summary>
+internal enum RelayOutcome
+{
+    /// <summary>Every byte the decode pod sent reached the client.</summary>
+    Completed,
+
+    /// <summary>The client went away; the decode call was cancelled.</summary>
+    ClientDisconnected,
+
+    /// <summary>The decode pod's stream broke or fell silent past the idle timeout after the answer began.</summary>
+    UpstreamFailed,
+}

@@ -1,0 +1,67 @@
+using System.Net;
+using FastRouter.Protocol;
+
+namespace FastRouter.Proxying;
+
+/// <summary>
+/// An HTTP request body written straight from <see cref="BodySegments"/>: slices of the client's bytes and
+/// replacement bytes, with a known Content-Length and no intermediate copy.
+/// </summary>
+internal sealed class SegmentedContent : HttpContent
+{
+    private readonly BodySegments _segments;
+    private int _state; // 0 idle, 1 writing, 2 written
+
+    public SegmentedContent(BodySegments segments)
+    {
+        _segments = segments;
+        Headers.TryAddWithoutValidation("Content-Type", "application/json");
+    }
+
+    /// <summary>
+    /// False while a write to the socket may still be reading the segments' memory (the server can answer
+    /// before the request body is fully sent); the memory must not be reused then.
+    /// </summary>
+    public bool IsIdle => Volatile.Read(ref _state) != 1;
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _state, 1);
+        try
+        {
+            for (int i = 0; i < _segments.Count; i++)
+            {
+                await stream.WriteAsync(_segments[i], cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _state, 2);
+        }
+    }
+
+    protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        Volatile.Write(ref _state, 1);
+        try
+        {
+            for (int i = 0; i < _segments.Count; i++)
+            {
+                stream.Write(_segments[i].Span);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _state, 2);
+        }
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = _segments.Length;
+        return true;
+    }
+}
