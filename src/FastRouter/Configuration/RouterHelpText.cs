@@ -20,7 +20,7 @@ internal static class RouterHelpText
         AppendGroup(text, FlagGroup.ProductionStack, "production-stack compatible options");
         AppendGroup(text, FlagGroup.Kubernetes, "Kubernetes discovery (with --service-discovery k8s; production-stack compatible)");
         AppendGroup(text, FlagGroup.FastRouter, "FastRouter additions");
-        AppendGroup(text, FlagGroup.AcceptedAndIgnored, "production-stack flags accepted and ignored (a warning is logged)");
+        AppendGroup(text, FlagGroup.AcceptedAndIgnored, "production-stack flags accepted and ignored (each adds a start-up warning)");
 
         text.Append("\nOther production-stack router flags (--session-key, --static-aliases, --sentry-dsn, ...) are refused\n")
             .Append("with exit code 2: FastRouter only serves disaggregated_prefill_orchestrated. Each flag may be given\n")
@@ -44,13 +44,30 @@ internal static class RouterHelpText
                 text.Append(' ').Append(flag.Metavar);
             }
 
-            text.Append("\n      ").Append(flag.Help);
-            if (flag.DefaultText is not null)
+            string help = flag.DefaultText is null ? flag.Help : flag.Help + " (default: " + flag.DefaultText + ")";
+            text.Append('\n');
+            AppendWrapped(text, help);
+        }
+    }
+
+    /// <summary>Word-wraps one description under its flag so the help reads well in an 100-column terminal.</summary>
+    private static void AppendWrapped(StringBuilder text, string help)
+    {
+        const string Indent = "      ";
+        const int Width = 100;
+        int lineLength = 0;
+        foreach (string word in help.Split(' '))
+        {
+            if (lineLength > 0 && lineLength + 1 + word.Length > Width - Indent.Length)
             {
-                text.Append(" (default: ").Append(flag.DefaultText).Append(')');
+                text.Append('\n');
+                lineLength = 0;
             }
 
-            text.Append('\n');
+            text.Append(lineLength == 0 ? Indent : " ").Append(word);
+            lineLength += (lineLength == 0 ? 0 : 1) + word.Length;
         }
+
+        text.Append('\n');
     }
 }
