@@ -106,9 +106,6 @@ internal static class RouterOptionsFactory
 
         IReadOnlyList<string> prefillLabels = OptionalList(values, FlagNames.PrefillModelLabels);
         IReadOnlyList<string> decodeLabels = OptionalList(values, FlagNames.DecodeModelLabels);
-        // Only the demo, which brings its own labelled simulators, may run without the role lists.
-        CheckRoleLabels(prefillLabels, decodeLabels, required: !demo || Has(FlagNames.StaticBackends));
-
         IReadOnlyList<StaticBackendOptions> backends = [];
         if (discovery == ServiceDiscoveryMode.Static)
         {
@@ -123,6 +120,10 @@ internal static class RouterOptionsFactory
                 throw new CommandLineException($"argument {FlagNames.Demo}: not allowed with {FlagNames.ServiceDiscovery} k8s (the demo runs its own simulated pods)");
             }
         }
+
+        // Checked after the backends so a bad URL or misaligned list is reported before a missing flag. Only the
+        // demo, which brings its own labelled simulators, may run without the role lists.
+        CheckRoleLabels(prefillLabels, decodeLabels, required: !demo || Has(FlagNames.StaticBackends));
 
         return new RouterOptions
         {

@@ -66,6 +66,10 @@ public sealed class RouterCommandLineValidationTests
             "--static-backends", "empty item");
 
     [Fact]
+    public void Bad_backend_url_is_reported_before_missing_role_labels() =>
+        AssertFails(Parse("--static-backends", "http://10.0.0.1:8000/v1", "--static-model-labels", "prefill"), "--static-backends", "'http://10.0.0.1:8000/v1'");
+
+    [Fact]
     public void Duplicate_backend_is_refused() =>
         AssertFails(
             Parse("--static-backends", "http://10.0.0.1:8000,http://10.0.0.1:8000/", "--static-model-labels", "prefill,decode", "--prefill-model-labels", "prefill", "--decode-model-labels", "decode"),
