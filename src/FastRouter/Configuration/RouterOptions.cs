@@ -64,4 +64,16 @@ internal sealed class RouterOptions
 
     /// <summary>Start one prefill and one decode simulator in-process and route to them.</summary>
     public bool Demo { get; init; }
+
+    /// <summary>
+    /// From --k8s-namespace: where the vLLM pods live. Null means "the router's own namespace" (read from the service
+    /// account); production-stack defaults to "default" instead, but its Helm chart always passes the release namespace.
+    /// </summary>
+    public string? KubernetesNamespace { get; init; }
+
+    /// <summary>From --k8s-port: the vLLM server's port in each discovered pod (production-stack's default, 8000).</summary>
+    public int KubernetesPort { get; init; } = 8000;
+
+    /// <summary>From --k8s-label-selector: a Kubernetes label selector; empty selects every pod (production-stack's default).</summary>
+    public string KubernetesLabelSelector { get; init; } = string.Empty;
 }

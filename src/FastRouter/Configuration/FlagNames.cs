@@ -1,0 +1,50 @@
+namespace FastRouter.Configuration;
+
+/// <summary>The spelling of every flag the parser accepts, so the table, the checks and the tests cannot drift apart.</summary>
+internal static class FlagNames
+{
+    public const string Help = "--help";
+    public const string HelpShort = "-h";
+    public const string Version = "--version";
+
+    // production-stack compatible
+    public const string Host = "--host";
+    public const string Port = "--port";
+    public const string ServiceDiscovery = "--service-discovery";
+    public const string StaticBackends = "--static-backends";
+    public const string StaticModels = "--static-models";
+    public const string StaticModelLabels = "--static-model-labels";
+    public const string RoutingLogic = "--routing-logic";
+    public const string PrefillModelLabels = "--prefill-model-labels";
+    public const string DecodeModelLabels = "--decode-model-labels";
+    public const string LogLevel = "--log-level";
+    public const string LogStats = "--log-stats";
+    public const string LogStatsInterval = "--log-stats-interval";
+
+    // Kubernetes (production-stack compatible)
+    public const string K8sNamespace = "--k8s-namespace";
+    public const string K8sPort = "--k8s-port";
+    public const string K8sLabelSelector = "--k8s-label-selector";
+
+    // FastRouter additions
+    public const string KvRemoteHost = "--kv-remote-host";
+    public const string OnMissingKvParams = "--on-missing-kv-params";
+    public const string MaxRequestBodyBytes = "--max-request-body-bytes";
+    public const string BackendApiKey = "--backend-api-key";
+    public const string ConnectTimeout = "--connect-timeout";
+    public const string PrefillTimeout = "--prefill-timeout";
+    public const string DecodeFirstByteTimeout = "--decode-first-byte-timeout";
+    public const string StreamIdleTimeout = "--stream-idle-timeout";
+    public const string PooledConnectionIdleTimeout = "--pooled-connection-idle-timeout";
+    public const string MaxJsonDepth = "--max-json-depth";
+    public const string Demo = "--demo";
+
+    // production-stack flags accepted and ignored (with a warning)
+    public const string K8sServiceDiscoveryType = "--k8s-service-discovery-type";
+    public const string EngineStatsInterval = "--engine-stats-interval";
+    public const string RequestStatsWindow = "--request-stats-window";
+    public const string RequestRewriter = "--request-rewriter";
+
+    /// <summary>Environment variable vLLM itself reads for its API key; the default of --backend-api-key.</summary>
+    public const string BackendApiKeyEnvironmentVariable = "VLLM_API_KEY";
+}

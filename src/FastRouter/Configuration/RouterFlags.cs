@@ -1,0 +1,105 @@
+using System.Globalization;
+
+namespace FastRouter.Configuration;
+
+/// <summary>
+/// Every flag the parser accepts, in help-text order. Defaults shown here come from <see cref="RouterOptions"/>
+/// so the help cannot disagree with what the router actually uses.
+/// </summary>
+internal static class RouterFlags
+{
+    private static readonly RouterOptions Defaults = new();
+
+    public static IReadOnlyList<CommandLineFlag> All { get; } =
+    [
+        // production-stack compatible: names, meanings and defaults from src/vllm_router/parsers/parser.py.
+        new(FlagNames.Host, "HOST", FlagGroup.ProductionStack, "Address to listen on.", Defaults.Host),
+        new(FlagNames.Port, "PORT", FlagGroup.ProductionStack, "Port to listen on (0 picks a free port).", Invariant(Defaults.Port)),
+        new(FlagNames.ServiceDiscovery, "{static,k8s}", FlagGroup.ProductionStack,
+            "How backends are found: a fixed list (--static-*) or Kubernetes pods (--k8s-*). production-stack requires it; here it defaults to static.",
+            "static"),
+        new(FlagNames.StaticBackends, "URLS", FlagGroup.ProductionStack,
+            "Comma-separated backend base URLs, absolute http/https, no path or query. E.g. http://10.0.0.1:8000,http://10.0.0.2:8000",
+            null),
+        new(FlagNames.StaticModels, "MODELS", FlagGroup.ProductionStack,
+            "Comma-separated model names, one per backend (same order). When given, requests for other models get 404.",
+            null),
+        new(FlagNames.StaticModelLabels, "LABELS", FlagGroup.ProductionStack,
+            "Comma-separated model labels, one per backend (same order); matched against --prefill-model-labels and --decode-model-labels. Required in static mode.",
+            null),
+        new(FlagNames.RoutingLogic, "{" + RoutingLogicNames.DisaggregatedPrefillOrchestrated + "}", FlagGroup.ProductionStack,
+            "Routing logic. FastRouter implements only the orchestrated prefill->decode mode; production-stack's other values are refused.",
+            RoutingLogicNames.DisaggregatedPrefillOrchestrated),
+        new(FlagNames.PrefillModelLabels, "LABELS", FlagGroup.ProductionStack,
+            "Comma-separated labels that mark prefill backends. Required.", null),
+        new(FlagNames.DecodeModelLabels, "LABELS", FlagGroup.ProductionStack,
+            "Comma-separated labels that mark decode backends. Required; must not share a label with the prefill list.", null),
+        new(FlagNames.LogLevel, "{critical,error,warning,info,debug,trace}", FlagGroup.ProductionStack, "Log level.", "info"),
+        new(FlagNames.LogStats, null, FlagGroup.ProductionStack, "Log statistics periodically.", "off"),
+        new(FlagNames.LogStatsInterval, "SECONDS", FlagGroup.ProductionStack,
+            "Interval between statistics log lines, in seconds (> 0).", Seconds(Defaults.LogStatsInterval)),
+
+        // Kubernetes discovery: production-stack's names and defaults, except the namespace (see below).
+        new(FlagNames.K8sNamespace, "NAMESPACE", FlagGroup.Kubernetes,
+            "Namespace of the vLLM pods. Unset: the router's own namespace (service account file), where production-stack uses \"default\".",
+            "the router's namespace"),
+        new(FlagNames.K8sPort, "PORT", FlagGroup.Kubernetes, "Port of the vLLM server in each pod.", Invariant(Defaults.KubernetesPort)),
+        new(FlagNames.K8sLabelSelector, "SELECTOR", FlagGroup.Kubernetes,
+            "Kubernetes label selector for the vLLM pods, e.g. \"app in (prefill,decode)\". Empty selects every pod in the namespace.",
+            "\"\""),
+
+        // FastRouter additions.
+        new(FlagNames.KvRemoteHost, "{auto,always,never}", FlagGroup.FastRouter,
+            "What to do with kv_transfer_params.remote_host from prefill: auto overwrites it with the prefill pod's host only when missing, empty, loopback or wildcard; always overwrites (production-stack); never passes it through (upstream vLLM proxy).",
+            "auto"),
+        new(FlagNames.OnMissingKvParams, "{fallback,fail}", FlagGroup.FastRouter,
+            "When prefill returns no kv_transfer_params: fallback sends the plain request to decode (logged, counted); fail answers the client with an error.",
+            "fallback"),
+        new(FlagNames.MaxRequestBodyBytes, "SIZE", FlagGroup.FastRouter,
+            "Largest request body accepted: bytes, or with a suffix KB/MB/GB (x1000) or KiB/MiB/GiB (x1024), e.g. 32MiB.",
+            "32MiB"),
+        new(FlagNames.BackendApiKey, "KEY", FlagGroup.FastRouter,
+            "Sent as 'Authorization: Bearer KEY' on the prefill and decode requests. Empty: none.", "$" + FlagNames.BackendApiKeyEnvironmentVariable),
+        new(FlagNames.ConnectTimeout, "SECONDS", FlagGroup.FastRouter, "TCP connect timeout towards a backend.", Seconds(Defaults.ConnectTimeout)),
+        new(FlagNames.PrefillTimeout, "SECONDS", FlagGroup.FastRouter, "Whole prefill request, sent to answer read.", Seconds(Defaults.PrefillTimeout)),
+        new(FlagNames.DecodeFirstByteTimeout, "SECONDS", FlagGroup.FastRouter,
+            "Decode request sent to response headers received.", Seconds(Defaults.DecodeFirstByteTimeout)),
+        new(FlagNames.StreamIdleTimeout, "SECONDS", FlagGroup.FastRouter,
+            "Longest silence between two reads of a relayed body; there is no total timeout.", Seconds(Defaults.StreamIdleTimeout)),
+        new(FlagNames.PooledConnectionIdleTimeout, "SECONDS", FlagGroup.FastRouter,
+            "Close pooled backend connections idle this long (keep it below uvicorn's 5 s keep-alive).", Seconds(Defaults.PooledConnectionIdleTimeout)),
+        new(FlagNames.MaxJsonDepth, "DEPTH", FlagGroup.FastRouter,
+            "Deepest JSON nesting accepted in a request body (1-" + Invariant(RouterOptionsFactory.MaxJsonDepthLimit) + ").", Invariant(Defaults.MaxJsonDepth)),
+        new(FlagNames.Demo, null, FlagGroup.FastRouter,
+            "Start a simulated prefill pod and decode pod in-process and route to them; --static-* flags become optional.", "off"),
+
+        // Accepted for compatibility with production-stack's Helm chart, which passes them by default.
+        new(FlagNames.K8sServiceDiscoveryType, "{pod-ip}", FlagGroup.AcceptedAndIgnored,
+            "Accepted only as pod-ip, which is what FastRouter does (the KV side channel must reach the exact pod); service-name is refused.",
+            null),
+        new(FlagNames.EngineStatsInterval, "SECONDS", FlagGroup.AcceptedAndIgnored,
+            "Ignored (FastRouter does not scrape engine metrics); must still be a positive integer as in production-stack.", null),
+        new(FlagNames.RequestStatsWindow, "SECONDS", FlagGroup.AcceptedAndIgnored,
+            "Ignored (FastRouter keeps no sliding-window request stats); must still be a positive integer as in production-stack.", null),
+        new(FlagNames.RequestRewriter, "{noop}", FlagGroup.AcceptedAndIgnored,
+            "Ignored: noop, production-stack's only choice, is what FastRouter does.", null),
+    ];
+
+    /// <summary>The flag spelled <paramref name="name"/>, or null when the parser does not accept it.</summary>
+    public static CommandLineFlag? Find(string name)
+    {
+        foreach (CommandLineFlag flag in All)
+        {
+            if (string.Equals(flag.Name, name, StringComparison.Ordinal))
+            {
+                return flag;
+            }
+        }
+
+        return null;
+    }
+
+    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+}

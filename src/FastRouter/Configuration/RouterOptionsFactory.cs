@@ -1,0 +1,373 @@
+using Microsoft.Extensions.Logging;
+
+namespace FastRouter.Configuration;
+
+/// <summary>
+/// Turns the flag values the tokenizer collected into a validated <see cref="RouterOptions"/>. Every check that
+/// needs more than one flag lives here, so the router never starts with a configuration it cannot route with.
+/// </summary>
+internal static class RouterOptionsFactory
+{
+    /// <summary>
+    /// Upper bound for --max-json-depth: deeper documents are abuse, not prompts, and a bound keeps any recursive
+    /// JSON handling far from the stack limit.
+    /// </summary>
+    public const int MaxJsonDepthLimit = 1024;
+
+    /// <summary>production-stack's --routing-logic values other than ours (parser.py, plus "priority" from older releases).</summary>
+    private static readonly string[] ProductionStackOnlyRoutingLogics =
+        ["roundrobin", "session", "kvaware", "prefixaware", "disaggregated_prefill", "priority"];
+
+    private static readonly (string Name, ServiceDiscoveryMode Value)[] ServiceDiscoveryChoices =
+        [("static", ServiceDiscoveryMode.Static), ("k8s", ServiceDiscoveryMode.Kubernetes)];
+
+    private static readonly (string Name, string Value)[] RoutingLogicChoices =
+        [(RoutingLogicNames.DisaggregatedPrefillOrchestrated, RoutingLogicNames.DisaggregatedPrefillOrchestrated)];
+
+    // production-stack's --log-level choices; "trace" has no Python level of its own there, it is .NET's Trace here.
+    private static readonly (string Name, LogLevel Value)[] LogLevelChoices =
+    [
+        ("critical", LogLevel.Critical), ("error", LogLevel.Error), ("warning", LogLevel.Warning),
+        ("info", LogLevel.Information), ("debug", LogLevel.Debug), ("trace", LogLevel.Trace),
+    ];
+
+    private static readonly (string Name, RemoteHostPolicy Value)[] RemoteHostChoices =
+        [("auto", RemoteHostPolicy.Auto), ("always", RemoteHostPolicy.Always), ("never", RemoteHostPolicy.Never)];
+
+    private static readonly (string Name, MissingKvParamsPolicy Value)[] MissingKvParamsChoices =
+        [("fallback", MissingKvParamsPolicy.Fallback), ("fail", MissingKvParamsPolicy.Fail)];
+
+    private static readonly (string Name, string Value)[] K8sServiceDiscoveryTypeChoices = [("pod-ip", "pod-ip")];
+
+    private static readonly (string Name, string Value)[] RequestRewriterChoices = [("noop", "noop")];
+
+    /// <param name="values">Flag name (with dashes) to its value; switches map to "true". Each flag at most once.</param>
+    /// <param name="getEnvironmentVariable">Reads VLLM_API_KEY; injected so tests need not touch the process environment.</param>
+    /// <param name="warnings">Receives the non-fatal findings.</param>
+    public static RouterOptions Create(
+        IReadOnlyDictionary<string, string> values,
+        Func<string, string?> getEnvironmentVariable,
+        List<string> warnings)
+    {
+        var defaults = new RouterOptions();
+        string? Get(string flag) => values.TryGetValue(flag, out string? value) ? value : null;
+        bool Has(string flag) => values.ContainsKey(flag);
+
+        string host = Get(FlagNames.Host) ?? defaults.Host;
+        if (host.Trim().Length == 0 || host.Trim() != host)
+        {
+            throw new CommandLineException($"argument {FlagNames.Host}: invalid host '{host}' (expected an address or host name)");
+        }
+
+        int port = Has(FlagNames.Port) ? CommandLineValues.ParseInt(FlagNames.Port, Get(FlagNames.Port)!, 0, 65535, "port") : defaults.Port;
+
+        ServiceDiscoveryMode discovery = ParseServiceDiscovery(Get(FlagNames.ServiceDiscovery));
+        string routingLogic = ParseRoutingLogic(Get(FlagNames.RoutingLogic));
+
+        LogLevel logLevel = Has(FlagNames.LogLevel)
+            ? CommandLineValues.ParseChoice(FlagNames.LogLevel, Get(FlagNames.LogLevel)!, LogLevelChoices)
+            : defaults.LogLevel;
+        TimeSpan logStatsInterval = Seconds(values, FlagNames.LogStatsInterval, defaults.LogStatsInterval);
+
+        string? k8sNamespace = Get(FlagNames.K8sNamespace);
+        if (k8sNamespace is not null && !IsDnsLabel(k8sNamespace))
+        {
+            throw new CommandLineException($"argument {FlagNames.K8sNamespace}: invalid namespace '{k8sNamespace}' (expected a DNS label: lowercase letters, digits and '-', at most 63 characters)");
+        }
+
+        int k8sPort = Has(FlagNames.K8sPort)
+            ? CommandLineValues.ParseInt(FlagNames.K8sPort, Get(FlagNames.K8sPort)!, 1, 65535, "port")
+            : defaults.KubernetesPort;
+        string k8sLabelSelector = Get(FlagNames.K8sLabelSelector) ?? defaults.KubernetesLabelSelector;
+
+        RemoteHostPolicy remoteHost = Has(FlagNames.KvRemoteHost)
+            ? CommandLineValues.ParseChoice(FlagNames.KvRemoteHost, Get(FlagNames.KvRemoteHost)!, RemoteHostChoices)
+            : defaults.KvRemoteHost;
+        MissingKvParamsPolicy missingKvParams = Has(FlagNames.OnMissingKvParams)
+            ? CommandLineValues.ParseChoice(FlagNames.OnMissingKvParams, Get(FlagNames.OnMissingKvParams)!, MissingKvParamsChoices)
+            : defaults.OnMissingKvParams;
+        long maxBody = Has(FlagNames.MaxRequestBodyBytes)
+            ? CommandLineValues.ParseByteSize(FlagNames.MaxRequestBodyBytes, Get(FlagNames.MaxRequestBodyBytes)!)
+            : defaults.MaxRequestBodyBytes;
+        int maxJsonDepth = Has(FlagNames.MaxJsonDepth)
+            ? CommandLineValues.ParseInt(FlagNames.MaxJsonDepth, Get(FlagNames.MaxJsonDepth)!, 1, MaxJsonDepthLimit, "depth")
+            : defaults.MaxJsonDepth;
+
+        // An explicit flag wins over the environment, and an explicit empty value turns auth off even when
+        // VLLM_API_KEY is set (the router may share a pod spec with a vLLM container that needs the variable).
+        string? apiKey = Get(FlagNames.BackendApiKey) ?? getEnvironmentVariable(FlagNames.BackendApiKeyEnvironmentVariable);
+        if (string.IsNullOrEmpty(apiKey))
+        {
+            apiKey = null;
+        }
+
+        bool demo = Has(FlagNames.Demo);
+        AcceptIgnoredFlags(values, warnings);
+
+        IReadOnlyList<string> prefillLabels = OptionalList(values, FlagNames.PrefillModelLabels);
+        IReadOnlyList<string> decodeLabels = OptionalList(values, FlagNames.DecodeModelLabels);
+        IReadOnlyList<StaticBackendOptions> backends = [];
+        if (discovery == ServiceDiscoveryMode.Static)
+        {
+            RefuseAll(values, "--service-discovery static", FlagNames.K8sNamespace, FlagNames.K8sPort, FlagNames.K8sLabelSelector);
+            backends = ParseStaticBackends(values, demo, prefillLabels, decodeLabels, warnings);
+        }
+        else
+        {
+            RefuseAll(values, "--service-discovery k8s", FlagNames.StaticBackends, FlagNames.StaticModels, FlagNames.StaticModelLabels);
+            if (demo)
+            {
+                throw new CommandLineException($"argument {FlagNames.Demo}: not allowed with {FlagNames.ServiceDiscovery} k8s (the demo runs its own simulated pods)");
+            }
+        }
+
+        // Checked after the backends so a bad URL or misaligned list is reported before a missing flag. Only the
+        // demo, which brings its own labelled simulators, may run without the role lists.
+        CheckRoleLabels(prefillLabels, decodeLabels, required: !demo || Has(FlagNames.StaticBackends));
+
+        return new RouterOptions
+        {
+            Host = host,
+            Port = port,
+            ServiceDiscovery = discovery,
+            StaticBackends = backends,
+            HasStaticModels = Has(FlagNames.StaticModels),
+            RoutingLogic = routingLogic,
+            PrefillModelLabels = prefillLabels,
+            DecodeModelLabels = decodeLabels,
+            LogLevel = logLevel,
+            LogStats = Has(FlagNames.LogStats),
+            LogStatsInterval = logStatsInterval,
+            KvRemoteHost = remoteHost,
+            OnMissingKvParams = missingKvParams,
+            MaxRequestBodyBytes = maxBody,
+            BackendApiKey = apiKey,
+            ConnectTimeout = Seconds(values, FlagNames.ConnectTimeout, defaults.ConnectTimeout),
+            PrefillTimeout = Seconds(values, FlagNames.PrefillTimeout, defaults.PrefillTimeout),
+            DecodeFirstByteTimeout = Seconds(values, FlagNames.DecodeFirstByteTimeout, defaults.DecodeFirstByteTimeout),
+            StreamIdleTimeout = Seconds(values, FlagNames.StreamIdleTimeout, defaults.StreamIdleTimeout),
+            PooledConnectionIdleTimeout = Seconds(values, FlagNames.PooledConnectionIdleTimeout, defaults.PooledConnectionIdleTimeout),
+            MaxJsonDepth = maxJsonDepth,
+            Demo = demo,
+            KubernetesNamespace = k8sNamespace,
+            KubernetesPort = k8sPort,
+            KubernetesLabelSelector = k8sLabelSelector,
+        };
+    }
+
+    private static ServiceDiscoveryMode ParseServiceDiscovery(string? value)
+    {
+        if (value is null)
+        {
+            return ServiceDiscoveryMode.Static;
+        }
+
+        if (value == "external-only")
+        {
+            throw new CommandLineException($"argument {FlagNames.ServiceDiscovery}: 'external-only' is a production-stack mode that FastRouter does not implement (choose from {CommandLineValues.ListChoices(ServiceDiscoveryChoices)})");
+        }
+
+        return CommandLineValues.ParseChoice(FlagNames.ServiceDiscovery, value, ServiceDiscoveryChoices);
+    }
+
+    private static string ParseRoutingLogic(string? value)
+    {
+        if (value is null)
+        {
+            return RoutingLogicNames.DisaggregatedPrefillOrchestrated;
+        }
+
+        if (Array.IndexOf(ProductionStackOnlyRoutingLogics, value) >= 0)
+        {
+            throw new CommandLineException($"argument {FlagNames.RoutingLogic}: '{value}' is a production-stack routing logic that FastRouter does not implement; FastRouter implements only '{RoutingLogicNames.DisaggregatedPrefillOrchestrated}'");
+        }
+
+        return CommandLineValues.ParseChoice(FlagNames.RoutingLogic, value, RoutingLogicChoices);
+    }
+
+    /// <summary>
+    /// The production-stack flags we accept so its Helm chart's default arguments work unchanged; each is still
+    /// validated as production-stack would, and leaves a warning so nobody believes it had an effect.
+    /// </summary>
+    private static void AcceptIgnoredFlags(IReadOnlyDictionary<string, string> values, List<string> warnings)
+    {
+        if (values.TryGetValue(FlagNames.K8sServiceDiscoveryType, out string? type))
+        {
+            if (type == "service-name")
+            {
+                throw new CommandLineException($"argument {FlagNames.K8sServiceDiscoveryType}: 'service-name' is not supported: the KV side channel must reach the exact prefill pod, so FastRouter always discovers pods by IP (use 'pod-ip' or leave the flag out)");
+            }
+
+            CommandLineValues.ParseChoice(FlagNames.K8sServiceDiscoveryType, type, K8sServiceDiscoveryTypeChoices);
+            warnings.Add($"fastrouter: warning: {FlagNames.K8sServiceDiscoveryType} {type} accepted and ignored: FastRouter always discovers pods by IP");
+        }
+
+        foreach (string flag in (string[])[FlagNames.EngineStatsInterval, FlagNames.RequestStatsWindow])
+        {
+            if (values.TryGetValue(flag, out string? seconds))
+            {
+                // production-stack: type=int and "must be greater than 0".
+                CommandLineValues.ParseInt(flag, seconds, 1, int.MaxValue, "interval");
+                warnings.Add($"fastrouter: warning: {flag} {seconds} accepted and ignored: FastRouter does not implement it");
+            }
+        }
+
+        if (values.TryGetValue(FlagNames.RequestRewriter, out string? rewriter))
+        {
+            CommandLineValues.ParseChoice(FlagNames.RequestRewriter, rewriter, RequestRewriterChoices);
+            warnings.Add($"fastrouter: warning: {FlagNames.RequestRewriter} {rewriter} accepted and ignored: FastRouter never rewrites requests");
+        }
+    }
+
+    private static void CheckRoleLabels(IReadOnlyList<string> prefillLabels, IReadOnlyList<string> decodeLabels, bool required)
+    {
+        if (required && prefillLabels.Count == 0)
+        {
+            throw new CommandLineException($"the following arguments are required: {FlagNames.PrefillModelLabels} (the labels that mark prefill backends)");
+        }
+
+        if (required && decodeLabels.Count == 0)
+        {
+            throw new CommandLineException($"the following arguments are required: {FlagNames.DecodeModelLabels} (the labels that mark decode backends)");
+        }
+
+        foreach (string label in prefillLabels)
+        {
+            if (Contains(decodeLabels, label))
+            {
+                throw new CommandLineException($"argument {FlagNames.DecodeModelLabels}: label '{label}' is also in {FlagNames.PrefillModelLabels}; a backend is either prefill or decode");
+            }
+        }
+    }
+
+    private static List<StaticBackendOptions> ParseStaticBackends(
+        IReadOnlyDictionary<string, string> values,
+        bool demo,
+        IReadOnlyList<string> prefillLabels,
+        IReadOnlyList<string> decodeLabels,
+        List<string> warnings)
+    {
+        if (!values.TryGetValue(FlagNames.StaticBackends, out string? backendsValue))
+        {
+            if (demo)
+            {
+                // The demo host creates its own simulated backends; models or labels without backends mean nothing.
+                RefuseAll(values, "--demo without --static-backends", FlagNames.StaticModels, FlagNames.StaticModelLabels);
+                return [];
+            }
+
+            throw new CommandLineException($"the following arguments are required: {FlagNames.StaticBackends} (with {FlagNames.ServiceDiscovery} static; or use {FlagNames.Demo})");
+        }
+
+        IReadOnlyList<string> urls = CommandLineValues.ParseList(FlagNames.StaticBackends, backendsValue);
+        if (!values.TryGetValue(FlagNames.StaticModelLabels, out string? labelsValue))
+        {
+            throw new CommandLineException($"the following arguments are required: {FlagNames.StaticModelLabels} (with {FlagNames.StaticBackends}; one label per backend, matched against {FlagNames.PrefillModelLabels} and {FlagNames.DecodeModelLabels})");
+        }
+
+        IReadOnlyList<string> labels = AlignedList(FlagNames.StaticModelLabels, labelsValue, urls.Count);
+        IReadOnlyList<string>? models = values.TryGetValue(FlagNames.StaticModels, out string? modelsValue)
+            ? AlignedList(FlagNames.StaticModels, modelsValue, urls.Count)
+            : null;
+
+        var backends = new List<StaticBackendOptions>(urls.Count);
+        bool anyPrefill = false;
+        bool anyDecode = false;
+        for (int i = 0; i < urls.Count; i++)
+        {
+            Uri url = CommandLineValues.ParseBackendUrl(FlagNames.StaticBackends, urls[i]);
+            foreach (StaticBackendOptions earlier in backends)
+            {
+                if (earlier.Url == url)
+                {
+                    throw new CommandLineException($"argument {FlagNames.StaticBackends}: backend '{urls[i]}' is listed more than once");
+                }
+            }
+
+            bool isPrefill = Contains(prefillLabels, labels[i]);
+            bool isDecode = Contains(decodeLabels, labels[i]);
+            anyPrefill |= isPrefill;
+            anyDecode |= isDecode;
+            if (!isPrefill && !isDecode)
+            {
+                warnings.Add($"fastrouter: warning: backend {urls[i]} has label '{labels[i]}', which is in neither {FlagNames.PrefillModelLabels} nor {FlagNames.DecodeModelLabels}; it will receive no traffic");
+            }
+
+            backends.Add(new StaticBackendOptions(url, models?[i], labels[i]));
+        }
+
+        if (!anyPrefill && prefillLabels.Count > 0)
+        {
+            throw new CommandLineException($"argument {FlagNames.PrefillModelLabels}: no backend in {FlagNames.StaticModelLabels} has a prefill label ({string.Join(",", prefillLabels)})");
+        }
+
+        if (!anyDecode && decodeLabels.Count > 0)
+        {
+            throw new CommandLineException($"argument {FlagNames.DecodeModelLabels}: no backend in {FlagNames.StaticModelLabels} has a decode label ({string.Join(",", decodeLabels)})");
+        }
+
+        return backends;
+    }
+
+    /// <summary>A list that must have one item per backend, as production-stack pairs them by position.</summary>
+    private static IReadOnlyList<string> AlignedList(string flag, string value, int backendCount)
+    {
+        IReadOnlyList<string> items = CommandLineValues.ParseList(flag, value);
+        if (items.Count != backendCount)
+        {
+            throw new CommandLineException($"argument {flag}: '{value}' has {items.Count} item(s) but {FlagNames.StaticBackends} has {backendCount}; they are matched by position");
+        }
+
+        return items;
+    }
+
+    private static IReadOnlyList<string> OptionalList(IReadOnlyDictionary<string, string> values, string flag) =>
+        values.TryGetValue(flag, out string? value) ? CommandLineValues.ParseList(flag, value) : [];
+
+    private static TimeSpan Seconds(IReadOnlyDictionary<string, string> values, string flag, TimeSpan fallback) =>
+        values.TryGetValue(flag, out string? value) ? CommandLineValues.ParseSeconds(flag, value) : fallback;
+
+    /// <summary>Refuses flags that cannot apply in the chosen mode, instead of ignoring them as production-stack does.</summary>
+    private static void RefuseAll(IReadOnlyDictionary<string, string> values, string context, params string[] flags)
+    {
+        foreach (string flag in flags)
+        {
+            if (values.ContainsKey(flag))
+            {
+                throw new CommandLineException($"argument {flag}: not allowed with {context}");
+            }
+        }
+    }
+
+    private static bool Contains(IReadOnlyList<string> list, string item)
+    {
+        foreach (string candidate in list)
+        {
+            if (string.Equals(candidate, item, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>RFC 1123 label, the rule Kubernetes applies to namespace names.</summary>
+    private static bool IsDnsLabel(string value)
+    {
+        if (value.Length is 0 or > 63 || value[0] == '-' || value[^1] == '-')
+        {
+            return false;
+        }
+
+        foreach (char c in value)
+        {
+            if (!(c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
