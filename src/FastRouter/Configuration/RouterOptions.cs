@@ -6,7 +6,7 @@ namespace FastRouter.Configuration;
 /// Everything the router was told on its command line, validated. Immutable: the hot path reads it
 /// without locks. Defaults match production-stack's router where the flag exists there.
 /// </summary>
-internal sealed class RouterOptions
+internal sealed record RouterOptions
 {
     /// <summary>Default body limit: large enough for long-context prompts, small enough to refuse abuse.</summary>
     public const long DefaultMaxRequestBodyBytes = 32L * 1024 * 1024;

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using FastRouter.Configuration;
+using FastRouter.Discovery;
+using FastRouter.Protocol;
+using FastRouter.Proxying;
+using Microsoft.AspNetCore.Http;
+
+namespace FastRouter.Hosting;
+
+/// <summary>
+/// The router's only request delegate: dispatches on the path with plain comparisons (no routing
+/// middleware), so the hot path is two string compares away from the proxy.
+/// </summary>
+internal sealed class RouterEndpoints
+{
+    private readonly OrchestratedProxy _proxy;
+    private readonly ModelsEndpoint _models;
+    private readonly IBackendDiscovery _discovery;
+    private readonly byte[] _version;
+
+    public RouterEndpoints(OrchestratedProxy proxy, ModelsEndpoint models, IBackendDiscovery discovery)
+    {
+        _proxy = proxy;
+        _models = models;
+        _discovery = discovery;
+        _version = JsonSerializer.SerializeToUtf8Bytes(new VersionInfo(RouterCommandLine.GetVersion()), RouterJsonContext.Default.VersionInfo);
+    }
+
+    public Task HandleAsync(HttpContext context)
+    {
+        string path = context.Request.Path.Value ?? "";
+        string method = context.Request.Method;
+        switch (path)
+        {
+            case "/v1/chat/completions":
+                return HttpMethods.IsPost(method) ? _proxy.HandleAsync(context, CompletionEndpoint.ChatCompletions) : MethodNotAllowed(context, "POST");
+            case "/v1/completions":
+                return HttpMethods.IsPost(method) ? _proxy.HandleAsync(context, CompletionEndpoint.Completions) : MethodNotAllowed(context, "POST");
+            case "/health":
+                return IsGetOrHead(method) ? WriteHealthAsync(context) : MethodNotAllowed(context, "GET");
+            case "/v1/models":
+                return IsGetOrHead(method) ? _models.HandleAsync(context) : MethodNotAllowed(context, "GET");
+            case "/version":
+                return IsGetOrHead(method) ? WriteJsonAsync(context, 200, _version) : MethodNotAllowed(context, "GET");
+            default:
+                return OpenAiErrors.WriteAsync(context.Response, 404, "Unknown path: " + path + ".");
+        }
+    }
+
+    /// <summary>200 when at least one prefill and one decode pod are known; else 503 naming the missing roles.</summary>
+    private Task WriteHealthAsync(HttpContext context)
+    {
+        RoutingTable table = _discovery.Current;
+        var missing = new List<string>(2);
+        if (table.PrefillCount == 0)
+        {
+            missing.Add("prefill");
+        }
+
+        if (table.DecodeCount == 0)
+        {
+            missing.Add("decode");
+        }
+
+        HealthReport report = missing.Count == 0
+            ? new HealthReport("healthy", table.PrefillCount, table.DecodeCount, missing, null)
+            : new HealthReport("unhealthy", table.PrefillCount, table.DecodeCount, missing, "No " + string.Join(" and no ", missing) + " pod is available.");
+        return WriteJsonAsync(context, missing.Count == 0 ? 200 : 503, JsonSerializer.SerializeToUtf8Bytes(report, RouterJsonContext.Default.HealthReport));
+    }
+
+    private static Task MethodNotAllowed(HttpContext context, string allowed)
+    {
+        context.Response.Headers.Allow = allowed;
+        return OpenAiErrors.WriteAsync(context.Response, 405, "Method " + context.Request.Method + " is not allowed here; use " + allowed + ".");
+    }
+
+    private static bool IsGetOrHead(string method) => HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
+
+    internal static Task WriteJsonAsync(HttpContext context, int status, byte[] body)
+    {
+        HttpResponse response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.ContentLength = body.Length;
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using FastRouter.Configuration;
+using FastRouter.Discovery;
+using FastRouter.Proxying;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+
+namespace FastRouter.Hosting;
+
+/// <summary>
+/// Builds the router's web host: bare Kestrel (no routing, no MVC) and one request delegate, so the
+/// AOT binary stays small and starts fast.
+/// </summary>
+internal static class RouterHost
+{
+    public static WebApplication Build(RouterOptions options, IBackendDiscovery discovery, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(discovery);
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            Listen(kestrel, options.Host, options.Port);
+        });
+
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+
+        // Kestrel's own per-connection chatter is not what an operator of a router wants at Information.
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+        if (configureLogging is null)
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+                console.UseUtcTimestamp = true;
+                console.ColorBehavior = LoggerColorBehavior.Disabled;
+            });
+        }
+        else
+        {
+            configureLogging(builder.Logging);
+        }
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(discovery);
+        builder.Services.AddSingleton<OrchestratedProxy>();
+        builder.Services.AddSingleton<ModelsEndpoint>();
+        builder.Services.AddSingleton<RouterEndpoints>();
+        builder.Services.AddHostedService<DiscoveryStarter>();
+        if (options.LogStats)
+        {
+            builder.Services.AddHostedService<Telemetry.StatsLogger>();
+        }
+
+        WebApplication app = builder.Build();
+        RouterEndpoints endpoints = app.Services.GetRequiredService<RouterEndpoints>();
+        app.Run(endpoints.HandleAsync);
+        return app;
+    }
+
+    /// <summary>The address the started host listens on, e.g. <c>http://127.0.0.1:40123</c> (port 0 resolved).</summary>
+    public static Uri GetListenAddress(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        IServerAddressesFeature? addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>();
+        string first = addresses?.Addresses.FirstOrDefault() ?? throw new InvalidOperationException("The host is not listening.");
+        return new Uri(first.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal));
+    }
+
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, string host, int port)
+    {
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            kestrel.ListenLocalhost(port);
+        }
+        else if (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? address))
+        {
+            kestrel.Listen(address, port);
+        }
+        else
+        {
+            // A host name: bind what it resolves to, as uvicorn does with getaddrinfo.
+            foreach (IPAddress resolved in Dns.GetHostAddresses(host))
+            {
+                kestrel.Listen(resolved, port);
+            }
+        }
+    }
+}
