@@ -19,7 +19,9 @@ internal sealed class StaticDiscovery : IBackendDiscovery
                 continue;
             }
 
-            backends.Add(new Backend(entry.Url, role.Value, entry.Model, BackendHandlerFactory.Create(options)));
+            // Without --static-models nothing is known of what a pod serves: every pod takes every model.
+            string? model = options.HasStaticModels ? entry.Model : null;
+            backends.Add(new Backend(entry.Url, role.Value, model, BackendHandlerFactory.Create(options)));
         }
 
         Current = new RoutingTable(backends, modelAware: options.HasStaticModels);

@@ -1,0 +1,117 @@
+using System.Text;
+using FastRouter.Configuration;
+using FastRouter.Discovery;
+using FastRouter.Hosting;
+using FastRouter.Simulation;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
+
+namespace FastRouter.Tests.Harness;
+
+/// <summary>
+/// The real router on a loopback port in front of real simulator pods, each on its own port: the
+/// integration tests' whole world. Everything is torn down on dispose.
+/// </summary>
+internal sealed class RouterTestHarness : IAsyncDisposable
+{
+    public const string Model = "llama31-8b";
+
+    private readonly WebApplication _app;
+
+    private RouterTestHarness(WebApplication app, Uri address, VllmSimulator[] prefill, VllmSimulator[] decode, CapturingLoggerProvider logs, RouterOptions options)
+    {
+        _app = app;
+        Address = address;
+        Prefill = prefill;
+        Decode = decode;
+        Logs = logs;
+        Options = options;
+        Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public Uri Address { get; }
+
+    public HttpClient Client { get; }
+
+    public VllmSimulator[] Prefill { get; }
+
+    public VllmSimulator[] Decode { get; }
+
+    public CapturingLoggerProvider Logs { get; }
+
+    public RouterOptions Options { get; }
+
+    /// <summary>All requests the pods received, both roles.</summary>
+    public int BackendRequestCount => Prefill.Sum(p => p.ReceivedRequests.Count) + Decode.Sum(d => d.ReceivedRequests.Count);
+
+    public static Task<RouterTestHarness> StartAsync(
+        Func<RouterOptions, RouterOptions>? configureRouter = null,
+        SimulatorOptions? prefill = null,
+        SimulatorOptions? decode = null,
+        LogLevel logLevel = LogLevel.Information) =>
+        StartAsync([prefill ?? new SimulatorOptions { Role = SimulatorRole.Prefill }], [decode ?? new SimulatorOptions { Role = SimulatorRole.Decode }], configureRouter, logLevel);
+
+    public static async Task<RouterTestHarness> StartAsync(
+        SimulatorOptions[] prefill,
+        SimulatorOptions[] decode,
+        Func<RouterOptions, RouterOptions>? configureRouter = null,
+        LogLevel logLevel = LogLevel.Information)
+    {
+        var prefillPods = new VllmSimulator[prefill.Length];
+        var decodePods = new VllmSimulator[decode.Length];
+        var backends = new List<StaticBackendOptions>();
+        for (int i = 0; i < prefill.Length; i++)
+        {
+            prefillPods[i] = await VllmSimulator.StartAsync(prefill[i]);
+            backends.Add(new StaticBackendOptions(prefillPods[i].BaseAddress, prefill[i].Model, "prefill"));
+        }
+
+        for (int i = 0; i < decode.Length; i++)
+        {
+            decodePods[i] = await VllmSimulator.StartAsync(decode[i]);
+            backends.Add(new StaticBackendOptions(decodePods[i].BaseAddress, decode[i].Model, "decode"));
+        }
+
+        var options = new RouterOptions
+        {
+            Host = "127.0.0.1",
+            Port = 0,
+            StaticBackends = backends,
+            HasStaticModels = true,
+            PrefillModelLabels = ["prefill"],
+            DecodeModelLabels = ["decode"],
+            LogLevel = logLevel,
+        };
+        options = configureRouter?.Invoke(options) ?? options;
+        var logs = new CapturingLoggerProvider();
+        WebApplication app = RouterHost.Build(options, new StaticDiscovery(options), logging => logging.AddProvider(logs));
+        await app.StartAsync();
+        return new RouterTestHarness(app, RouterHost.GetListenAddress(app), prefillPods, decodePods, logs, options);
+    }
+
+    public Task<HttpResponseMessage> PostAsync(string path, string body, string? requestId = null) =>
+        PostAsync(path, Encoding.UTF8.GetBytes(body), requestId);
+
+    public Task<HttpResponseMessage> PostAsync(string path, byte[] body, string? requestId = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/json");
+        if (requestId is not null)
+        {
+            request.Headers.TryAddWithoutValidation("X-Request-Id", requestId);
+        }
+
+        return Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        foreach (VllmSimulator pod in Prefill.Concat(Decode))
+        {
+            await pod.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using FastRouter.Configuration;
+using FastRouter.Simulation;
+using FastRouter.Tests.Harness;
+
+namespace FastRouter.Tests.Proxying;
+
+/// <summary>
+/// remote_host and missing-params policies against real pods. The prefill pod listens on 127.0.0.2 while it
+/// advertises "localhost" (like an engine with VLLM_NIXL_SIDE_CHANNEL_HOST unset): a decode pod that is
+/// sent "localhost" cannot reach its side channel, exactly the failure a real cluster shows.
+/// </summary>
+public sealed class KvParamsPolicyTests
+{
+    private const string Body = "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":2}";
+
+    private static SimulatorOptions PrefillOnOtherHost(string advertised = "localhost", KvParamsShape shape = KvParamsShape.Current) =>
+        new() { Role = SimulatorRole.Prefill, Host = "127.0.0.2", AdvertisedSideChannelHost = advertised, KvShape = shape };
+
+    [Fact]
+    public async Task Auto_ReplacesALoopbackRemoteHostWithThePrefillPodsHost()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(prefill: PrefillOnOtherHost());
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("127.0.0.2", DecodeRemoteHost(harness));
+        Assert.Equal(0, harness.Prefill[0].HeldKvBlocks);
+    }
+
+    [Fact]
+    public async Task Never_PassesRemoteHostThrough_SoAWrongHostFailsVisibly()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { KvRemoteHost = RemoteHostPolicy.Never }, PrefillOnOtherHost());
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
+
+        var error = await OpenAiErrorAssert.IsErrorAsync(response, 500, "InternalServerError");
+        Assert.Contains("KV", error.GetProperty("message").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("localhost", DecodeRemoteHost(harness));
+        Assert.Equal(1, harness.Decode[0].Stats.KvPullsFailed);
+    }
+
+    [Fact]
+    public async Task Always_OverwritesRemoteHost()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { KvRemoteHost = RemoteHostPolicy.Always }, PrefillOnOtherHost("127.0.0.9"));
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("127.0.0.2", DecodeRemoteHost(harness));
+    }
+
+    [Fact]
+    public async Task MissingParams_Fallback_SendsThePlainRequestToDecode()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(prefill: new SimulatorOptions { Role = SimulatorRole.Prefill, KvShape = KvParamsShape.Null });
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(Body, System.Text.Encoding.UTF8.GetString(Assert.Single(harness.Decode[0].ReceivedRequests).Body));
+        Assert.Equal(1, harness.Decode[0].Stats.DecodesRecomputed);
+        Assert.Contains(harness.Logs.Lines, l => l.EventId.Id == 10 && l.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task MissingParams_Fail_AnswersAnErrorAndNeverCallsDecode()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(
+            o => o with { OnMissingKvParams = MissingKvParamsPolicy.Fail },
+            new SimulatorOptions { Role = SimulatorRole.Prefill, KvShape = KvParamsShape.Null });
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
+
+        var error = await OpenAiErrorAssert.IsErrorAsync(response, 502, "BadGatewayError");
+        Assert.Contains("kv_transfer_params", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(harness.Decode[0].ReceivedRequests);
+    }
+
+    private static string? DecodeRemoteHost(RouterTestHarness harness)
+    {
+        using JsonDocument decode = JsonDocument.Parse(Assert.Single(harness.Decode[0].ReceivedRequests).Body);
+        return decode.RootElement.GetProperty("kv_transfer_params").GetProperty("remote_host").GetString();
+    }
+}

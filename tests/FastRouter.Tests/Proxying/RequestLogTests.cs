@@ -1,0 +1,79 @@
+using FastRouter.Tests.Harness;
+using Microsoft.Extensions.Logging;
+
+namespace FastRouter.Tests.Proxying;
+
+/// <summary>The per-request log lines read like production-stack's, carry the request id, and obey the level.</summary>
+public sealed class RequestLogTests
+{
+    private const string Body = "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":2}";
+
+    [Fact]
+    public async Task AtInformation_TheSeedsLinesAppearInOrderWithTheRequestId()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync();
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body, requestId: "log-me");
+        await response.Content.ReadAsStringAsync();
+
+        string prefill = harness.Prefill[0].BaseAddress.GetLeftPart(UriPartial.Authority);
+        string decode = harness.Decode[0].BaseAddress.GetLeftPart(UriPartial.Authority);
+        string[] lines = [.. harness.Logs.Lines.Where(l => l.Category.EndsWith("OrchestratedProxy", StringComparison.Ordinal)).Select(l => l.Message)];
+        string[] expected =
+        [
+            "Starting orchestrated disaggregated inference",
+            "Prefill endpoint: " + prefill,
+            "Decode endpoint: " + decode,
+            "Sending prefill request to " + prefill + "/v1/completions",
+            "Prefill completed in ",
+            "Sending decode request to " + decode + "/v1/completions",
+            "Orchestrated request completed, total time = ",
+        ];
+        Assert.Equal(expected.Length, lines.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.StartsWith(expected[i], lines[i], StringComparison.Ordinal);
+            Assert.EndsWith("[request_id=log-me]", lines[i], StringComparison.Ordinal);
+        }
+
+        Assert.Matches(@"Prefill completed in \d+\.\d\ds \(TTFT\)", lines[4]);
+        Assert.Matches(@"total time = \d+\.\d\ds", lines[6]);
+    }
+
+    [Fact]
+    public async Task AtDebug_ThePrefillResponseKeysAreLogged()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { LogLevel = LogLevel.Debug }, logLevel: LogLevel.Debug);
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
+        await response.Content.ReadAsStringAsync();
+
+        CapturedLog keys = Assert.Single(harness.Logs.Lines, l => l.EventId.Id == 6);
+        Assert.Equal(LogLevel.Debug, keys.Level);
+        Assert.Contains("kv_transfer_params", keys.Message, StringComparison.Ordinal);
+        Assert.Contains("choices", keys.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AtWarning_NoPerRequestLinesAreWritten()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { LogLevel = LogLevel.Warning });
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
+        await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.DoesNotContain(harness.Logs.Lines, l => l.Category.EndsWith("OrchestratedProxy", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Logs_NeverContainThePrompt()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { LogLevel = LogLevel.Trace }, logLevel: LogLevel.Trace);
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", "{\"model\":\"llama31-8b\",\"prompt\":\"SECRET-PROMPT-TEXT\",\"max_tokens\":2}");
+        await response.Content.ReadAsStringAsync();
+
+        Assert.DoesNotContain(harness.Logs.Lines, l => l.Message.Contains("SECRET-PROMPT-TEXT", StringComparison.Ordinal));
+    }
+}
