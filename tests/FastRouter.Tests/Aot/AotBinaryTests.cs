@@ -1,0 +1,99 @@
+using System.Text;
+using System.Text.Json;
+using FastRouter.Tests.Harness;
+
+namespace FastRouter.Tests.Aot;
+
+/// <summary>The published native binary, run as a user runs it: simulator pods and the router as processes.</summary>
+[Collection(AotCollection.Name)]
+public sealed class AotBinaryTests(AotBinaryFixture fixture)
+{
+    private readonly string _binary = fixture.BinaryPath;
+
+    [Fact]
+    public async Task Version_Help_AndARefusedFlag_ExitAsDocumented()
+    {
+        var version = await NativeProcess.RunAsync(_binary, "--version");
+        var help = await NativeProcess.RunAsync(_binary, "--help");
+        var refused = await NativeProcess.RunAsync(_binary, "--session-key", "x");
+        var badLogic = await NativeProcess.RunAsync(_binary, "--routing-logic", "roundrobin");
+
+        Assert.Equal(0, version.ExitCode);
+        Assert.Matches(@"^fastrouter \d+\.\d+\.\d+", version.Output);
+        Assert.Equal(0, help.ExitCode);
+        Assert.Contains("--static-backends", help.Output, StringComparison.Ordinal);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains("--session-key", refused.Output, StringComparison.Ordinal);
+        Assert.Equal(2, badLogic.ExitCode);
+    }
+
+    [Fact]
+    public async Task SeedArgsWithStaticDiscovery_ServeChatAndCompletions_StreamingAndNot()
+    {
+        int prefillPort = NativeProcess.FreePort();
+        int decodePort = NativeProcess.FreePort();
+        int routerPort = NativeProcess.FreePort();
+
+        // The prefill pod listens on 127.0.0.2 and advertises "localhost", so the handoff only works if the
+        // router points remote_host at the pod, as it must in a real cluster.
+        using NativeProcess prefill = NativeProcess.Start(_binary, "sim", "--role", "prefill", "--host", "127.0.0.2", "--port", prefillPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using NativeProcess decode = NativeProcess.Start(_binary, "sim", "--role", "decode", "--host", "127.0.0.1", "--port", decodePort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using NativeProcess router = NativeProcess.Start(
+            _binary,
+            "--host", "127.0.0.1",
+            "--port", routerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--service-discovery", "static",
+            $"--static-backends=http://127.0.0.2:{prefillPort},http://127.0.0.1:{decodePort}",
+            "--static-models", "llama31-8b,llama31-8b",
+            "--static-model-labels", "prefill,decode",
+            "--routing-logic=disaggregated_prefill_orchestrated",
+            "--prefill-model-labels=prefill",
+            "--decode-model-labels=decode");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{routerPort}"), Timeout = TimeSpan.FromSeconds(20) };
+        await prefill.WaitUntilServingAsync(client, $"http://127.0.0.2:{prefillPort}/health");
+        await decode.WaitUntilServingAsync(client, $"http://127.0.0.1:{decodePort}/health");
+        await router.WaitUntilServingAsync(client, "/health");
+
+        using HttpResponseMessage health = await client.GetAsync("/health");
+        using HttpResponseMessage chat = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":5}"));
+        using HttpResponseMessage chatStream = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":5,\"stream\":true}"));
+        using HttpResponseMessage completion = await client.PostAsync("/v1/completions", Json("{\"model\":\"llama31-8b\",\"prompt\":\"Hi\",\"max_tokens\":3}"));
+        using HttpResponseMessage completionStream = await client.PostAsync("/v1/completions", Json("{\"model\":\"llama31-8b\",\"prompt\":\"Hi\",\"max_tokens\":3,\"stream\":true}"));
+        using HttpResponseMessage bad = await client.PostAsync("/v1/completions", Json("{\"model\":"));
+
+        Assert.Equal(200, (int)health.StatusCode);
+        Assert.Equal(200, (int)chat.StatusCode);
+        using (JsonDocument answer = JsonDocument.Parse(await chat.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("The quick brown fox jumps", answer.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        }
+
+        Assert.Equal("text/event-stream; charset=utf-8", chatStream.Content.Headers.ContentType?.ToString());
+        Assert.Equal("[DONE]", SseReader.Parse(await chatStream.Content.ReadAsStringAsync())[^1]);
+        Assert.Equal(200, (int)completion.StatusCode);
+        Assert.Equal("[DONE]", SseReader.Parse(await completionStream.Content.ReadAsStringAsync())[^1]);
+        await OpenAiErrorAssert.IsErrorAsync(bad, 400, "BadRequestError");
+
+        // Every handoff pulled its KV: nothing is left held on the prefill pod.
+        using JsonDocument stats = JsonDocument.Parse(await client.GetStringAsync($"http://127.0.0.2:{prefillPort}/sim/stats"));
+        Assert.Equal(0, stats.RootElement.GetProperty("held_kv_blocks").GetInt32());
+        Assert.Contains("Orchestrated request completed", router.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Demo_ServesAStreamingChat()
+    {
+        int port = NativeProcess.FreePort();
+        using NativeProcess demo = NativeProcess.Start(_binary, "--demo", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
+        await demo.WaitUntilServingAsync(client, "/health");
+
+        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":3,\"stream\":true}"));
+        List<string> events = SseReader.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal("[DONE]", events[^1]);
+        Assert.Contains("curl", demo.Output, StringComparison.Ordinal);
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace FastRouter.Tests.Aot;
+
+/// <summary>A process of the AOT binary, its output captured, killed on dispose.</summary>
+internal sealed class NativeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private NativeProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => Append(e.Data);
+        _process.ErrorDataReceived += (_, e) => Append(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => _process.HasExited;
+
+    public static NativeProcess Start(string binary, params string[] args)
+    {
+        var info = new ProcessStartInfo(binary, args)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.Environment.Remove("VLLM_API_KEY");
+        return new NativeProcess(Process.Start(info)!);
+    }
+
+    /// <summary>Runs to completion and returns the exit code.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string binary, params string[] args)
+    {
+        using NativeProcess process = Start(binary, args);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process._process.WaitForExitAsync(timeout.Token);
+        process._process.WaitForExit(); // drains the asynchronous output readers
+        return (process._process.ExitCode, process.Output);
+    }
+
+    /// <summary>A port free right now on 127.0.0.1.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Waits until <paramref name="url"/> answers at all (the process is up and listening).</summary>
+    public async Task WaitUntilServingAsync(HttpClient client, string url)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(_process.HasExited, "the process exited early:\n" + Output);
+            try
+            {
+                using HttpResponseMessage response = await client.GetAsync(url);
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.Fail("not serving " + url + " after 20 s:\n" + Output);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(5000);
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+}
