@@ -16,6 +16,8 @@ internal sealed class RouterEndpoints
     private readonly OrchestratedProxy _proxy;
     private readonly ModelsEndpoint _models;
     private readonly IBackendDiscovery _discovery;
+    private static readonly byte[] LiveBody = "{\"status\":\"alive\"}"u8.ToArray();
+
     private readonly byte[] _version;
 
     public RouterEndpoints(OrchestratedProxy proxy, ModelsEndpoint models, IBackendDiscovery discovery)
@@ -40,6 +42,10 @@ internal sealed class RouterEndpoints
                 return IsGetOrHead(method) ? WriteHealthAsync(context) : MethodNotAllowed(context, "GET");
             case "/v1/models":
                 return IsGetOrHead(method) ? _models.HandleAsync(context) : MethodNotAllowed(context, "GET");
+            case "/livez":
+                // Liveness: the process serves requests. Not /health, which is 503 while a role has no pods:
+                // restarting the router would not bring pods back.
+                return IsGetOrHead(method) ? WriteJsonAsync(context, 200, LiveBody) : MethodNotAllowed(context, "GET");
             case "/version":
                 return IsGetOrHead(method) ? WriteJsonAsync(context, 200, _version) : MethodNotAllowed(context, "GET");
             default:

@@ -36,6 +36,17 @@ public sealed class EndpointTests
     }
 
     [Fact]
+    public async Task Livez_Is200EvenWhenARoleHasNoPod()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { StaticBackends = [o.StaticBackends[0]] });
+
+        using HttpResponseMessage response = await harness.Client.GetAsync("/livez");
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("{\"status\":\"alive\"}", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Models_ListsTheStaticModels()
     {
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync(
