@@ -258,7 +258,7 @@ internal sealed partial class VllmSimulator
         Utf8JsonWriter? json;
         if (request.Kind == CompletionKind.Chat)
         {
-            if ((json = events.BeginJsonEvent()) is null)
+            if ((json = await events.BeginJsonEventAsync().ConfigureAwait(false)) is null)
             {
                 return false;
             }
@@ -274,7 +274,7 @@ internal sealed partial class VllmSimulator
                 await DelayAsync(_options.InterTokenLatency, cancellationToken).ConfigureAwait(false);
             }
 
-            if ((json = events.BeginJsonEvent()) is null)
+            if ((json = await events.BeginJsonEventAsync().ConfigureAwait(false)) is null)
             {
                 return false;
             }
@@ -285,7 +285,7 @@ internal sealed partial class VllmSimulator
 
         if (request.IncludeUsage)
         {
-            if ((json = events.BeginJsonEvent()) is null)
+            if ((json = await events.BeginJsonEventAsync().ConfigureAwait(false)) is null)
             {
                 return false;
             }
