@@ -1,4 +1,6 @@
+using System.Globalization;
 using FastRouter.Simulation;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Simulation;
 
@@ -66,8 +68,39 @@ public sealed class SimulatorCommandLineTests
     }
 
     [Fact]
+    public async Task Command_ServesUntilCancelled_ThenExits0()
+    {
+        int port = FreePort.Get();
+        int sideChannelPort = FreePort.Get();
+        using var stop = new CancellationTokenSource();
+        Task<int> running = SimulatorCommand.RunAsync(
+            ["--role", "prefill", "--port", port.ToString(CultureInfo.InvariantCulture), "--side-channel-port", sideChannelPort.ToString(CultureInfo.InvariantCulture)],
+            stop.Token);
+        using var client = new HttpClient();
+
+        Assert.True(await Eventually.TrueAsync(() => IsHealthy(client, port)), "the simulator never answered /health");
+        await stop.CancelAsync();
+
+        Assert.Equal(0, await running);
+        Assert.False(IsHealthy(client, port));
+    }
+
+    [Fact]
     public async Task Command_BadArguments_Exit2()
     {
         Assert.Equal(2, await SimulatorCommand.RunAsync(["--role"], CancellationToken.None));
+    }
+
+    private static bool IsHealthy(HttpClient client, int port)
+    {
+        try
+        {
+            using HttpResponseMessage response = client.GetAsync(new Uri($"http://127.0.0.1:{port}/health")).GetAwaiter().GetResult();
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 }
