@@ -86,15 +86,7 @@ internal sealed partial class VllmSimulator
             ReadOnlySequence<byte> body = result.Buffer;
             if (_recorder.IsEnabled)
             {
-                HttpRequest http = context.Request;
-                _recorder.Add(new RecordedRequest(
-                    http.Method,
-                    http.Path.Value ?? string.Empty,
-                    requestId,
-                    http.Headers.Authorization,
-                    http.ContentType,
-                    http.Headers["traceparent"],
-                    body.ToArray()));
+                Record(context, body.ToArray());
             }
 
             try

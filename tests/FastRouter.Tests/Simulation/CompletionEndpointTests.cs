@@ -174,6 +174,10 @@ public sealed class CompletionEndpointTests
         using HttpResponseMessage missing = await client.GetAsync(new Uri("/nope", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal("NotFoundError", Parse(await missing.Content.ReadAsStringAsync()).GetProperty("error").GetProperty("type").GetString());
+
+        // Everything but the /sim/* control plane is recorded, in arrival order.
+        string[] paths = [.. sim.ReceivedRequests.Select(r => r.Path)];
+        Assert.Equal(["/health", "/v1/models", "/version", "/metrics", "/nope"], paths);
     }
 
     [Fact]

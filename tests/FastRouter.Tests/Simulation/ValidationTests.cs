@@ -99,6 +99,9 @@ public sealed class ValidationTests
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("""{"error":"Unauthorized"}""", await response.Content.ReadAsStringAsync());
         Assert.Equal(0, sim.Stats.TextCompletionRequests);
+        RecordedRequest recorded = Assert.Single(sim.ReceivedRequests);
+        Assert.Equal(authorization, recorded.Authorization);
+        Assert.Equal("/v1/completions", recorded.Path);
     }
 
     [Fact]
