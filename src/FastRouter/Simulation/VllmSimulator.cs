@@ -24,6 +24,7 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
     private KvAdvertisement? _advertisement;
     private Task? _stopTask;
     private int _running;
+    private int _disposed;
 
     private VllmSimulator(SimulatorOptions options)
     {
@@ -102,6 +103,11 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_api is not null)
         {
             await _api.DisposeAsync().ConfigureAwait(false);
