@@ -18,18 +18,6 @@ internal static class GeneratedText
     public static ReadOnlySpan<byte> Token(int index) =>
         index == 0 ? FirstForms[0] : LaterForms[index % Words.Length];
 
-    /// <summary>The text of tokens 0..count-1 joined, as a non-streaming answer carries it.</summary>
-    public static string Text(int count)
-    {
-        var builder = new StringBuilder();
-        for (int i = 0; i < count; i++)
-        {
-            builder.Append(Encoding.UTF8.GetString(Token(i)));
-        }
-
-        return builder.ToString();
-    }
-
     internal static void AppendTokens(PooledBufferWriter destination, int count)
     {
         for (int i = 0; i < count; i++)

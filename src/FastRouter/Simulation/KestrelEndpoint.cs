@@ -29,7 +29,7 @@ internal sealed class KestrelEndpoint : IAsyncDisposable
     /// <summary>The bound port (the ephemeral one when 0 was asked for).</summary>
     public int Port { get; }
 
-    public static async Task<KestrelEndpoint> StartAsync(string host, int port, RequestDelegate handler, CancellationToken cancellationToken)
+    public static async Task<KestrelEndpoint> StartAsync(string host, int port, TimeSpan keepAliveTimeout, RequestDelegate handler, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, 65535);
@@ -40,6 +40,7 @@ internal sealed class KestrelEndpoint : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            kestrel.Limits.KeepAliveTimeout = keepAliveTimeout;
             kestrel.Listen(address, port);
         });
         WebApplication app = builder.Build();

@@ -47,6 +47,11 @@ internal static class SimulatorCommand
             await Console.Error.WriteLineAsync("fastrouter sim: cannot listen: " + exception.Message).ConfigureAwait(false);
             return 1;
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopped while still starting: nothing is listening yet, and stopping is not an error.
+            return 0;
+        }
 
         await using (simulator.ConfigureAwait(false))
         {

@@ -64,6 +64,12 @@ internal sealed class SimulatorOptions
     /// </summary>
     public TimeSpan KvPullDelay { get; init; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// How long an idle client connection stays open. 5 s, as uvicorn (under vLLM) closes them: a router whose
+    /// pooled connections outlive that meets the same "connection closed" failures it would in production.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Connect timeout for decode's pull from the prefill side channel.</summary>
     public TimeSpan KvPullConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -13,6 +13,8 @@ namespace FastRouter.Simulation;
 /// </summary>
 internal sealed class SseEventWriter : IDisposable
 {
+    private static readonly TimeSpan DrainGrace = TimeSpan.FromMilliseconds(100);
+
     private readonly HttpContext _context;
     private readonly PipeWriter _pipe;
     private readonly Utf8JsonWriter _json;
@@ -41,11 +43,10 @@ internal sealed class SseEventWriter : IDisposable
     }
 
     /// <summary>Starts an event and returns the writer for its JSON, or null when the stream was dropped instead.</summary>
-    public Utf8JsonWriter? BeginJsonEvent()
+    public async ValueTask<Utf8JsonWriter?> BeginJsonEventAsync()
     {
-        if (_eventsSent == _dropBeforeEvent)
+        if (await DropIfDueAsync().ConfigureAwait(false))
         {
-            _context.Abort();
             return null;
         }
 
@@ -54,7 +55,7 @@ internal sealed class SseEventWriter : IDisposable
         return _json;
     }
 
-    public async Task EndEventAsync(CancellationToken cancellationToken)
+    public async ValueTask EndEventAsync(CancellationToken cancellationToken)
     {
         _json.Flush();
         _pipe.Write("\n\n"u8);
@@ -64,9 +65,8 @@ internal sealed class SseEventWriter : IDisposable
     /// <summary>The terminating <c>data: [DONE]</c>; false when the stream was dropped instead.</summary>
     public async Task<bool> WriteDoneAsync(CancellationToken cancellationToken)
     {
-        if (_eventsSent == _dropBeforeEvent)
+        if (await DropIfDueAsync().ConfigureAwait(false))
         {
-            _context.Abort();
             return false;
         }
 
@@ -77,7 +77,22 @@ internal sealed class SseEventWriter : IDisposable
 
     public void Dispose() => _json.Dispose();
 
-    private async Task FlushEventAsync(CancellationToken cancellationToken)
+    private async ValueTask<bool> DropIfDueAsync()
+    {
+        if (_eventsSent != _dropBeforeEvent)
+        {
+            return false;
+        }
+
+        // A flush hands the events to Kestrel's transport, not to the socket, and an abort discards what the
+        // transport has not sent yet. Give it a moment (real time: this is I/O, not simulated latency) so the
+        // client really receives the N events before the connection drops.
+        await Task.Delay(DrainGrace, TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+        _context.Abort();
+        return true;
+    }
+
+    private async ValueTask FlushEventAsync(CancellationToken cancellationToken)
     {
         _eventsSent++;
         _stats.Increment(SimulatorCounter.SseEventsSent);

@@ -86,15 +86,7 @@ internal sealed partial class VllmSimulator
             ReadOnlySequence<byte> body = result.Buffer;
             if (_recorder.IsEnabled)
             {
-                HttpRequest http = context.Request;
-                _recorder.Add(new RecordedRequest(
-                    http.Method,
-                    http.Path.Value ?? string.Empty,
-                    requestId,
-                    http.Headers.Authorization,
-                    http.ContentType,
-                    http.Headers["traceparent"],
-                    body.ToArray()));
+                Record(context, body.ToArray());
             }
 
             try
@@ -258,7 +250,7 @@ internal sealed partial class VllmSimulator
         Utf8JsonWriter? json;
         if (request.Kind == CompletionKind.Chat)
         {
-            if ((json = events.BeginJsonEvent()) is null)
+            if ((json = await events.BeginJsonEventAsync().ConfigureAwait(false)) is null)
             {
                 return false;
             }
@@ -274,7 +266,7 @@ internal sealed partial class VllmSimulator
                 await DelayAsync(_options.InterTokenLatency, cancellationToken).ConfigureAwait(false);
             }
 
-            if ((json = events.BeginJsonEvent()) is null)
+            if ((json = await events.BeginJsonEventAsync().ConfigureAwait(false)) is null)
             {
                 return false;
             }
@@ -285,7 +277,7 @@ internal sealed partial class VllmSimulator
 
         if (request.IncludeUsage)
         {
-            if ((json = events.BeginJsonEvent()) is null)
+            if ((json = await events.BeginJsonEventAsync().ConfigureAwait(false)) is null)
             {
                 return false;
             }

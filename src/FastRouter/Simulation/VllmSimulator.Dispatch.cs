@@ -11,10 +11,22 @@ internal sealed partial class VllmSimulator
     private Task HandleAsync(HttpContext context)
     {
         string path = context.Request.Path.Value ?? string.Empty;
+        bool isCompletion = path is "/v1/chat/completions" or "/v1/completions";
+
+        // Completion requests are recorded with their body once it is read; /sim/* is the tests' own control plane.
+        if (!isCompletion && !path.StartsWith("/sim/", StringComparison.Ordinal))
+        {
+            Record(context, []);
+        }
 
         // vLLM's --api-key guards /v1 only; probes and metrics stay open.
         if (_options.ApiKey is not null && path.StartsWith("/v1", StringComparison.Ordinal) && !IsAuthorized(context.Request))
         {
+            if (isCompletion)
+            {
+                Record(context, []);
+            }
+
             Stats.Increment(SimulatorCounter.ErrorsReturned);
             return HttpResponses.WriteTextAsync(context, StatusCodes.Status401Unauthorized, "application/json", "{\"error\":\"Unauthorized\"}", context.RequestAborted);
         }
@@ -52,6 +64,25 @@ internal sealed partial class VllmSimulator
                 Stats.Increment(SimulatorCounter.ErrorsReturned);
                 return HttpResponses.WriteErrorAsync(context, 404, "NotFoundError", "Not Found", context.RequestAborted);
         }
+    }
+
+    /// <summary>Keeps what the router sent, headers and body, for tests to inspect.</summary>
+    private void Record(HttpContext context, byte[] body)
+    {
+        if (!_recorder.IsEnabled)
+        {
+            return;
+        }
+
+        HttpRequest http = context.Request;
+        _recorder.Add(new RecordedRequest(
+            http.Method,
+            http.Path.Value ?? string.Empty,
+            http.Headers["X-Request-Id"],
+            http.Headers.Authorization,
+            http.ContentType,
+            http.Headers["traceparent"],
+            body));
     }
 
     private bool IsAuthorized(HttpRequest request)

@@ -24,6 +24,7 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
     private KvAdvertisement? _advertisement;
     private Task? _stopTask;
     private int _running;
+    private int _disposed;
 
     private VllmSimulator(SimulatorOptions options)
     {
@@ -102,6 +103,11 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         if (_api is not null)
         {
             await _api.DisposeAsync().ConfigureAwait(false);
@@ -122,12 +128,12 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
         if (_leases is not null)
         {
             var sideChannel = new KvSideChannelServer(_leases, _engineId, Stats);
-            _sideChannel = await KestrelEndpoint.StartAsync(_options.Host, _options.SideChannelPort, sideChannel.HandleAsync, cancellationToken).ConfigureAwait(false);
+            _sideChannel = await KestrelEndpoint.StartAsync(_options.Host, _options.SideChannelPort, _options.KeepAliveTimeout, sideChannel.HandleAsync, cancellationToken).ConfigureAwait(false);
             SideChannelPort = _sideChannel.Port;
             _advertisement = new KvAdvertisement(_options.KvShape, _options.AdvertisedSideChannelHost, SideChannelPort, _engineId);
         }
 
-        _api = await KestrelEndpoint.StartAsync(_options.Host, _options.Port, HandleAsync, cancellationToken).ConfigureAwait(false);
+        _api = await KestrelEndpoint.StartAsync(_options.Host, _options.Port, _options.KeepAliveTimeout, HandleAsync, cancellationToken).ConfigureAwait(false);
         Port = _api.Port;
         string host = _options.Host is "*" or "+" or "0.0.0.0" ? "127.0.0.1" : _options.Host is "::" ? "::1" : _options.Host;
         BaseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://{RemoteKvParams.HostForUri(host)}:{Port}"), UriKind.Absolute);
@@ -163,5 +169,7 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(options.RecordedRequestLimit);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.KvBlockSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.TotalKvBlocks, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.KeepAliveTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.KvPullConnectTimeout, TimeSpan.Zero);
     }
 }
