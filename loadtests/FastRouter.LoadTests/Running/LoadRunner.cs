@@ -67,7 +67,7 @@ internal static class LoadRunner
         // Throughput is measured over the measured phase plus its drain: the requests it counts all started in the
         // phase, and those that end in the drain did their work there.
         double measuredSeconds = Math.Max(MonotonicTime.ToSeconds(finished - plan.MeasureStart), 1e-3);
-        return new RunResult(options, startedUtc, measuredSeconds, collector.Totals, collector.Timeline, counters.Sent, counters.Cancelled, stopToken.IsCancellationRequested);
+        return new RunResult(options, startedUtc, measuredSeconds, collector.Totals, collector.Timeline, counters.Sent, counters.Succeeded, counters.Failed, counters.Cancelled, stopToken.IsCancellationRequested);
     }
 
     private static void WriteProgress(TextWriter progress, LoadTestOptions options, string line)

@@ -11,5 +11,7 @@ internal sealed record RunResult(
     MetricSet Totals,
     IReadOnlyList<TimelinePoint> Timeline,
     long SentIncludingWarmup,
+    long SucceededIncludingWarmup,
+    long FailedIncludingWarmup,
     long Cancelled,
     bool StoppedByUser);
