@@ -86,7 +86,14 @@ internal static class HtmlReport
             html.Append(SvgChart.Bars("End-to-end latency distribution (values above p99.9 in the last bar)", "E2E (ms)", "requests", DistributionBinner.Bin(result.Totals[MetricKind.EndToEnd], 50), Blue));
         }
 
-        html.Append(SvgChart.Line("Percentile spectrum", "percentile", "ms", SpectrumSeries(summary), SpectrumTicks()));
+        // Stream metrics (tens of ms) and end-to-end latency (seconds) get their own spectra so neither is flattened.
+        List<ChartSeries> streamSpectrum = SpectrumSeries(summary, [("ttft", Blue), ("itl", Orange), ("tpot", Green)]);
+        if (streamSpectrum.Count > 0)
+        {
+            html.Append(SvgChart.Line("Percentile spectrum: TTFT, ITL, TPOT", "percentile", "ms", streamSpectrum, SpectrumTicks()));
+        }
+
+        html.Append(SvgChart.Line("Percentile spectrum: end-to-end latency", "percentile", "ms", SpectrumSeries(summary, [("e2e", Red)]), SpectrumTicks()));
 
         html.Append("<h2>Errors</h2>");
         if (summary.Requests.Failed == 0)
@@ -150,12 +157,17 @@ internal static class HtmlReport
             "seconds into the measured phase",
             "requests/s",
             [
-                Series("succeeded/s", Blue, timeline, p => p.RequestsPerSecond),
-                Series("failed/s", Red, timeline, p => p.Failed / Math.Max(p.IntervalSeconds, 1e-6)),
-                Series("in flight", Grey, timeline, p => p.InFlight),
+                AllSeconds("succeeded/s", Blue, timeline, p => p.RequestsPerSecond),
+                AllSeconds("failed/s", Red, timeline, p => p.Failed / Math.Max(p.IntervalSeconds, 1e-6)),
+                AllSeconds("in flight", Grey, timeline, p => p.InFlight),
             ]));
     }
 
+    // Throughput is meaningful for every second, including those in which nothing finished (that is the news).
+    private static ChartSeries AllSeconds(string name, string color, IReadOnlyList<TimelinePoint> timeline, Func<TimelinePoint, double> value) =>
+        new(name, color, timeline.Select(p => new ChartPoint(p.ElapsedSeconds, value(p))).ToArray());
+
+    // Latency percentiles exist only for seconds in which requests finished; empty seconds are left out, not drawn as 0.
     private static ChartSeries Series(string name, string color, IReadOnlyList<TimelinePoint> timeline, Func<TimelinePoint, double> value) =>
         new(name, color, timeline.Where(p => p.Succeeded > 0 || p.Failed > 0).Select(p => new ChartPoint(p.ElapsedSeconds, value(p))).ToArray());
 
@@ -165,10 +177,9 @@ internal static class HtmlReport
     private static IReadOnlyList<AxisTick> SpectrumTicks() =>
         [new(0, "0%"), new(1, "90%"), new(2, "99%"), new(3, "99.9%"), new(4, "99.99%"), new(5, "max")];
 
-    private static List<ChartSeries> SpectrumSeries(RunSummary summary)
+    private static List<ChartSeries> SpectrumSeries(RunSummary summary, (string Key, string Color)[] wanted)
     {
         var series = new List<ChartSeries>();
-        (string Key, string Color)[] wanted = [("ttft", Blue), ("itl", Orange), ("tpot", Green), ("e2e", Red)];
         foreach ((string key, string color) in wanted)
         {
             if (summary.Metrics.TryGetValue(key, out MetricSummary? metric) && metric.Count > 0)
