@@ -61,7 +61,9 @@ internal static class LoadRunner
         // The tail: what finished since the last tick (the drain, mostly).
         if (finished > lastCollect && finished > plan.MeasureStart)
         {
-            collector.Collect(MonotonicTime.ToSeconds(finished - plan.MeasureStart), MonotonicTime.ToSeconds(finished - Math.Max(lastCollect, plan.MeasureStart)), 0);
+            // Rated over at least a second: a tail of a few milliseconds would otherwise plot as a huge spike.
+            double tail = Math.Max(1.0, MonotonicTime.ToSeconds(finished - Math.Max(lastCollect, plan.MeasureStart)));
+            collector.Collect(MonotonicTime.ToSeconds(finished - plan.MeasureStart), tail, 0);
         }
 
         // Throughput is measured over the measured phase plus its drain: the requests it counts all started in the
