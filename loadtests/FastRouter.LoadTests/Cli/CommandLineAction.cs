@@ -1,0 +1,8 @@
+namespace FastRouter.LoadTests.Cli;
+
+internal enum CommandLineAction
+{
+    Run,
+    Help,
+    ListScenarios,
+}

@@ -1,0 +1,49 @@
+namespace FastRouter.LoadTests.Cli;
+
+/// <summary>The text of <c>--help</c>.</summary>
+internal static class HelpText
+{
+    public const string Text = """
+        FastRouter load generator: OpenAI-style load against the router (or straight at a prefill/decode pair).
+
+        Usage:
+          dotnet run --project loadtests/FastRouter.LoadTests -c Release -- --target URL [options]
+          dotnet run --project loadtests/FastRouter.LoadTests -c Release -- --direct-prefill URL --direct-decode URL [options]
+
+        Target (one of):
+          --target URL              the router, or any OpenAI-compatible server (e.g. http://127.0.0.1:8001)
+          --direct-prefill URL      no router: POST each request to this prefill pod first (max_tokens=1,
+          --direct-decode URL         kv_transfer_params.do_remote_decode=true), then to this decode pod with
+                                      the kv_transfer_params prefill answered: the baseline for the router
+
+        Workload:
+          --scenario NAME           chat | chat-stream | completions | completions-stream | mixed (default chat-stream)
+          --prompt-tokens DIST      prompt length per request (default 128)
+          --max-tokens DIST         max_tokens per request, with ignore_eos (default 64)
+                                      DIST: N | uniform:MIN-MAX | normal:MEAN,STDDEV
+          --model NAME              model field of every request (default llama31-8b)
+
+        Load:
+          --concurrency N           closed loop: N workers, each sends its next request when the last ends (default 16);
+                                      open loop: the most requests in flight at once (default 2048)
+          --rate R                  open loop: Poisson arrivals at R requests/s, latency timed from each
+                                      request's intended send time (coordinated omission corrected)
+          --duration D              measured time (default 30s); D: 500ms | 30s | 2m | 1h | bare seconds
+          --warmup D                load before measuring, not recorded (default 5s)
+          --drain-timeout D         how long requests in flight at the end may still finish (default 30s)
+          --timeout D               longest time one request may take (default 120s)
+          --seed N                  seeds the length draws and the arrival schedule (default 1)
+
+        Output:
+          --name NAME               the run's name (default: the scenario and the start time)
+          --out DIR                 folder for summary.json and report.html (default loadtests/results/NAME)
+          --no-progress             no progress line every second
+
+        Other:
+          --list-scenarios          the scenarios and what they send
+          --help                    this text
+
+        Exit codes: 0 run done with no errors, 1 run done with errors, 2 bad command line, 3 nothing succeeded.
+
+        """;
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using FastRouter.LoadTests.Cli;
+using FastRouter.LoadTests.Reporting;
+using FastRouter.LoadTests.Running;
+using FastRouter.LoadTests.Scenarios;
+
+namespace FastRouter.LoadTests;
+
+/// <summary>Parses the command line, runs the load, writes the console table, summary.json and report.html.</summary>
+internal static class LoadTestProgram
+{
+    public const int ExitOk = 0;
+    public const int ExitErrors = 1;
+    public const int ExitUsage = 2;
+    public const int ExitNothingSucceeded = 3;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        ParsedCommandLine parsed;
+        try
+        {
+            parsed = LoadTestCommandLine.Parse(args, DateTimeOffset.UtcNow);
+        }
+        catch (CommandLineException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message).ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        switch (parsed.Action)
+        {
+            case CommandLineAction.Help:
+                Console.Write(HelpText.Text);
+                return ExitOk;
+            case CommandLineAction.ListScenarios:
+                foreach (Scenario scenario in ScenarioCatalog.All)
+                {
+                    Console.WriteLine($"{scenario.Name,-20} {scenario.Description}");
+                }
+
+                return ExitOk;
+            default:
+                break;
+        }
+
+        LoadTestOptions options = parsed.Options!;
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            // The first Ctrl+C ends the run early but still writes the reports; a second one kills the process.
+            if (!stop.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            }
+        };
+
+        Console.WriteLine($"FastRouter load generator: '{options.Name}', scenario {options.Scenario.Name}, " +
+            (options.IsOpenLoop ? $"open loop at {options.Rate} req/s" : $"closed loop, {options.Concurrency} workers") +
+            $", warm-up {options.Warmup.TotalSeconds} s, measure {options.Duration.TotalSeconds} s");
+        RunResult result = await LoadRunner.RunAsync(options, Console.Out, stop.Token).ConfigureAwait(false);
+        RunSummary summary = SummaryBuilder.Build(result, string.Join(' ', args));
+        Console.Write(ConsoleReport.Render(summary));
+        string[] written = await WriteReportsAsync(summary, result, options.OutputDirectory).ConfigureAwait(false);
+        foreach (string path in written)
+        {
+            Console.WriteLine($"Wrote {path}");
+        }
+
+        return summary.Requests.Succeeded == 0 ? ExitNothingSucceeded : summary.Requests.Failed > 0 ? ExitErrors : ExitOk;
+    }
+
+    public static async Task<string[]> WriteReportsAsync(RunSummary summary, RunResult result, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        string json = Path.Combine(directory, "summary.json");
+        string html = Path.Combine(directory, "report.html");
+        await using (FileStream stream = File.Create(json))
+        {
+            await JsonSerializer.SerializeAsync(stream, summary, SummaryJsonContext.Default.RunSummary).ConfigureAwait(false);
+        }
+
+        await File.WriteAllTextAsync(html, HtmlReport.Render(summary, result)).ConfigureAwait(false);
+        return [Path.GetFullPath(json), Path.GetFullPath(html)];
+    }
+}

@@ -1,0 +1,3 @@
+using FastRouter.LoadTests;
+
+return await LoadTestProgram.RunAsync(args).ConfigureAwait(false);

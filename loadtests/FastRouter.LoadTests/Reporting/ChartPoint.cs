@@ -1,0 +1,3 @@
+namespace FastRouter.LoadTests.Reporting;
+
+internal readonly record struct ChartPoint(double X, double Y);

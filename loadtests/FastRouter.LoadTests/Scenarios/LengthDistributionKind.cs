@@ -1,0 +1,8 @@
+namespace FastRouter.LoadTests.Scenarios;
+
+internal enum LengthDistributionKind
+{
+    Fixed,
+    Uniform,
+    Normal,
+}
