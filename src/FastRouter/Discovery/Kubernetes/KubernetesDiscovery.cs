@@ -37,6 +37,7 @@ internal sealed partial class KubernetesDiscovery : IBackendDiscovery
     private bool _mustList = true;
     private int _watchEvents;
     private bool _disposed;
+    private Backoff _backoff = null!;
 
     /// <exception cref="KubernetesConfigurationException">No usable credentials.</exception>
     public KubernetesDiscovery(RouterOptions options, KubernetesDiscoverySettings settings, ILoggerFactory? loggerFactory = null)
@@ -145,6 +146,7 @@ internal sealed partial class KubernetesDiscovery : IBackendDiscovery
     private async Task RunAsync(CancellationToken stopping)
     {
         var backoff = new Backoff(_settings.InitialBackoff, _settings.MaxBackoff, _settings.Random);
+        _backoff = backoff;
         while (!stopping.IsCancellationRequested)
         {
             bool softFailure = false;
@@ -161,7 +163,6 @@ internal sealed partial class KubernetesDiscovery : IBackendDiscovery
                 long started = _time.GetTimestamp();
                 _watchEvents = 0;
                 await WatchAsync(stopping).ConfigureAwait(false);
-                Recovered(backoff);
 
                 // A watch that ends at once with nothing in it must not become a busy loop.
                 softFailure = _watchEvents == 0 && !_mustList && _time.GetElapsedTime(started) < _settings.MinimumWatchDuration;
@@ -227,7 +228,7 @@ internal sealed partial class KubernetesDiscovery : IBackendDiscovery
         using var headers = new CancellationTokenSource(_settings.RequestTimeout, _time);
         using var whole = new CancellationTokenSource(TimeSpan.FromSeconds(_settings.WatchTimeoutSeconds) + TimeSpan.FromSeconds(60), _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stopping, headers.Token, whole.Token);
-        await _api.WatchAsync(_resourceVersion!, _settings.WatchTimeoutSeconds, OnWatchEvent, headers, linked.Token).ConfigureAwait(false);
+        await _api.WatchAsync(_resourceVersion!, _settings.WatchTimeoutSeconds, OnWatchEvent, headers, () => Recovered(_backoff), linked.Token).ConfigureAwait(false);
     }
 
     /// <summary>Called on the watch loop only, once per event line.</summary>

@@ -71,11 +71,13 @@ internal sealed class PodApi
     /// arrives; returns when the server ends the watch or <paramref name="onEvent"/> returns false.
     /// </summary>
     /// <param name="headersTimeout">Cancels the request if the response headers do not arrive in time.</param>
+    /// <param name="onConnected">Called once the API server accepted the watch (a success status).</param>
     /// <exception cref="KubernetesApiException">The API server answered an error status (410 when the version expired).</exception>
-    public async Task WatchAsync(string resourceVersion, int timeoutSeconds, Func<WatchEvent, bool> onEvent, CancellationTokenSource headersTimeout, CancellationToken cancellationToken)
+    public async Task WatchAsync(string resourceVersion, int timeoutSeconds, Func<WatchEvent, bool> onEvent, CancellationTokenSource headersTimeout, Action onConnected, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(onEvent);
         ArgumentNullException.ThrowIfNull(headersTimeout);
+        ArgumentNullException.ThrowIfNull(onConnected);
         using var request = new HttpRequestMessage(HttpMethod.Get, WatchUri(resourceVersion, timeoutSeconds));
         request.Headers.Accept.ParseAdd("application/json");
         using HttpResponseMessage response = await _connection.SendAsync(request, cancellationToken).ConfigureAwait(false);
@@ -83,6 +85,7 @@ internal sealed class PodApi
         // The stream itself is long-lived; only the wait for headers was bounded.
         headersTimeout.CancelAfter(Timeout.InfiniteTimeSpan);
         await ThrowIfErrorAsync(response, cancellationToken).ConfigureAwait(false);
+        onConnected();
         await using Stream body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         using var reader = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
