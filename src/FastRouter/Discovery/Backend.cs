@@ -12,13 +12,14 @@ internal sealed class Backend : IDisposable
     private long _requests;
     private long _failures;
     private int _inFlight;
+    private string[]? _models;
 
     public Backend(Uri baseUri, BackendRole role, string? model, HttpMessageInvoker invoker)
     {
         ArgumentNullException.ThrowIfNull(baseUri);
         BaseUri = baseUri;
         Role = role;
-        Model = model;
+        _models = model is null ? null : [model];
         Invoker = invoker;
         Name = baseUri.GetLeftPart(UriPartial.Authority);
         ChatCompletionsUri = new Uri(baseUri, "/v1/chat/completions");
@@ -35,8 +36,16 @@ internal sealed class Backend : IDisposable
 
     public BackendRole Role { get; }
 
-    /// <summary>The model this pod serves, when known; null means any.</summary>
-    public string? Model { get; }
+    /// <summary>
+    /// The models this pod serves, when known; null means unknown, and an unknown pod serves any model (see
+    /// <see cref="RoutingTable"/>). Kubernetes discovery learns them from the pod's /v1/models after the pod was
+    /// first published, so this can change once (null to a list); a <see cref="RoutingTable"/> reads it only
+    /// while being built, so a published snapshot never changes under a request.
+    /// </summary>
+    public string[]? Models => Volatile.Read(ref _models);
+
+    /// <summary>The models for display (comma-joined); null means any. Allocates for several models: not for the hot path.</summary>
+    public string? Model => Models is { } models ? (models.Length == 1 ? models[0] : string.Join(',', models)) : null;
 
     /// <summary>Sends requests over this pod's own connection pool.</summary>
     public HttpMessageInvoker Invoker { get; }
@@ -72,6 +81,13 @@ internal sealed class Backend : IDisposable
         {
             Interlocked.Increment(ref _failures);
         }
+    }
+
+    /// <summary>Records what the pod serves; the discoverer publishes a new <see cref="RoutingTable"/> afterwards.</summary>
+    public void SetModels(string[] models)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        Volatile.Write(ref _models, models);
     }
 
     public void Dispose() => Invoker.Dispose();

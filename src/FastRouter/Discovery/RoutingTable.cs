@@ -13,19 +13,50 @@ internal sealed class RoutingTable
 
     /// <param name="backends">Every known pod.</param>
     /// <param name="modelAware">True when pods have known models and a request's model must match one.</param>
+    /// <remarks>
+    /// A pod whose <see cref="Backend.Models"/> is null (not known yet: Kubernetes discovery is still asking its
+    /// /v1/models) serves any model. So, when routing is model-aware: it joins the route of every known model;
+    /// a model no known pod serves goes to the unknown pods (a pod that cannot serve it answers 404 itself, which
+    /// is what it would have answered without the router); and while no pod's models are known at all, routing
+    /// behaves as if not model-aware, so an empty or still-probing fleet answers 503 rather than 404. A 404 from
+    /// the router therefore always means: every pod's models are known and none serves that one.
+    /// </remarks>
     public RoutingTable(IReadOnlyList<Backend> backends, bool modelAware)
     {
         ArgumentNullException.ThrowIfNull(backends);
+
+        // Read each pod's models once: they may be set concurrently, and the snapshot must stay self-consistent.
+        var models = new string[]?[backends.Count];
+        for (int i = 0; i < backends.Count; i++)
+        {
+            models[i] = backends[i].Models;
+        }
+
         Backends = [.. backends];
         ModelAware = modelAware;
-        AnyModel = new ModelRoute(null, Select(backends, BackendRole.Prefill, null), Select(backends, BackendRole.Decode, null));
+        AnyModel = new ModelRoute(null, Select(backends, models, BackendRole.Prefill, null), Select(backends, models, BackendRole.Decode, null));
         _byModel = new Dictionary<string, ModelRoute>(StringComparer.Ordinal);
-        foreach (Backend backend in backends)
+        bool anyUnknown = false;
+        for (int i = 0; i < backends.Count; i++)
         {
-            if (backend.Model is { } model && !_byModel.ContainsKey(model))
+            if (models[i] is null)
             {
-                _byModel[model] = new ModelRoute(model, Select(backends, BackendRole.Prefill, model), Select(backends, BackendRole.Decode, model));
+                anyUnknown = true;
+                continue;
             }
+
+            foreach (string model in models[i]!)
+            {
+                if (!_byModel.ContainsKey(model))
+                {
+                    _byModel[model] = new ModelRoute(model, Select(backends, models, BackendRole.Prefill, model), Select(backends, models, BackendRole.Decode, model));
+                }
+            }
+        }
+
+        if (anyUnknown)
+        {
+            UnknownModels = new ModelRoute(null, SelectUnknown(backends, models, BackendRole.Prefill), SelectUnknown(backends, models, BackendRole.Decode));
         }
 
         _byModelSpan = _byModel.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -43,6 +74,9 @@ internal sealed class RoutingTable
 
     /// <summary>The distinct models the pods serve, in the order they were first seen.</summary>
     public string[] Models { get; }
+
+    /// <summary>The pods whose models are not known yet; null when every pod's models are known.</summary>
+    public ModelRoute? UnknownModels { get; }
 
     public int PrefillCount => AnyModel.Prefill.Length;
 
@@ -67,7 +101,13 @@ internal sealed class RoutingTable
             return null;
         }
 
-        return _byModelSpan.TryGetValue(name[..length], out ModelRoute? route) ? route : null;
+        if (_byModelSpan.TryGetValue(name[..length], out ModelRoute? route))
+        {
+            return route;
+        }
+
+        // See the constructor's remarks: nothing known yet behaves as not model-aware; unknown pods may serve it.
+        return _byModel.Count == 0 ? AnyModel : UnknownModels;
     }
 
     /// <summary>The model name of a JSON string token, for messages; allocates, so only off the hot path.</summary>
@@ -91,14 +131,29 @@ internal sealed class RoutingTable
         return true;
     }
 
-    private static Backend[] Select(IReadOnlyList<Backend> backends, BackendRole role, string? model)
+    private static Backend[] Select(IReadOnlyList<Backend> backends, string[]?[] models, BackendRole role, string? model)
     {
         var selected = new List<Backend>();
-        foreach (Backend backend in backends)
+        for (int i = 0; i < backends.Count; i++)
         {
-            if (backend.Role == role && (model is null || backend.Model == model))
+            // Unknown models (null) serve any model.
+            if (backends[i].Role == role && (model is null || models[i] is null || Array.IndexOf(models[i]!, model) >= 0))
             {
-                selected.Add(backend);
+                selected.Add(backends[i]);
+            }
+        }
+
+        return [.. selected];
+    }
+
+    private static Backend[] SelectUnknown(IReadOnlyList<Backend> backends, string[]?[] models, BackendRole role)
+    {
+        var selected = new List<Backend>();
+        for (int i = 0; i < backends.Count; i++)
+        {
+            if (backends[i].Role == role && models[i] is null)
+            {
+                selected.Add(backends[i]);
             }
         }
 

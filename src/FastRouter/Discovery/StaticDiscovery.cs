@@ -29,6 +29,9 @@ internal sealed class StaticDiscovery : IBackendDiscovery
 
     public RoutingTable Current { get; }
 
+    /// <summary>A static list is known in full from the start.</summary>
+    public bool IsSynchronized => true;
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>A pod is prefill when its label is in the prefill list, decode when in the decode list (production-stack).</summary>

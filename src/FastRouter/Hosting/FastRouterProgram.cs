@@ -1,5 +1,6 @@
 using FastRouter.Configuration;
 using FastRouter.Discovery;
+using FastRouter.Discovery.Kubernetes;
 using FastRouter.Simulation;
 using Microsoft.AspNetCore.Builder;
 
@@ -38,18 +39,31 @@ public static class FastRouterProgram
             return parsed.ExitCode;
         }
 
-        if (options.ServiceDiscovery == ServiceDiscoveryMode.Kubernetes)
-        {
-            await Console.Error.WriteLineAsync("fastrouter: error: --service-discovery k8s is not available in this build yet; use --service-discovery static.").ConfigureAwait(false);
-            return 2;
-        }
-
         if (options.Demo)
         {
             return await DemoEnvironment.RunAsync(options).ConfigureAwait(false);
         }
 
-        var discovery = new StaticDiscovery(options);
+        IBackendDiscovery discovery;
+        if (options.ServiceDiscovery == ServiceDiscoveryMode.Kubernetes)
+        {
+            try
+            {
+                // Credentials are loaded now, so a router without any exits at once; the API server itself may be
+                // unreachable: discovery retries in the background and /health reports it not synchronized.
+                discovery = KubernetesDiscovery.CreateForProcess(options);
+            }
+            catch (KubernetesConfigurationException exception)
+            {
+                await Console.Error.WriteLineAsync("fastrouter: error: " + exception.Message).ConfigureAwait(false);
+                return 2;
+            }
+        }
+        else
+        {
+            discovery = new StaticDiscovery(options);
+        }
+
         WebApplication app = RouterHost.Build(options, discovery);
         await app.RunAsync().ConfigureAwait(false);
         return 0;
