@@ -6,7 +6,7 @@ namespace FastRouter.Configuration;
 /// <param name="Group">The help section.</param>
 /// <param name="Help">One sentence for the help text.</param>
 /// <param name="DefaultText">The default as shown in the help text; null when there is nothing useful to show.</param>
-internal sealed record CommandLineFlag(string Name, string? Metavar, FlagGroup Group, string Help, string? DefaultText)
+internal sealed record CommandLineFlag(string Name, string? Metavar, FlagGroup Group, string Help, string? DefaultText, bool Repeatable = false)
 {
     /// <summary>True for flags that are given alone, like <c>--log-stats</c>.</summary>
     public bool IsSwitch => Metavar is null;

@@ -43,6 +43,10 @@ internal static class CommandLineValues
     /// A byte count: plain ("33554432") or with a suffix, decimal (KB, MB, GB = x1000) or binary (KiB, MiB, GiB =
     /// x1024), case-insensitive, optional "B". Must be greater than 0.
     /// </summary>
+    /// <summary>Like <see cref="ParseSeconds"/> but 0 is allowed, for delays that may be skipped.</summary>
+    public static TimeSpan ParseSecondsOrZero(string flag, string value) =>
+        value.Trim() is "0" or "0.0" ? TimeSpan.Zero : ParseSeconds(flag, value);
+
     public static long ParseByteSize(string flag, string value)
     {
         string text = value.Trim();

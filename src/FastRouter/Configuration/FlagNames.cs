@@ -40,6 +40,22 @@ internal static class FlagNames
     public const string Demo = "--demo";
 
     // production-stack flags accepted and ignored (with a warning)
+    public const string MaxRetries = "--max-retries";
+    public const string PodSelection = "--pod-selection";
+    public const string EjectAfterFailures = "--eject-after-failures";
+    public const string EjectionTime = "--ejection-time";
+    public const string MaxEjectionTime = "--max-ejection-time";
+    public const string ActiveHealthChecks = "--active-health-checks";
+    public const string HealthCheckInterval = "--health-check-interval";
+    public const string HealthCheckTimeout = "--health-check-timeout";
+    public const string MaxConcurrentRequests = "--max-concurrent-requests";
+    public const string ShutdownDelay = "--shutdown-delay";
+    public const string ShutdownTimeout = "--shutdown-timeout";
+    public const string DisconnectKvRelease = "--disconnect-kv-release";
+    public const string ApiKey = "--api-key";
+    public const string ApiKeyFile = "--api-key-file";
+    public const string MaxRequestHeadersBytes = "--max-request-headers-bytes";
+    public const string MaxRequestLineBytes = "--max-request-line-bytes";
     public const string K8sServiceDiscoveryType = "--k8s-service-discovery-type";
     public const string EngineStatsInterval = "--engine-stats-interval";
     public const string RequestStatsWindow = "--request-stats-window";
@@ -47,4 +63,7 @@ internal static class FlagNames
 
     /// <summary>Environment variable vLLM itself reads for its API key; the default of --backend-api-key.</summary>
     public const string BackendApiKeyEnvironmentVariable = "VLLM_API_KEY";
+
+    /// <summary>Inbound API keys, comma-separated, for deployments that pass secrets as environment variables.</summary>
+    public const string ApiKeysEnvironmentVariable = "FASTROUTER_API_KEYS";
 }

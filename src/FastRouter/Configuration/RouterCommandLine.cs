@@ -122,7 +122,14 @@ internal static class RouterCommandLine
                 throw new CommandLineException($"argument {name}: expected one argument");
             }
 
-            if (values.TryGetValue(name, out string? previous))
+            if (values.TryGetValue(name, out string? previous) && flag.Repeatable)
+            {
+                // Repeatable flags (--api-key) keep every value; a newline cannot occur in any of them.
+                values[name] = previous + "\n" + value;
+                continue;
+            }
+
+            if (previous is not null)
             {
                 throw new CommandLineException($"argument {name}: given more than once ('{previous}', then '{value}'); FastRouter refuses repeated flags instead of keeping the last");
             }

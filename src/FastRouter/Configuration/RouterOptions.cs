@@ -62,6 +62,48 @@ internal sealed record RouterOptions
     /// <summary>Deepest JSON nesting accepted in a request body.</summary>
     public int MaxJsonDepth { get; init; } = 64;
 
+    /// <summary>How many times a failed request may be retried (prefill failover, or the whole flow again).</summary>
+    public int MaxRetries { get; init; } = 2;
+
+    /// <summary>How a pod is picked among the healthy pods of a role.</summary>
+    public PodSelection PodSelection { get; init; } = PodSelection.LeastInFlight;
+
+    /// <summary>Consecutive failures (transport errors, 5xx, timeouts) that eject a pod; 0 turns passive ejection off.</summary>
+    public int EjectAfterFailures { get; init; } = 3;
+
+    /// <summary>First ejection's length; it doubles while the pod keeps failing, up to <see cref="MaxEjectionTime"/>.</summary>
+    public TimeSpan EjectionTime { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan MaxEjectionTime { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Probe each pod's /health on an interval; a pod failing its probe gets no new requests.</summary>
+    public bool ActiveHealthChecks { get; init; } = true;
+
+    public TimeSpan HealthCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan HealthCheckTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Completion requests in flight beyond which new ones get 429 at once.</summary>
+    public int MaxConcurrentRequests { get; init; } = 16384;
+
+    /// <summary>After SIGTERM, how long the router keeps accepting requests (with /health already 503) so load balancers notice.</summary>
+    public TimeSpan ShutdownDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>After it stops accepting, how long in-flight requests and streams may run before they are cut.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>What frees the prefill's KV blocks when the client leaves between prefill and decode (protocol.md §6).</summary>
+    public DisconnectKvRelease DisconnectKvRelease { get; init; } = DisconnectKvRelease.Decode;
+
+    /// <summary>Inbound API keys for /v1/*; empty means no authentication.</summary>
+    public IReadOnlyList<string> ApiKeys { get; init; } = [];
+
+    /// <summary>Kestrel's limit on all request headers together (431 beyond it).</summary>
+    public int MaxRequestHeadersBytes { get; init; } = 32 * 1024;
+
+    /// <summary>Kestrel's limit on the request line (414 beyond it).</summary>
+    public int MaxRequestLineBytes { get; init; } = 8 * 1024;
+
     /// <summary>Start one prefill and one decode simulator in-process and route to them.</summary>
     public bool Demo { get; init; }
 

@@ -37,6 +37,14 @@ internal static class RouterOptionsFactory
     private static readonly (string Name, MissingKvParamsPolicy Value)[] MissingKvParamsChoices =
         [("fallback", MissingKvParamsPolicy.Fallback), ("fail", MissingKvParamsPolicy.Fail)];
 
+    private static readonly (string Name, PodSelection Value)[] PodSelectionChoices =
+        [("least-in-flight", PodSelection.LeastInFlight), ("round-robin", PodSelection.RoundRobin)];
+
+    private static readonly (string Name, bool Value)[] OnOffChoices = [("on", true), ("off", false)];
+
+    private static readonly (string Name, DisconnectKvRelease Value)[] DisconnectKvReleaseChoices =
+        [("decode", DisconnectKvRelease.Decode), ("lease", DisconnectKvRelease.Lease)];
+
     private static readonly (string Name, string Value)[] K8sServiceDiscoveryTypeChoices = [("pod-ip", "pod-ip")];
 
     private static readonly (string Name, string Value)[] RequestRewriterChoices = [("noop", "noop")];
@@ -152,7 +160,44 @@ internal static class RouterOptionsFactory
             KubernetesNamespace = k8sNamespace,
             KubernetesPort = k8sPort,
             KubernetesLabelSelector = k8sLabelSelector,
+            MaxRetries = Has(FlagNames.MaxRetries) ? CommandLineValues.ParseInt(FlagNames.MaxRetries, Get(FlagNames.MaxRetries)!, 0, 10, "count") : defaults.MaxRetries,
+            PodSelection = Has(FlagNames.PodSelection)
+                ? CommandLineValues.ParseChoice(FlagNames.PodSelection, Get(FlagNames.PodSelection)!, PodSelectionChoices)
+                : defaults.PodSelection,
+            EjectAfterFailures = Has(FlagNames.EjectAfterFailures)
+                ? CommandLineValues.ParseInt(FlagNames.EjectAfterFailures, Get(FlagNames.EjectAfterFailures)!, 0, 1000, "count")
+                : defaults.EjectAfterFailures,
+            EjectionTime = Seconds(values, FlagNames.EjectionTime, defaults.EjectionTime),
+            MaxEjectionTime = Seconds(values, FlagNames.MaxEjectionTime, defaults.MaxEjectionTime),
+            ActiveHealthChecks = Has(FlagNames.ActiveHealthChecks)
+                ? CommandLineValues.ParseChoice(FlagNames.ActiveHealthChecks, Get(FlagNames.ActiveHealthChecks)!, OnOffChoices)
+                : defaults.ActiveHealthChecks,
+            HealthCheckInterval = Seconds(values, FlagNames.HealthCheckInterval, defaults.HealthCheckInterval),
+            HealthCheckTimeout = Seconds(values, FlagNames.HealthCheckTimeout, defaults.HealthCheckTimeout),
+            MaxConcurrentRequests = Has(FlagNames.MaxConcurrentRequests)
+                ? CommandLineValues.ParseInt(FlagNames.MaxConcurrentRequests, Get(FlagNames.MaxConcurrentRequests)!, 1, 10_000_000, "count")
+                : defaults.MaxConcurrentRequests,
+            ShutdownDelay = Has(FlagNames.ShutdownDelay)
+                ? CommandLineValues.ParseSecondsOrZero(FlagNames.ShutdownDelay, Get(FlagNames.ShutdownDelay)!)
+                : defaults.ShutdownDelay,
+            ShutdownTimeout = Seconds(values, FlagNames.ShutdownTimeout, defaults.ShutdownTimeout),
+            DisconnectKvRelease = Has(FlagNames.DisconnectKvRelease)
+                ? CommandLineValues.ParseChoice(FlagNames.DisconnectKvRelease, Get(FlagNames.DisconnectKvRelease)!, DisconnectKvReleaseChoices)
+                : defaults.DisconnectKvRelease,
+            ApiKeys = ApiKeys.Collect(Get(FlagNames.ApiKey), Get(FlagNames.ApiKeyFile), getEnvironmentVariable(FlagNames.ApiKeysEnvironmentVariable)),
+            MaxRequestHeadersBytes = Has(FlagNames.MaxRequestHeadersBytes)
+                ? IntSize(FlagNames.MaxRequestHeadersBytes, Get(FlagNames.MaxRequestHeadersBytes)!)
+                : defaults.MaxRequestHeadersBytes,
+            MaxRequestLineBytes = Has(FlagNames.MaxRequestLineBytes)
+                ? IntSize(FlagNames.MaxRequestLineBytes, Get(FlagNames.MaxRequestLineBytes)!)
+                : defaults.MaxRequestLineBytes,
         };
+    }
+
+    private static int IntSize(string flag, string value)
+    {
+        long size = CommandLineValues.ParseByteSize(flag, value);
+        return size <= int.MaxValue ? (int)size : throw new CommandLineException($"argument {flag}: '{value}' is too large");
     }
 
     private static ServiceDiscoveryMode ParseServiceDiscovery(string? value)
