@@ -3,6 +3,7 @@ using FastRouter.Discovery;
 using FastRouter.Discovery.Kubernetes;
 using FastRouter.Simulation;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Hosting;
 
@@ -44,28 +45,25 @@ public static class FastRouterProgram
             return await DemoEnvironment.RunAsync(options).ConfigureAwait(false);
         }
 
-        IBackendDiscovery discovery;
-        if (options.ServiceDiscovery == ServiceDiscoveryMode.Kubernetes)
+        WebApplication app;
+        try
         {
-            try
-            {
-                // Credentials are loaded now, so a router without any exits at once; the API server itself may be
-                // unreachable: discovery retries in the background and /health reports it not synchronized.
-                discovery = KubernetesDiscovery.CreateForProcess(options);
-            }
-            catch (KubernetesConfigurationException exception)
-            {
-                await Console.Error.WriteLineAsync("fastrouter: error: " + exception.Message).ConfigureAwait(false);
-                return 2;
-            }
+            // Credentials are loaded while the host is built, so a router without any exits at once; the API server
+            // itself may be unreachable: discovery retries in the background and /health answers 503 meanwhile.
+            app = RouterHost.Build(options, CreateDiscovery);
         }
-        else
+        catch (KubernetesConfigurationException exception)
         {
-            discovery = new StaticDiscovery(options);
+            await Console.Error.WriteLineAsync("fastrouter: error: " + exception.Message).ConfigureAwait(false);
+            return 2;
         }
 
-        WebApplication app = RouterHost.Build(options, discovery);
         await app.RunAsync().ConfigureAwait(false);
         return 0;
     }
+
+    private static IBackendDiscovery CreateDiscovery(RouterOptions options, ILoggerFactory loggerFactory) =>
+        options.ServiceDiscovery == ServiceDiscoveryMode.Kubernetes
+            ? KubernetesDiscovery.CreateForProcess(options, loggerFactory)
+            : new StaticDiscovery(options);
 }

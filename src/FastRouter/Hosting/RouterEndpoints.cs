@@ -56,6 +56,13 @@ internal sealed class RouterEndpoints
     /// <summary>200 when at least one prefill and one decode pod are known; else 503 naming the missing roles.</summary>
     private Task WriteHealthAsync(HttpContext context)
     {
+        if (!_discovery.IsSynchronized)
+        {
+            // Kubernetes discovery has not listed the pods yet (the API server may be unreachable): not ready.
+            var pending = new HealthReport("unhealthy", 0, 0, ["prefill", "decode"], "Pod discovery has not listed the pods yet.");
+            return WriteJsonAsync(context, 503, JsonSerializer.SerializeToUtf8Bytes(pending, RouterJsonContext.Default.HealthReport));
+        }
+
         RoutingTable table = _discovery.Current;
         var missing = new List<string>(2);
         if (table.PrefillCount == 0)

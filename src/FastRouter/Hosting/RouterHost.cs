@@ -18,10 +18,21 @@ namespace FastRouter.Hosting;
 /// </summary>
 internal static class RouterHost
 {
+    /// <summary>Builds the host around an existing discovery (tests, the demo).</summary>
     public static WebApplication Build(RouterOptions options, IBackendDiscovery discovery, Action<ILoggingBuilder>? configureLogging = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(discovery);
+        return Build(options, (_, _) => discovery, configureLogging);
+    }
+
+    /// <summary>
+    /// Builds the host; <paramref name="createDiscovery"/> runs during the build with the host's logging, so its
+    /// exceptions (missing Kubernetes credentials) surface from here.
+    /// </summary>
+    public static WebApplication Build(RouterOptions options, Func<RouterOptions, ILoggerFactory, IBackendDiscovery> createDiscovery, Action<ILoggingBuilder>? configureLogging = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(createDiscovery);
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -52,7 +63,7 @@ internal static class RouterHost
         }
 
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(discovery);
+        builder.Services.AddSingleton(services => createDiscovery(options, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton<OrchestratedProxy>();
         builder.Services.AddSingleton<ModelsEndpoint>();
         builder.Services.AddSingleton<RouterEndpoints>();

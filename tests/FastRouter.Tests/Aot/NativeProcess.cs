@@ -33,7 +33,9 @@ internal sealed class NativeProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static NativeProcess Start(string binary, params string[] args)
+    public static NativeProcess Start(string binary, params string[] args) => Start(binary, new Dictionary<string, string>(), args);
+
+    public static NativeProcess Start(string binary, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(binary, args)
         {
@@ -42,8 +44,16 @@ internal sealed class NativeProcess : IDisposable
             UseShellExecute = false,
         };
         info.Environment.Remove("VLLM_API_KEY");
+        info.Environment.Remove("KUBECONFIG");
+        foreach ((string name, string value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         return new NativeProcess(Process.Start(info)!);
     }
+
+    public int Id => _process.Id;
 
     /// <summary>Runs to completion and returns the exit code.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string binary, params string[] args)

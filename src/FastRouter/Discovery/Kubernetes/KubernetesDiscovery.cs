@@ -28,7 +28,6 @@ internal sealed partial class KubernetesDiscovery : IBackendDiscovery
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly IDisposable? _ownedLoggerFactory;
     private RoutingTable _current = RoutingTable.Empty;
     private volatile bool _synchronized;
     private Task _loop = Task.CompletedTask;
@@ -41,11 +40,6 @@ internal sealed partial class KubernetesDiscovery : IBackendDiscovery
 
     /// <exception cref="KubernetesConfigurationException">No usable credentials.</exception>
     public KubernetesDiscovery(RouterOptions options, KubernetesDiscoverySettings settings, ILoggerFactory? loggerFactory = null)
-        : this(options, settings, loggerFactory, ownedLoggerFactory: null)
-    {
-    }
-
-    private KubernetesDiscovery(RouterOptions options, KubernetesDiscoverySettings settings, ILoggerFactory? loggerFactory, IDisposable? ownedLoggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(settings);
@@ -53,7 +47,6 @@ internal sealed partial class KubernetesDiscovery : IBackendDiscovery
         _settings = settings;
         _time = settings.TimeProvider;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FastRouter.Discovery.Kubernetes");
-        _ownedLoggerFactory = ownedLoggerFactory;
         _connection = KubernetesConnection.Create(settings.Environment);
         Namespace = !string.IsNullOrWhiteSpace(options.KubernetesNamespace) ? options.KubernetesNamespace.Trim() : _connection.DefaultNamespace ?? "default";
         _api = new PodApi(_connection, Namespace, options.KubernetesLabelSelector);
@@ -74,35 +67,9 @@ internal sealed partial class KubernetesDiscovery : IBackendDiscovery
     /// <summary>Removed pods whose connection pools are not disposed yet (still draining).</summary>
     public int RetiredCount => _retired.Count;
 
-    /// <summary>
-    /// For the process: logs through a console logger of the router's format. The router's host builds its own
-    /// logging after discovery exists, so discovery owns this factory and disposes it with itself.
-    /// </summary>
-    public static KubernetesDiscovery CreateForProcess(RouterOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        ILoggerFactory factory = LoggerFactory.Create(logging =>
-        {
-            logging.SetMinimumLevel(options.LogLevel);
-            Microsoft.Extensions.Logging.ConsoleLoggerExtensions.AddSimpleConsole(logging, console =>
-            {
-                console.SingleLine = true;
-                console.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-                console.UseUtcTimestamp = true;
-                console.ColorBehavior = Microsoft.Extensions.Logging.Console.LoggerColorBehavior.Disabled;
-            });
-        });
-
-        try
-        {
-            return new KubernetesDiscovery(options, new KubernetesDiscoverySettings(), factory, factory);
-        }
-        catch
-        {
-            factory.Dispose();
-            throw;
-        }
-    }
+    /// <summary>For the process: credentials from the pod's service account or the kubeconfig, logs through the host's logging.</summary>
+    public static KubernetesDiscovery CreateForProcess(RouterOptions options, ILoggerFactory loggerFactory) =>
+        new(options, new KubernetesDiscoverySettings(), loggerFactory);
 
     /// <summary>Starts the list/watch loop in the background and returns at once: start-up never waits for the API server.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -140,7 +107,6 @@ internal sealed partial class KubernetesDiscovery : IBackendDiscovery
         DisposePods();
         _connection.Dispose();
         _stopping.Dispose();
-        _ownedLoggerFactory?.Dispose();
     }
 
     private async Task RunAsync(CancellationToken stopping)
