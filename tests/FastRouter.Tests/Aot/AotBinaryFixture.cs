@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FastRouter.Tests.Harness;
 
 namespace FastRouter.Tests.Aot;
 
@@ -29,7 +30,7 @@ public sealed class AotBinaryFixture
             return;
         }
 
-        string root = FindRepositoryRoot();
+        string root = RepositoryRoot.Path;
         string project = Path.Combine(root, "src", "FastRouter.Aot");
         if (IsOnPath("clang"))
         {
@@ -77,18 +78,5 @@ public sealed class AotBinaryFixture
         }
 
         return false;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "FastRouter.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("FastRouter.sln not found above " + AppContext.BaseDirectory);
     }
 }
