@@ -25,6 +25,7 @@ internal sealed class Backend : IDisposable
         ChatCompletionsUri = new Uri(baseUri, "/v1/chat/completions");
         CompletionsUri = new Uri(baseUri, "/v1/completions");
         ModelsUri = new Uri(baseUri, "/v1/models");
+        HealthUri = new Uri(baseUri, "/health");
         Host = baseUri.DnsSafeHost;
         HostJson = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(Host, Protocol.RouterJsonContext.Default.String));
     }
@@ -56,11 +57,16 @@ internal sealed class Backend : IDisposable
 
     public Uri ModelsUri { get; }
 
+    public Uri HealthUri { get; }
+
     /// <summary>The pod's host (IPv6 without brackets), what a decode pod must reach for the KV side channel.</summary>
     public string Host { get; }
 
     /// <summary><see cref="Host"/> as a JSON string literal, spliced into kv_transfer_params.remote_host.</summary>
     public ReadOnlyMemory<byte> HostJson { get; }
+
+    /// <summary>Passive and active health, kept by <see cref="Balancing.PodHealthTracker"/>.</summary>
+    public Balancing.BackendHealth Health { get; } = new();
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
@@ -68,15 +74,18 @@ internal sealed class Backend : IDisposable
 
     public long Failures => Interlocked.Read(ref _failures);
 
-    public void OnRequestStarted()
-    {
-        Interlocked.Increment(ref _inFlight);
-        Interlocked.Increment(ref _requests);
-    }
+    /// <summary>
+    /// Counts a request against this pod's in-flight total from when it is picked until its answer is relayed
+    /// (a decode pod is reserved across the prefill leg); pickers and pool draining read it.
+    /// </summary>
+    public void Reserve() => Interlocked.Increment(ref _inFlight);
 
-    public void OnRequestFinished(bool failed)
+    public void Release() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>Counts one call made to the pod, and whether it failed through the pod's fault.</summary>
+    public void RecordCall(bool failed)
     {
-        Interlocked.Decrement(ref _inFlight);
+        Interlocked.Increment(ref _requests);
         if (failed)
         {
             Interlocked.Increment(ref _failures);

@@ -20,11 +20,21 @@ internal sealed class RouterEndpoints
 
     private readonly byte[] _version;
 
-    public RouterEndpoints(OrchestratedProxy proxy, ModelsEndpoint models, IBackendDiscovery discovery)
+    private static readonly byte[] OverloadedBody = OpenAiErrors.Serialize(429, "The router is at its limit of concurrent requests; retry shortly.");
+    private static readonly byte[] UnauthorizedBody = OpenAiErrors.Serialize(401, "A valid API key is required: send 'Authorization: Bearer <key>'.");
+
+    private readonly ConcurrencyGate _gate;
+    private readonly ApiKeyAuthenticator _authenticator;
+    private readonly RouterLifecycle _lifecycle;
+
+    public RouterEndpoints(OrchestratedProxy proxy, ModelsEndpoint models, IBackendDiscovery discovery, ConcurrencyGate gate, ApiKeyAuthenticator authenticator, RouterLifecycle lifecycle)
     {
         _proxy = proxy;
         _models = models;
         _discovery = discovery;
+        _gate = gate;
+        _authenticator = authenticator;
+        _lifecycle = lifecycle;
         _version = JsonSerializer.SerializeToUtf8Bytes(new VersionInfo(RouterCommandLine.GetVersion()), RouterJsonContext.Default.VersionInfo);
     }
 
@@ -32,12 +42,20 @@ internal sealed class RouterEndpoints
     {
         string path = context.Request.Path.Value ?? "";
         string method = context.Request.Method;
+
+        // /health, /livez, /version and /metrics stay open for probes and scrapers; the OpenAI API needs a key.
+        if (_authenticator.IsEnabled && path.StartsWith("/v1/", StringComparison.Ordinal) && !_authenticator.IsAuthorized(context.Request))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return WriteJsonAsync(context, 401, UnauthorizedBody);
+        }
+
         switch (path)
         {
             case "/v1/chat/completions":
-                return HttpMethods.IsPost(method) ? _proxy.HandleAsync(context, CompletionEndpoint.ChatCompletions) : MethodNotAllowed(context, "POST");
+                return HttpMethods.IsPost(method) ? ProxyAsync(context, CompletionEndpoint.ChatCompletions) : MethodNotAllowed(context, "POST");
             case "/v1/completions":
-                return HttpMethods.IsPost(method) ? _proxy.HandleAsync(context, CompletionEndpoint.Completions) : MethodNotAllowed(context, "POST");
+                return HttpMethods.IsPost(method) ? ProxyAsync(context, CompletionEndpoint.Completions) : MethodNotAllowed(context, "POST");
             case "/health":
                 return IsGetOrHead(method) ? WriteHealthAsync(context) : MethodNotAllowed(context, "GET");
             case "/v1/models":
@@ -53,9 +71,46 @@ internal sealed class RouterEndpoints
         }
     }
 
+    /// <summary>Load shedding in front of the proxy: beyond the limit, 429 at once rather than an unbounded queue.</summary>
+    private Task ProxyAsync(HttpContext context, CompletionEndpoint endpoint)
+    {
+        if (!_gate.TryEnter())
+        {
+            context.Response.Headers.RetryAfter = "1";
+            return WriteJsonAsync(context, 429, OverloadedBody);
+        }
+
+        Task proxied = _proxy.HandleAsync(context, endpoint);
+        if (proxied.IsCompletedSuccessfully)
+        {
+            _gate.Exit();
+            return Task.CompletedTask;
+        }
+
+        return AwaitThenExitAsync(proxied);
+    }
+
+    private async Task AwaitThenExitAsync(Task proxied)
+    {
+        try
+        {
+            await proxied.ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
     /// <summary>200 when at least one prefill and one decode pod are known; else 503 naming the missing roles.</summary>
     private Task WriteHealthAsync(HttpContext context)
     {
+        if (_lifecycle.IsDraining)
+        {
+            var draining = new HealthReport("draining", 0, 0, [], "The router is shutting down.");
+            return WriteJsonAsync(context, 503, JsonSerializer.SerializeToUtf8Bytes(draining, RouterJsonContext.Default.HealthReport));
+        }
+
         if (!_discovery.IsSynchronized)
         {
             // Kubernetes discovery has not listed the pods yet (the API server may be unreachable): not ready.

@@ -1,4 +1,5 @@
 using System.Net;
+using FastRouter.Balancing;
 using FastRouter.Configuration;
 using FastRouter.Discovery;
 using FastRouter.Proxying;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 
@@ -19,17 +21,21 @@ namespace FastRouter.Hosting;
 internal static class RouterHost
 {
     /// <summary>Builds the host around an existing discovery (tests, the demo).</summary>
-    public static WebApplication Build(RouterOptions options, IBackendDiscovery discovery, Action<ILoggingBuilder>? configureLogging = null)
+    public static WebApplication Build(RouterOptions options, IBackendDiscovery discovery, Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(discovery);
-        return Build(options, (_, _) => discovery, configureLogging);
+        return Build(options, (_, _) => discovery, configureLogging, time);
     }
 
     /// <summary>
     /// Builds the host; <paramref name="createDiscovery"/> runs during the build with the host's logging, so its
     /// exceptions (missing Kubernetes credentials) surface from here.
     /// </summary>
-    public static WebApplication Build(RouterOptions options, Func<RouterOptions, ILoggerFactory, IBackendDiscovery> createDiscovery, Action<ILoggingBuilder>? configureLogging = null)
+    public static WebApplication Build(
+        RouterOptions options,
+        Func<RouterOptions, ILoggerFactory, IBackendDiscovery> createDiscovery,
+        Action<ILoggingBuilder>? configureLogging = null,
+        TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(createDiscovery);
@@ -39,6 +45,8 @@ internal static class RouterHost
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeadersTotalSize = options.MaxRequestHeadersBytes;
+            kestrel.Limits.MaxRequestLineSize = options.MaxRequestLineBytes;
             Listen(kestrel, options.Host, options.Port);
         });
 
@@ -63,6 +71,21 @@ internal static class RouterHost
         }
 
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(time ?? TimeProvider.System);
+        builder.Services.AddSingleton<PodHealthTracker>();
+        builder.Services.AddSingleton<PodPicker>(services => new PodPicker(options, services.GetRequiredService<PodHealthTracker>()));
+        builder.Services.AddSingleton<ConcurrencyGate>();
+        builder.Services.AddSingleton<ApiKeyAuthenticator>();
+        builder.Services.AddSingleton<RouterLifecycle>();
+        builder.Services.AddSingleton<GracefulShutdown>();
+        builder.Services.AddSingleton<IHostLifetime>(services => services.GetRequiredService<GracefulShutdown>());
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+        if (options.ActiveHealthChecks)
+        {
+            builder.Services.AddSingleton<ActiveHealthProber>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<ActiveHealthProber>());
+        }
+
         builder.Services.AddSingleton(services => createDiscovery(options, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton<OrchestratedProxy>();
         builder.Services.AddSingleton<ModelsEndpoint>();

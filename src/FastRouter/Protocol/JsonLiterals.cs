@@ -11,6 +11,8 @@ internal static class JsonLiterals
     public static readonly byte[] Comma = ","u8.ToArray();
     public static readonly byte[] One = "1"u8.ToArray();
     public static readonly byte[] False = "false"u8.ToArray();
+    public static readonly byte[] True = "true"u8.ToArray();
+    public static readonly byte[] StreamTrueMember = "\"stream\":true"u8.ToArray();
     public static readonly byte[] MaxTokensOneMember = "\"max_tokens\":1"u8.ToArray();
     public static readonly byte[] KvTransferParamsName = "\"kv_transfer_params\":"u8.ToArray();
     public static readonly byte[] RemoteHostName = "\"remote_host\":"u8.ToArray();

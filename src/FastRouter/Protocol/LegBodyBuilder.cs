@@ -47,6 +47,34 @@ internal static class LegBodyBuilder
         output.Add(JsonLiterals.CloseBrace);
     }
 
+    /// <summary>
+    /// The body that releases a prefill's KV when the client left before decode started (protocol.md §6): the
+    /// decode body, but streaming and for one token (max_tokens, max_completion_tokens, n = 1; stream_options
+    /// and min_tokens removed), so decode pulls the blocks, answers at once, and is closed.
+    /// </summary>
+    public static void BuildDrain(in ReadOnlySequence<byte> body, RequestScan scan, BodySegments kvTransferParams, BodySegments output)
+    {
+        int written = WriteEditedMembers(body, scan, LegKind.Drain, output);
+        if (!scan.Has(RequestField.MaxTokens))
+        {
+            AddMember(output, ref written, JsonLiterals.MaxTokensOneMember);
+        }
+
+        if (!scan.Has(RequestField.Stream))
+        {
+            AddMember(output, ref written, JsonLiterals.StreamTrueMember);
+        }
+
+        if (written > 0)
+        {
+            output.Add(JsonLiterals.Comma);
+        }
+
+        output.Add(JsonLiterals.KvTransferParamsName);
+        output.AddAll(kvTransferParams);
+        output.Add(JsonLiterals.CloseBrace);
+    }
+
     private static void AddMember(BodySegments output, ref int written, byte[] member)
     {
         if (written > 0)
@@ -77,8 +105,14 @@ internal static class LegBodyBuilder
 
                 case EditAction.ReplaceWithOne:
                 case EditAction.ReplaceWithFalse:
+                case EditAction.ReplaceWithTrue:
                     output.AddRange(body, cursor, member.ValueStart);
-                    output.Add(ActionFor(leg, member.Field) == EditAction.ReplaceWithOne ? JsonLiterals.One : JsonLiterals.False);
+                    output.Add(ActionFor(leg, member.Field) switch
+                    {
+                        EditAction.ReplaceWithOne => JsonLiterals.One,
+                        EditAction.ReplaceWithFalse => JsonLiterals.False,
+                        _ => JsonLiterals.True,
+                    });
                     cursor = member.ValueEnd;
                     break;
 
@@ -115,7 +149,7 @@ internal static class LegBodyBuilder
         return field switch
         {
             RequestField.MaxTokens or RequestField.MaxCompletionTokens or RequestField.N => EditAction.ReplaceWithOne,
-            RequestField.Stream => EditAction.ReplaceWithFalse,
+            RequestField.Stream => leg == LegKind.Drain ? EditAction.ReplaceWithTrue : EditAction.ReplaceWithFalse,
             RequestField.StreamOptions or RequestField.MinTokens or RequestField.MinCompletionTokens or RequestField.KvTransferParams => EditAction.Remove,
             _ => EditAction.Keep,
         };
@@ -125,6 +159,7 @@ internal static class LegBodyBuilder
     {
         Prefill,
         Decode,
+        Drain,
     }
 
     private enum EditAction
@@ -133,5 +168,6 @@ internal static class LegBodyBuilder
         Remove,
         ReplaceWithOne,
         ReplaceWithFalse,
+        ReplaceWithTrue,
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using FastRouter.Protocol;
@@ -8,7 +9,8 @@ namespace FastRouter.Proxying;
 /// <summary>
 /// Relays the decode pod's answer to the client: status, Content-Type and body bytes unchanged. Bytes are
 /// read straight into Kestrel's output buffer; an SSE stream is flushed whenever it ends at a complete event,
-/// so events that arrive together leave together and none waits for the next.
+/// so events that arrive together leave together and none waits for the next. Nothing about the response is
+/// set until the first bytes are in hand, so an answer that dies before them can be retried elsewhere.
 /// </summary>
 internal static class DecodeRelay
 {
@@ -25,23 +27,18 @@ internal static class DecodeRelay
     {
         HttpResponse response = context.Response;
         CancellationToken clientAborted = context.RequestAborted;
-        response.StatusCode = (int)upstream.StatusCode;
         bool isEventStream = false;
-        if (upstream.Content.Headers.NonValidated.TryGetValues("Content-Type", out HeaderStringValues contentType))
+        string? contentType = null;
+        if (upstream.Content.Headers.NonValidated.TryGetValues("Content-Type", out HeaderStringValues contentTypes))
         {
-            string value = contentType.ToString();
-            response.ContentType = value;
-            isEventStream = value.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
-        }
-
-        if (!isEventStream && upstream.Content.Headers.ContentLength is long length)
-        {
-            response.ContentLength = length;
+            contentType = contentTypes.ToString();
+            isEventStream = contentType.StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
         }
 
         PipeWriter output = response.BodyWriter;
         var events = new SseEventTracker();
         int unflushed = 0;
+        bool started = false;
         try
         {
             idleSource.CancelAfter(idleTimeout);
@@ -51,6 +48,18 @@ internal static class DecodeRelay
                 Memory<byte> memory = output.GetMemory(ReadSize);
                 idleSource.CancelAfter(idleTimeout);
                 int read = await body.ReadAsync(memory, idleSource.Token).ConfigureAwait(false);
+                if (!started)
+                {
+                    // The first bytes (or a clean empty body) are here: from now on the answer is the client's.
+                    started = true;
+                    response.StatusCode = (int)upstream.StatusCode;
+                    response.ContentType = contentType;
+                    if (!isEventStream && upstream.Content.Headers.ContentLength is long length)
+                    {
+                        response.ContentLength = length;
+                    }
+                }
+
                 if (read == 0)
                 {
                     break;
@@ -83,20 +92,16 @@ internal static class DecodeRelay
                 return RelayOutcome.ClientDisconnected;
             }
 
+            if (!started)
+            {
+                return RelayOutcome.FailedBeforeFirstByte;
+            }
+
             bool timedOut = exception is OperationCanceledException;
             string message = timedOut
                 ? "The decode pod sent nothing for longer than the stream idle timeout."
                 : "The decode pod's answer broke off: " + exception.Message;
-            if (!context.Response.HasStarted && unflushed == 0)
-            {
-                // Nothing reached the client yet: it can still get a plain error status.
-                await OpenAiErrors.WriteAsync(context.Response, timedOut ? 504 : 502, message).ConfigureAwait(false);
-            }
-            else
-            {
-                await EndBrokenAnswerAsync(context, isEventStream, timedOut ? 504 : 502, message).ConfigureAwait(false);
-            }
-
+            await EndBrokenAnswerAsync(context, isEventStream, unflushed, timedOut ? 504 : 502, message).ConfigureAwait(false);
             return RelayOutcome.UpstreamFailed;
         }
     }
@@ -105,12 +110,18 @@ internal static class DecodeRelay
     /// After the answer began, its status cannot change: an event stream gets vLLM's error event and ends
     /// without [DONE]; any other body is cut so it cannot pass for a complete one.
     /// </summary>
-    private static async Task EndBrokenAnswerAsync(HttpContext context, bool isEventStream, int status, string message)
+    private static async Task EndBrokenAnswerAsync(HttpContext context, bool isEventStream, int unflushed, int status, string message)
     {
         if (isEventStream)
         {
             try
             {
+                if (unflushed > 0)
+                {
+                    // A partial event is pending: end it so the error event is not glued to its last line.
+                    context.Response.BodyWriter.Write("\n\n"u8);
+                }
+
                 OpenAiErrors.WriteSseEvent(context.Response.BodyWriter, status, message);
                 await context.Response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
                 return;

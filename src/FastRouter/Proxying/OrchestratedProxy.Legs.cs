@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using FastRouter.Configuration;
 using FastRouter.Discovery;
@@ -8,17 +9,20 @@ using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Proxying;
 
-/// <summary>The two backend legs: how each is sent, and what the client gets when one fails.</summary>
+/// <summary>The backend legs: how each is sent, what counts as the pod's failure, and what the client gets.</summary>
 internal sealed partial class OrchestratedProxy
 {
     /// <summary>Most of a backend's error body that is read and relayed.</summary>
     private const int MaxErrorBodyBytes = 64 * 1024;
 
+    /// <summary>Longest wait for a draining decode to accept the params before it is closed anyway.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>
-    /// Sends the prefill leg and reads its answer whole into <see cref="ProxyExchange.PrefillAnswer"/>.
-    /// Returns false when the client has been answered (an error) or is gone.
+    /// Sends the prefill leg and reads its answer whole into <see cref="ProxyExchange.PrefillAnswer"/>. Transport
+    /// failures, timeouts and 5xx are retryable: a prefill that failed holds no KV, so redoing it elsewhere is safe.
     /// </summary>
-    private async Task<bool> RunPrefillAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend prefill, ProxyExchange exchange)
+    private async Task<LegResult> RunPrefillAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend prefill, ProxyExchange exchange)
     {
         CancellationToken clientAborted = context.RequestAborted;
         var content = new SegmentedContent(exchange.PrefillBody);
@@ -28,39 +32,56 @@ internal sealed partial class OrchestratedProxy
         timeout.CancelAfter(_options.PrefillTimeout);
         Log.SendingPrefill(_logger, request.RequestUri!, requestId);
         exchange.PrefillStartedAt = Stopwatch.GetTimestamp();
-        prefill.OnRequestStarted();
-        bool failed = true;
+        prefill.Reserve();
+        bool podFailed = false;
         HttpResponseMessage? answer = null;
         try
         {
             answer = await prefill.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            int status = (int)answer.StatusCode;
+            if (status >= 500)
+            {
+                podFailed = true;
+                Log.BackendErrorStatus(_logger, "prefill", prefill.Name, status, requestId);
+                return LegResult.Retryable(status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false), "status_5xx");
+            }
+
             if (!IsSuccess(answer.StatusCode))
             {
-                failed = (int)answer.StatusCode >= 500;
-                Log.BackendErrorStatus(_logger, "prefill", prefill.Name, (int)answer.StatusCode, requestId);
-                await RelayBackendErrorAsync(context, answer, timeout.Token).ConfigureAwait(false);
-                return false;
+                // The client's mistake (400, 404, 401...): another pod would say the same.
+                Log.BackendErrorStatus(_logger, "prefill", prefill.Name, status, requestId);
+                await RelayBackendErrorAsync(context, status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false)).ConfigureAwait(false);
+                return LegResult.Finished;
             }
 
             Stream stream = await answer.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
             if (!await exchange.PrefillAnswer.ReadToEndAsync(stream, answer.Content.Headers.ContentLength, _maxPrefillAnswerBytes, timeout.Token).ConfigureAwait(false))
             {
                 await OpenAiErrors.WriteAsync(context.Response, 502, "The prefill pod's answer is larger than the router accepts.").ConfigureAwait(false);
-                return false;
+                return LegResult.Finished;
             }
 
-            failed = false;
-            return true;
+            return LegResult.Succeeded;
         }
         catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
         {
-            await AnswerLegFailureAsync(context, "prefill", prefill, _options.PrefillTimeout, exception, requestId).ConfigureAwait(false);
-            return false;
+            if (clientAborted.IsCancellationRequested)
+            {
+                // Cancelling the call makes vLLM abort the request and free what it held (protocol.md §6).
+                Log.ClientDisconnected(_logger, requestId, "prefill");
+                return LegResult.Finished;
+            }
+
+            podFailed = true;
+            return LegFailure("prefill", prefill, _options.PrefillTimeout, exception, requestId);
         }
         finally
         {
-            prefill.OnRequestFinished(failed);
+            prefill.Release();
+            prefill.RecordCall(podFailed);
+            ReportHealth(prefill, podFailed);
             answer?.Dispose();
+            exchange.NoteContent(content);
         }
     }
 
@@ -96,8 +117,11 @@ internal sealed partial class OrchestratedProxy
         return null;
     }
 
-    /// <summary>Sends the decode leg and relays its answer to the client.</summary>
-    private async Task RunDecodeAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange)
+    /// <summary>
+    /// Sends the decode leg and relays its answer. A failure before the first byte reached the client
+    /// (transport, timeout, 5xx: decode may have failed to load the KV) is retryable by redoing the flow.
+    /// </summary>
+    private async Task<LegResult> RunDecodeAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange)
     {
         CancellationToken clientAborted = context.RequestAborted;
         var content = new SegmentedContent(exchange.DecodeBody);
@@ -106,41 +130,111 @@ internal sealed partial class OrchestratedProxy
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
         timeout.CancelAfter(_options.DecodeFirstByteTimeout);
         Log.SendingDecode(_logger, request.RequestUri!, requestId);
-        decode.OnRequestStarted();
-        bool failed = true;
+        bool podFailed = false;
         HttpResponseMessage? answer = null;
         try
         {
             answer = await decode.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            if (!IsSuccess(answer.StatusCode))
+            int status = (int)answer.StatusCode;
+            if (status >= 500)
             {
-                failed = (int)answer.StatusCode >= 500;
-                Log.BackendErrorStatus(_logger, "decode", decode.Name, (int)answer.StatusCode, requestId);
-                await RelayBackendErrorAsync(context, answer, timeout.Token).ConfigureAwait(false);
-                return;
+                podFailed = true;
+                Log.BackendErrorStatus(_logger, "decode", decode.Name, status, requestId);
+                return LegResult.Retryable(status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false), "status_5xx");
             }
 
-            RelayOutcome outcome = await DecodeRelay.RelayAsync(context, answer, _options.StreamIdleTimeout, timeout).ConfigureAwait(false);
-            failed = outcome == RelayOutcome.UpstreamFailed;
-            if (outcome == RelayOutcome.ClientDisconnected)
+            if (!IsSuccess(answer.StatusCode))
             {
-                Log.ClientDisconnected(_logger, requestId, "decode");
+                Log.BackendErrorStatus(_logger, "decode", decode.Name, status, requestId);
+                await RelayBackendErrorAsync(context, status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false)).ConfigureAwait(false);
+                return LegResult.Finished;
             }
-            else if (failed)
+
+            switch (await DecodeRelay.RelayAsync(context, answer, _options.StreamIdleTimeout, timeout).ConfigureAwait(false))
             {
-                Log.DecodeStreamBroke(_logger, decode.Name, requestId);
+                case RelayOutcome.Completed:
+                    return LegResult.Succeeded;
+                case RelayOutcome.ClientDisconnected:
+                    Log.ClientDisconnected(_logger, requestId, "decode");
+                    return LegResult.Finished;
+                case RelayOutcome.FailedBeforeFirstByte:
+                    podFailed = true;
+                    return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The decode pod " + decode.Name + " broke off before its first byte."), "broken_before_first_byte");
+                default:
+                    podFailed = true;
+                    Log.DecodeStreamBroke(_logger, decode.Name, requestId);
+                    return LegResult.Succeeded;
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
         {
-            await AnswerLegFailureAsync(context, "decode", decode, _options.DecodeFirstByteTimeout, exception, requestId).ConfigureAwait(false);
+            if (clientAborted.IsCancellationRequested)
+            {
+                Log.ClientDisconnected(_logger, requestId, "decode");
+                return LegResult.Finished;
+            }
+
+            podFailed = true;
+            return LegFailure("decode", decode, _options.DecodeFirstByteTimeout, exception, requestId);
         }
         finally
         {
-            decode.OnRequestFinished(failed);
+            decode.RecordCall(podFailed);
+            ReportHealth(decode, podFailed);
 
             // Disposing the answer cancels a decode still running, so an abandoned generation stops on the pod.
             answer?.Dispose();
+            exchange.NoteContent(content);
+        }
+    }
+
+    /// <summary>
+    /// The client left after prefill answered, before decode started: the prefill pod holds KV blocks for a decode
+    /// that will never come. With --disconnect-kv-release decode (the default) decode is sent the params in a
+    /// one-token streaming request and closed as soon as it answers: it pulls (or, aborted, releases) the blocks.
+    /// </summary>
+    private async Task ReleaseKvAfterDisconnectAsync(CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams)
+    {
+        if (kvTransferParams is null || _options.DisconnectKvRelease == DisconnectKvRelease.Lease)
+        {
+            Log.DisconnectedBeforeDecode(_logger, kvTransferParams is null ? "nothing to release" : "left to the prefill's lease", requestId);
+            return;
+        }
+
+        LegBodyBuilder.BuildDrain(exchange.RequestBody.Sequence, exchange.Scan, kvTransferParams, exchange.DecodeBody);
+        var content = new SegmentedContent(exchange.DecodeBody);
+        exchange.DecodeContent = content;
+        using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId);
+        using var timeout = new CancellationTokenSource(DrainTimeout);
+        bool podFailed = false;
+        try
+        {
+            using HttpResponseMessage answer = await decode.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            podFailed = (int)answer.StatusCode >= 500;
+            Log.DisconnectedBeforeDecode(_logger, "decode sent the params and closed (status " + ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) + ")", requestId);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
+        {
+            podFailed = true;
+            Log.DisconnectedBeforeDecode(_logger, "decode could not be told (" + exception.Message + "); left to the prefill's lease", requestId);
+        }
+        finally
+        {
+            decode.RecordCall(podFailed);
+            ReportHealth(decode, podFailed);
+            exchange.NoteContent(content);
+        }
+    }
+
+    private void ReportHealth(Backend backend, bool podFailed)
+    {
+        if (podFailed)
+        {
+            _health.ReportFailure(backend);
+        }
+        else
+        {
+            _health.ReportSuccess(backend);
         }
     }
 
@@ -163,49 +257,51 @@ internal sealed partial class OrchestratedProxy
         return request;
     }
 
-    /// <summary>Answers a transport failure or timeout of a leg, before any byte reached the client.</summary>
-    private async Task AnswerLegFailureAsync(HttpContext context, string role, Backend backend, TimeSpan timeout, Exception exception, string requestId)
+    /// <summary>A transport failure or timeout of a leg: retryable, with the answer the client gets if it stays the last.</summary>
+    private LegResult LegFailure(string role, Backend backend, TimeSpan timeout, Exception exception, string requestId)
     {
-        if (context.RequestAborted.IsCancellationRequested)
-        {
-            Log.ClientDisconnected(_logger, requestId, role);
-            return;
-        }
-
         if (exception is OperationCanceledException)
         {
             Log.LegTimedOut(_logger, role, backend.Name, timeout.TotalSeconds, requestId);
-            await OpenAiErrors.WriteAsync(
-                context.Response,
-                504,
-                "The " + role + " pod " + backend.Name + " did not answer within " + timeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + " s.").ConfigureAwait(false);
-            return;
+            string seconds = timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+            return LegResult.Retryable(504, OpenAiErrors.Serialize(504, "The " + role + " pod " + backend.Name + " did not answer within " + seconds + " s."), "timeout");
         }
 
         Log.LegFailed(_logger, role, backend.Name, exception.Message, requestId);
-        await OpenAiErrors.WriteAsync(context.Response, 502, "The " + role + " pod " + backend.Name + " could not be reached: " + exception.Message).ConfigureAwait(false);
+        return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The " + role + " pod " + backend.Name + " could not be reached: " + exception.Message), "connect_error");
     }
 
-    /// <summary>Relays a backend's error status with its body made OpenAI-shaped.</summary>
-    private static async Task RelayBackendErrorAsync(HttpContext context, HttpResponseMessage answer, CancellationToken cancellationToken)
+    /// <summary>A backend's error body, made OpenAI-shaped; empty when it cannot be read.</summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadErrorBodyAsync(HttpResponseMessage answer, CancellationToken cancellationToken)
     {
         var buffer = new PooledBuffer();
         try
         {
             Stream stream = await answer.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await buffer.ReadToEndAsync(stream, null, MaxErrorBodyBytes, cancellationToken).ConfigureAwait(false);
-            int status = (int)answer.StatusCode;
-            ReadOnlyMemory<byte> body = BackendErrorNormalizer.Normalize(status, buffer.Memory[..Math.Min(buffer.Length, MaxErrorBodyBytes)]);
-            HttpResponse response = context.Response;
-            response.StatusCode = status;
-            response.ContentType = "application/json";
-            response.ContentLength = body.Length;
-            await response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is HttpRequestException or IOException)
+        {
+            // The status says enough; the body is a courtesy.
+        }
+
+        try
+        {
+            return BackendErrorNormalizer.Normalize((int)answer.StatusCode, buffer.Memory[..Math.Min(buffer.Length, MaxErrorBodyBytes)]).ToArray();
         }
         finally
         {
             buffer.Release();
         }
+    }
+
+    private static Task RelayBackendErrorAsync(HttpContext context, int status, ReadOnlyMemory<byte> body)
+    {
+        HttpResponse response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 
     private static bool IsSuccess(HttpStatusCode status) => (int)status is >= 200 and < 300;

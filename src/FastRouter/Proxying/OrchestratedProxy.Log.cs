@@ -52,6 +52,15 @@ internal sealed partial class OrchestratedProxy
         [LoggerMessage(16, LogLevel.Information, "The client disconnected during {Phase} [request_id={RequestId}]")]
         public static partial void ClientDisconnected(ILogger logger, string requestId, string phase);
 
+        [LoggerMessage(18, LogLevel.Warning, "Prefill failed ({Reason}); retrying on {Endpoint} [request_id={RequestId}]")]
+        public static partial void RetryingPrefill(ILogger logger, string reason, string endpoint, string requestId);
+
+        [LoggerMessage(19, LogLevel.Warning, "Decode on {Endpoint} failed before its first byte ({Reason}); redoing the whole flow on other pods [request_id={RequestId}]")]
+        public static partial void RedoingFlow(ILogger logger, string reason, string endpoint, string requestId);
+
+        [LoggerMessage(20, LogLevel.Information, "The client disconnected after prefill, before decode: {What} [request_id={RequestId}]")]
+        public static partial void DisconnectedBeforeDecode(ILogger logger, string what, string requestId);
+
         [LoggerMessage(17, LogLevel.Error, "Unexpected failure handling the request [request_id={RequestId}]")]
         public static partial void UnexpectedFailure(ILogger logger, string requestId, Exception exception);
     }

@@ -10,22 +10,28 @@ namespace FastRouter.Proxying;
 
 /// <summary>
 /// The orchestrated prefill→decode flow for one client request (protocol.md §1):
-/// accept → patch → prefill → read params → decode → relay. Thread-safe: one instance serves every request.
+/// accept → patch → prefill → read params → decode → relay, with failover (protocol.md §6: a failed prefill is
+/// redone on another pod; a decode that fails before its first byte redoes the whole flow, never resending the
+/// same kv_transfer_params). Thread-safe: one instance serves every request.
 /// </summary>
 internal sealed partial class OrchestratedProxy
 {
     private readonly RouterOptions _options;
     private readonly IBackendDiscovery _discovery;
+    private readonly PodPicker _picker;
+    private readonly PodHealthTracker _health;
     private readonly ILogger _logger;
     private readonly ProxyExchangePool _exchanges = new(maxSize: 1024);
     private readonly string? _backendAuthorization;
     private readonly long _maxPrefillAnswerBytes;
 
-    public OrchestratedProxy(RouterOptions options, IBackendDiscovery discovery, ILogger<OrchestratedProxy> logger)
+    public OrchestratedProxy(RouterOptions options, IBackendDiscovery discovery, PodPicker picker, PodHealthTracker health, ILogger<OrchestratedProxy> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _discovery = discovery;
+        _picker = picker;
+        _health = health;
         _logger = logger;
         _backendAuthorization = string.IsNullOrEmpty(options.BackendApiKey) ? null : "Bearer " + options.BackendApiKey;
 
@@ -41,8 +47,10 @@ internal sealed partial class OrchestratedProxy
         ProxyExchange exchange = _exchanges.Rent();
         try
         {
-            await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false);
-            Log.Completed(_logger, Stopwatch.GetElapsedTime(startedAt).TotalSeconds, requestId);
+            if (await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false))
+            {
+                Log.Completed(_logger, Stopwatch.GetElapsedTime(startedAt).TotalSeconds, requestId);
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
@@ -70,14 +78,15 @@ internal sealed partial class OrchestratedProxy
         }
     }
 
-    private async Task OrchestrateAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, ProxyExchange exchange)
+    /// <summary>Runs the flow; returns true when it reached the client's answer (relayed, even if cut midway).</summary>
+    private async Task<bool> OrchestrateAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, ProxyExchange exchange)
     {
         HttpResponse response = context.Response;
 
         // 1. Read the client's body into pooled memory, once.
         if (!await ReadRequestBodyAsync(context, exchange.RequestBody).ConfigureAwait(false))
         {
-            return;
+            return false;
         }
 
         // 2. One pass over it: validate the JSON, find the fields the legs change.
@@ -85,10 +94,10 @@ internal sealed partial class OrchestratedProxy
         if (!RequestScanner.TryScan(exchange.RequestBody.Sequence, _options.MaxJsonDepth, exchange.Scan, out RequestRejection rejection))
         {
             await OpenAiErrors.WriteAsync(response, 400, rejection.Message, rejection.Param).ConfigureAwait(false);
-            return;
+            return false;
         }
 
-        // 3. Choose a prefill pod and a decode pod that serve the requested model.
+        // 3. Find the pods that serve the requested model.
         RequestScan scan = exchange.Scan;
         ReadOnlyMemory<byte> modelToken = scan.HasModel ? body[scan.ModelTokenStart..scan.ModelTokenEnd] : default;
         ModelRoute? route = _discovery.Current.Resolve(modelToken.Span);
@@ -96,40 +105,106 @@ internal sealed partial class OrchestratedProxy
         {
             string model = RoutingTable.DecodeModelName(modelToken.Span);
             await OpenAiErrors.WriteAsync(response, 404, "The model `" + model + "` does not exist.", "model").ConfigureAwait(false);
-            return;
+            return false;
         }
 
-        Backend? prefill = RoundRobinPicker.Pick(route.Prefill, ref route.NextPrefill);
-        Backend? decode = RoundRobinPicker.Pick(route.Decode, ref route.NextDecode);
-        if (prefill is null || decode is null)
+        if (route.Prefill.Length == 0 || route.Decode.Length == 0)
         {
-            string role = prefill is null ? "prefill" : "decode";
+            string role = route.Prefill.Length == 0 ? "prefill" : "decode";
             string suffix = route.Model is null ? "." : " for model `" + route.Model + "`.";
             await OpenAiErrors.WriteAsync(response, 503, "No " + role + " pod is available" + suffix).ConfigureAwait(false);
-            return;
+            return false;
         }
 
         Log.Starting(_logger, requestId);
-        Log.PrefillEndpoint(_logger, prefill.Name, requestId);
-        Log.DecodeEndpoint(_logger, decode.Name, requestId);
 
-        // 4. Prefill leg: one token, no stream, and a request to keep the KV for a remote decode.
+        // 4. The prefill body is the same for every attempt: one token, no stream, KV kept for a remote decode.
         LegBodyBuilder.BuildPrefill(exchange.RequestBody.Sequence, scan, exchange.PrefillBody);
-        if (!await RunPrefillAsync(context, endpoint, requestId, prefill, exchange).ConfigureAwait(false))
+        int retriesLeft = _options.MaxRetries;
+        List<Backend>? triedPrefill = null;
+        List<Backend>? triedDecode = null;
+        while (true)
         {
-            return;
+            // 5. Pick a prefill pod and a decode pod; the decode pod counts as busy from now on.
+            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
+            Backend decode = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode)!;
+            Log.PrefillEndpoint(_logger, prefill.Name, requestId);
+            Log.DecodeEndpoint(_logger, decode.Name, requestId);
+            decode.Reserve();
+            try
+            {
+                // 6. Prefill leg, on another prefill pod after a failure while retries are left.
+                LegResult prefillResult = await RunPrefillAsync(context, endpoint, requestId, prefill, exchange).ConfigureAwait(false);
+                while (prefillResult.Status == LegStatus.Retryable && retriesLeft > 0)
+                {
+                    retriesLeft--;
+                    (triedPrefill ??= []).Add(prefill);
+                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
+                    Log.RetryingPrefill(_logger, prefillResult.Reason!, prefill.Name, requestId);
+                    prefillResult = await RunPrefillAsync(context, endpoint, requestId, prefill, exchange).ConfigureAwait(false);
+                }
+
+                if (prefillResult.Status != LegStatus.Succeeded)
+                {
+                    await AnswerExhaustedAsync(context, prefillResult).ConfigureAwait(false);
+                    return false;
+                }
+
+                // 7. Read kv_transfer_params from the answer and point remote_host at the prefill pod if needed.
+                BodySegments? kvTransferParams = await ReadKvTransferParamsAsync(context, requestId, prefill, exchange).ConfigureAwait(false);
+                if (kvTransferParams is null && _options.OnMissingKvParams == MissingKvParamsPolicy.Fail)
+                {
+                    return false;
+                }
+
+                // 8. The client left while prefill ran: its KV blocks must still be freed (protocol.md §6).
+                if (context.RequestAborted.IsCancellationRequested)
+                {
+                    await ReleaseKvAfterDisconnectAsync(endpoint, requestId, decode, exchange, kvTransferParams).ConfigureAwait(false);
+                    return false;
+                }
+
+                // 9. Decode leg: the client's own body plus those params; its answer is relayed as it comes.
+                LegBodyBuilder.BuildDecode(exchange.RequestBody.Sequence, scan, kvTransferParams, exchange.DecodeBody);
+                LegResult decodeResult = await RunDecodeAsync(context, endpoint, requestId, decode, exchange).ConfigureAwait(false);
+                if (decodeResult.Status != LegStatus.Retryable)
+                {
+                    return decodeResult.Status == LegStatus.Succeeded;
+                }
+
+                // 10. Decode failed before its first byte: these params are spent. Redo the whole flow on other pods.
+                if (retriesLeft == 0)
+                {
+                    await AnswerExhaustedAsync(context, decodeResult).ConfigureAwait(false);
+                    return false;
+                }
+
+                retriesLeft--;
+                (triedDecode ??= []).Add(decode);
+                (triedPrefill ??= []).Add(prefill);
+                Log.RedoingFlow(_logger, decodeResult.Reason!, decode.Name, requestId);
+                exchange.PrepareRetry();
+            }
+            finally
+            {
+                decode.Release();
+            }
+        }
+    }
+
+    /// <summary>Every attempt failed: the client gets the last failure's answer.</summary>
+    private static Task AnswerExhaustedAsync(HttpContext context, LegResult result)
+    {
+        if (result.Status != LegStatus.Retryable || context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
+        {
+            return Task.CompletedTask;
         }
 
-        // 5. Read kv_transfer_params from the answer and point remote_host at the prefill pod if needed.
-        BodySegments? kvTransferParams = await ReadKvTransferParamsAsync(context, requestId, prefill, exchange).ConfigureAwait(false);
-        if (kvTransferParams is null && _options.OnMissingKvParams == MissingKvParamsPolicy.Fail)
-        {
-            return;
-        }
-
-        // 6. Decode leg: the client's own body plus those params; its answer is relayed as it comes.
-        LegBodyBuilder.BuildDecode(exchange.RequestBody.Sequence, scan, kvTransferParams, exchange.DecodeBody);
-        await RunDecodeAsync(context, endpoint, requestId, decode, exchange).ConfigureAwait(false);
+        HttpResponse response = context.Response;
+        response.StatusCode = result.ErrorStatus;
+        response.ContentType = "application/json";
+        response.ContentLength = result.ErrorBody.Length;
+        return response.Body.WriteAsync(result.ErrorBody, context.RequestAborted).AsTask();
     }
 
     /// <summary>Reads the client's body within the size limit; answers 413 or 400 and returns false otherwise.</summary>

@@ -8,6 +8,8 @@ namespace FastRouter.Proxying;
 /// </summary>
 internal sealed class ProxyExchange
 {
+    private bool _tainted;
+
     /// <summary>The client's body, read once.</summary>
     public PooledBuffer RequestBody { get; } = new();
 
@@ -33,12 +35,47 @@ internal sealed class ProxyExchange
     public SegmentedContent? DecodeContent { get; set; }
 
     /// <summary>
+    /// Clears what one attempt of the flow built, before the whole flow is redone on other pods. The request
+    /// body and the prefill body (slices of it) stay. A body that may still be being written marks the exchange
+    /// tainted, so its memory is never handed out again.
+    /// </summary>
+    public void PrepareRetry()
+    {
+        if (!(PrefillContent?.IsIdle ?? true))
+        {
+            _tainted = true;
+        }
+
+        if (!(DecodeContent?.IsIdle ?? true))
+        {
+            // The old decode body points into the prefill answer: the next answer must land in fresh memory.
+            _tainted = true;
+            PrefillAnswer.Abandon();
+        }
+
+        PrefillContent = null;
+        DecodeContent = null;
+        KvTransferParams.Reset();
+        DecodeBody.Reset();
+    }
+
+    /// <summary>Records that a sent body may still be being written (see <see cref="SegmentedContent.IsIdle"/>).</summary>
+    public void NoteContent(SegmentedContent content)
+    {
+        if (!content.IsIdle)
+        {
+            _tainted = true;
+        }
+    }
+
+    /// <summary>
     /// Makes the exchange ready for another request. Returns false when a body may still be being written
     /// to a socket: then its memory must not be reused, and the exchange is dropped instead of pooled.
     /// </summary>
     public bool TryReset()
     {
-        bool idle = (PrefillContent?.IsIdle ?? true) && (DecodeContent?.IsIdle ?? true);
+        bool idle = !_tainted && (PrefillContent?.IsIdle ?? true) && (DecodeContent?.IsIdle ?? true);
+        _tainted = false;
         PrefillContent = null;
         DecodeContent = null;
         if (idle)

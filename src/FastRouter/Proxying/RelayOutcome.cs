@@ -9,6 +9,9 @@ internal enum RelayOutcome
     /// <summary>The client went away; the decode call was cancelled.</summary>
     ClientDisconnected,
 
-    /// <summary>The decode pod's stream broke or fell silent past the idle timeout after the answer began.</summary>
+    /// <summary>The decode pod's answer broke before its first byte; nothing was written, so the flow can be redone.</summary>
+    FailedBeforeFirstByte,
+
+    /// <summary>The decode pod's stream broke or fell silent after bytes reached the client; the client was told.</summary>
     UpstreamFailed,
 }

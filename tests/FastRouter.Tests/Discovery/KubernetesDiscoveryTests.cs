@@ -93,7 +93,7 @@ public sealed class KubernetesDiscoveryTests
         await f.WaitUntilAsync(t => t.DecodeCount == 1, "decode pod");
         await f.WaitForWatchAsync();
         Backend backend = f.Table.AnyModel.Decode[0];
-        backend.OnRequestStarted();
+        backend.Reserve();
 
         f.Api.DeletePod("decode-0");
         await f.WaitUntilAsync(t => t.DecodeCount == 0, "pod gone");
@@ -102,7 +102,7 @@ public sealed class KubernetesDiscoveryTests
         using var request = new HttpRequestMessage(HttpMethod.Get, backend.ModelsUri);
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => backend.Invoker.SendAsync(request, CancellationToken.None)); // refused, not disposed
 
-        backend.OnRequestFinished(failed: false);
+        backend.Release();
         await KubernetesTestSupport.WaitUntilAsync(() => f.Discovery.RetiredCount == 0, "drained pool disposed");
         using var after = new HttpRequestMessage(HttpMethod.Get, backend.ModelsUri);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => backend.Invoker.SendAsync(after, CancellationToken.None));

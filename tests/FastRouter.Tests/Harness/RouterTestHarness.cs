@@ -31,6 +31,9 @@ internal sealed class RouterTestHarness : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The host's services, for tests that drive a component (the prober, the shutdown) directly.</summary>
+    public IServiceProvider Services => _app.Services;
+
     public HttpClient Client { get; }
 
     public VllmSimulator[] Prefill { get; }
@@ -55,7 +58,8 @@ internal sealed class RouterTestHarness : IAsyncDisposable
         SimulatorOptions[] prefill,
         SimulatorOptions[] decode,
         Func<RouterOptions, RouterOptions>? configureRouter = null,
-        LogLevel logLevel = LogLevel.Information)
+        LogLevel logLevel = LogLevel.Information,
+        TimeProvider? time = null)
     {
         var prefillPods = new VllmSimulator[prefill.Length];
         var decodePods = new VllmSimulator[decode.Length];
@@ -81,10 +85,13 @@ internal sealed class RouterTestHarness : IAsyncDisposable
             PrefillModelLabels = ["prefill"],
             DecodeModelLabels = ["decode"],
             LogLevel = logLevel,
+
+            // Probes would show up in the pods' request records; tests of active health turn them on.
+            ActiveHealthChecks = false,
         };
         options = configureRouter?.Invoke(options) ?? options;
         var logs = new CapturingLoggerProvider();
-        WebApplication app = RouterHost.Build(options, new StaticDiscovery(options), logging => logging.AddProvider(logs));
+        WebApplication app = RouterHost.Build(options, new StaticDiscovery(options), logging => logging.AddProvider(logs), time);
         await app.StartAsync();
         return new RouterTestHarness(app, RouterHost.GetListenAddress(app), prefillPods, decodePods, logs, options);
     }

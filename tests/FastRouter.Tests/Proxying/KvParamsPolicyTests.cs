@@ -32,7 +32,8 @@ public sealed class KvParamsPolicyTests
     [Fact]
     public async Task Never_PassesRemoteHostThrough_SoAWrongHostFailsVisibly()
     {
-        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { KvRemoteHost = RemoteHostPolicy.Never }, PrefillOnOtherHost());
+        // Retries off: with one pod per role every retry would fail the same way (the resilience tests cover that).
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { KvRemoteHost = RemoteHostPolicy.Never, MaxRetries = 0 }, PrefillOnOtherHost());
 
         using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
 

@@ -195,11 +195,12 @@ public sealed class OrchestrationTests
     }
 
     [Fact]
-    public async Task Pods_AreChosenRoundRobinPerRole()
+    public async Task RoundRobinSelection_ChoosesEachPodInTurnPerRole()
     {
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync(
             [new SimulatorOptions { Role = SimulatorRole.Prefill }, new SimulatorOptions { Role = SimulatorRole.Prefill }],
-            [new SimulatorOptions { Role = SimulatorRole.Decode }, new SimulatorOptions { Role = SimulatorRole.Decode }, new SimulatorOptions { Role = SimulatorRole.Decode }]);
+            [new SimulatorOptions { Role = SimulatorRole.Decode }, new SimulatorOptions { Role = SimulatorRole.Decode }, new SimulatorOptions { Role = SimulatorRole.Decode }],
+            o => o with { PodSelection = FastRouter.Configuration.PodSelection.RoundRobin });
 
         for (int i = 0; i < 12; i++)
         {
