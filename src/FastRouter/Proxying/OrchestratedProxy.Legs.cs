@@ -54,8 +54,12 @@ internal sealed partial class OrchestratedProxy
                 return LegResult.Finished;
             }
 
-            Stream stream = await answer.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-            if (!await exchange.PrefillAnswer.ReadToEndAsync(stream, answer.Content.Headers.ContentLength, _maxPrefillAnswerBytes, timeout.Token).ConfigureAwait(false))
+            // From here the prefill pod holds KV blocks for this request. Cancelling the read now would not free them
+            // (the engine's request is already finished), so the answer is read even if the client leaves, and
+            // step 8 has decode release them.
+            using var answerTimeout = new CancellationTokenSource(_options.PrefillTimeout);
+            Stream stream = await answer.Content.ReadAsStreamAsync(answerTimeout.Token).ConfigureAwait(false);
+            if (!await exchange.PrefillAnswer.ReadToEndAsync(stream, answer.Content.Headers.ContentLength, _maxPrefillAnswerBytes, answerTimeout.Token).ConfigureAwait(false))
             {
                 await OpenAiErrors.WriteAsync(context.Response, 502, "The prefill pod's answer is larger than the router accepts.").ConfigureAwait(false);
                 return LegResult.Finished;

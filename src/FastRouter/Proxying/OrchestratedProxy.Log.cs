@@ -37,7 +37,7 @@ internal sealed partial class OrchestratedProxy
         [LoggerMessage(11, LogLevel.Warning, "Prefill pod {Endpoint} returned {Why}; failing the request (--on-missing-kv-params fail) [request_id={RequestId}]")]
         public static partial void MissingKvParamsFailing(ILogger logger, string endpoint, string why, string requestId);
 
-        [LoggerMessage(12, LogLevel.Warning, "The {Role} pod {Endpoint} answered {Status}; relaying it [request_id={RequestId}]")]
+        [LoggerMessage(12, LogLevel.Warning, "The {Role} pod {Endpoint} answered {Status} [request_id={RequestId}]")]
         public static partial void BackendErrorStatus(ILogger logger, string role, string endpoint, int status, string requestId);
 
         [LoggerMessage(13, LogLevel.Warning, "The {Role} pod {Endpoint} failed: {Reason} [request_id={RequestId}]")]

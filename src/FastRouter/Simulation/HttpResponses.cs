@@ -11,7 +11,8 @@ internal static class HttpResponses
         int statusCode,
         TState state,
         Action<Utf8JsonWriter, TState> write,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<Task>? beforeBody = null)
     {
         using var buffer = new PooledBufferWriter(512);
         using (var writer = new Utf8JsonWriter(buffer, SimulatorJson.WriterOptions))
@@ -23,6 +24,14 @@ internal static class HttpResponses
         response.StatusCode = statusCode;
         response.ContentType = "application/json";
         response.ContentLength = buffer.WrittenCount;
+        if (beforeBody is not null)
+        {
+            // Headers first, body later: a fault that leaves an answer half on the wire.
+            await response.StartAsync(cancellationToken).ConfigureAwait(false);
+            await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+            await beforeBody().ConfigureAwait(false);
+        }
+
         await response.Body.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
     }
 

@@ -25,4 +25,10 @@ internal enum SimulatorFaultMode
 
     /// <summary>Decode answers 500 as if the KV pull failed (only requests carrying remote-prefill params).</summary>
     FailKvPull,
+
+    /// <summary>
+    /// A non-streamed answer sends its headers, then waits <c>Delay</c> before its body: a prefill answer is then
+    /// "on the wire" with its KV already held, the moment a router must not lose track of it.
+    /// </summary>
+    SlowAnswerBody,
 }

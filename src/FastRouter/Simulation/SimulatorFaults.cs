@@ -92,6 +92,7 @@ internal sealed class SimulatorFaults
                 SimulatorFaultMode.None => false,
                 SimulatorFaultMode.DropMidStream => isStreaming,
                 SimulatorFaultMode.FailKvPull => pullsKv,
+                SimulatorFaultMode.SlowAnswerBody => !isStreaming,
                 _ => true,
             };
             if (!applies || _remaining == 0)
@@ -126,6 +127,7 @@ internal sealed class SimulatorFaults
             "SLOWPREFILL" => SimulatorFaultMode.SlowPrefill,
             "DROPMIDSTREAM" => SimulatorFaultMode.DropMidStream,
             "FAILKVPULL" => SimulatorFaultMode.FailKvPull,
+            "SLOWANSWERBODY" => SimulatorFaultMode.SlowAnswerBody,
             _ => (SimulatorFaultMode)(-1),
         };
         return (int)mode >= 0;
@@ -141,6 +143,7 @@ internal sealed class SimulatorFaults
         SimulatorFaultMode.SlowPrefill => "SlowPrefill",
         SimulatorFaultMode.DropMidStream => "DropMidStream",
         SimulatorFaultMode.FailKvPull => "FailKvPull",
+        SimulatorFaultMode.SlowAnswerBody => "SlowAnswerBody",
         _ => "Unknown",
     };
 }

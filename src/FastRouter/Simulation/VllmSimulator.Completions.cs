@@ -109,6 +109,7 @@ internal sealed partial class VllmSimulator
     private async Task ServeAsync(HttpContext context, CompletionRequest request, string? requestId, CancellationToken cancellationToken)
     {
         TimeSpan extraDelay = TimeSpan.Zero;
+        TimeSpan bodyDelay = TimeSpan.Zero;
         int dropBeforeEvent = -1;
         if (Faults.TryTake(request.Stream, request.KvIntent == KvTransferIntent.RemotePrefill, out SimulatorFault fault))
         {
@@ -137,6 +138,9 @@ internal sealed partial class VllmSimulator
                     break;
                 case SimulatorFaultMode.DropMidStream:
                     dropBeforeEvent = fault.AfterEvents;
+                    break;
+                case SimulatorFaultMode.SlowAnswerBody:
+                    bodyDelay = fault.Delay;
                     break;
                 default:
                     break;
@@ -177,7 +181,7 @@ internal sealed partial class VllmSimulator
         await DelayAsync(extraDelay, cancellationToken).ConfigureAwait(false);
         bool completed = request.Stream
             ? await StreamAsync(context, request, completionTokens, finishReason, holdKvForDecode, dropBeforeEvent, cancellationToken).ConfigureAwait(false)
-            : await RespondAsync(context, request, completionTokens, finishReason, holdKvForDecode, cancellationToken).ConfigureAwait(false);
+            : await RespondAsync(context, request, completionTokens, finishReason, holdKvForDecode, bodyDelay, cancellationToken).ConfigureAwait(false);
         if (completed)
         {
             Stats.Increment(SimulatorCounter.CompletionsServed);
@@ -209,6 +213,7 @@ internal sealed partial class VllmSimulator
         int completionTokens,
         string finishReason,
         bool holdKvForDecode,
+        TimeSpan bodyDelay,
         CancellationToken cancellationToken)
     {
         await DelayAsync(InterTokenLatency(completionTokens - 1), cancellationToken).ConfigureAwait(false);
@@ -222,7 +227,8 @@ internal sealed partial class VllmSimulator
                 (Sim: this, Request: request, Tokens: completionTokens, Finish: finishReason, Lease: lease),
                 static (writer, s) => CompletionResponseWriter.WriteNonStreaming(
                     writer, s.Request, s.Sim._options.Model, s.Sim.UnixNow(), s.Tokens, s.Finish, s.Sim._advertisement, s.Lease),
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken,
+                bodyDelay > TimeSpan.Zero ? () => DelayAsync(bodyDelay, cancellationToken) : null).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (lease is not null)
         {

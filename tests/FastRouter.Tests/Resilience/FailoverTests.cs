@@ -1,0 +1,164 @@
+using System.Text;
+using System.Text.Json;
+using FastRouter.Simulation;
+using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
+
+namespace FastRouter.Tests.Resilience;
+
+/// <summary>
+/// One pod of a role failing in each way a pod fails: no client request fails, the pod stops getting requests
+/// once ejected, and no KV blocks stay held once leases would have been freed.
+/// </summary>
+public sealed class FailoverTests
+{
+    public static TheoryData<string> PodFaults => new() { "Status500", "Status503", "ResetConnection", "Refused", "Hang" };
+
+    public static TheoryData<string> DecodeFaults => new() { "Status500", "Status503", "ResetConnection", "Refused", "Hang", "FailKvPull", "DropBeforeFirstEvent" };
+
+    [Theory]
+    [MemberData(nameof(PodFaults))]
+    public async Task APrefillPodFailing_NeverFailsAClientRequest(string fault)
+    {
+        var clock = new ManualTimeProvider();
+        // Only a hanging pod needs the timeout short; elsewhere a busy 2-core machine must not turn into timeouts.
+        await using RouterTestHarness harness = await Fleet.StartAsync(clock, o => fault == "Hang" ? o with { PrefillTimeout = TimeSpan.FromSeconds(1.5) } : o);
+        await InjectAsync(harness.Prefill[0], fault);
+
+        for (int i = 0; i < 8; i++)
+        {
+            using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", Fleet.ChatBody);
+            Assert.True(200 == (int)response.StatusCode, $"request {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        // Round robin offers the failing pod every other request until three failures eject it.
+        string log = string.Join("\n", harness.Logs.Lines.Where(l => l.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Select(l => l.Message));
+        Assert.True((fault == "Refused" ? 0 : 3) == Fleet.Calls(harness.Prefill[0]), log);
+        Assert.True(8 == Fleet.Calls(harness.Prefill[1]), log);
+        Assert.Equal(8, harness.Decode.Sum(Fleet.Calls));
+        Assert.Equal(0, Fleet.HeldBlocks(harness));
+    }
+
+    [Theory]
+    [MemberData(nameof(DecodeFaults))]
+    public async Task ADecodePodFailingBeforeItsFirstByte_NeverFailsAClientRequest(string fault)
+    {
+        var clock = new ManualTimeProvider();
+        await using RouterTestHarness harness = await Fleet.StartAsync(clock, o => fault == "Hang" ? o with { DecodeFirstByteTimeout = TimeSpan.FromSeconds(1.5) } : o);
+        await InjectAsync(harness.Decode[0], fault);
+
+        bool streamsOnly = fault == "DropBeforeFirstEvent";
+        for (int i = 0; i < 8; i++)
+        {
+            bool stream = streamsOnly || i % 2 == 1;
+            string body = stream ? Fleet.StreamBody : Fleet.ChatBody;
+            string path = stream ? "/v1/completions" : "/v1/chat/completions";
+            using HttpResponseMessage response = await harness.PostAsync(path, body);
+            string text = await response.Content.ReadAsStringAsync();
+            Assert.True(200 == (int)response.StatusCode, $"request {i}: {(int)response.StatusCode} {text}");
+            Assert.DoesNotContain("\"error\"", text, StringComparison.Ordinal);
+        }
+
+        // Each failure redid the whole flow: a new prefill, then the other decode pod. The spent params of the
+        // failed attempts were never sent again; their blocks are freed by the prefill's lease.
+        int failedAttempts = fault == "Refused" ? 3 : Fleet.Calls(harness.Decode[0]);
+        Assert.True(failedAttempts >= 1, "the faulty decode pod was never tried");
+        Assert.Equal(8, Fleet.Calls(harness.Decode[1]));
+        Assert.Equal(8 + failedAttempts, harness.Prefill.Sum(Fleet.Calls));
+        AssertEveryParamsSentOnce(harness);
+        clock.Advance(Fleet.Lease + TimeSpan.FromSeconds(1));
+        Assert.True(await Eventually.TrueAsync(() => Fleet.HeldBlocks(harness) == 0), $"{Fleet.HeldBlocks(harness)} KV blocks still held");
+    }
+
+    [Fact]
+    public async Task AFailedPrefill_IsRetriedOnAnotherPod_NotTheSameOne()
+    {
+        await using RouterTestHarness harness = await Fleet.StartAsync(new ManualTimeProvider());
+        harness.Prefill[0].Faults.Set(SimulatorFaultMode.Status500, count: 1);
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", Fleet.ChatBody);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(1, Fleet.Calls(harness.Prefill[0]));
+        Assert.Equal(1, Fleet.Calls(harness.Prefill[1]));
+        Assert.Contains(harness.Logs.Lines, l => l.EventId.Id == 18);
+    }
+
+    [Fact]
+    public async Task TheRetryBudget_IsRespected_AndTheLastFailureIsAnswered()
+    {
+        await using RouterTestHarness harness = await Fleet.StartAsync(new ManualTimeProvider(), o => o with { MaxRetries = 1 });
+        harness.Prefill[0].Faults.Set(SimulatorFaultMode.Status503);
+        harness.Prefill[1].Faults.Set(SimulatorFaultMode.Status503);
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", Fleet.ChatBody);
+
+        await OpenAiErrorAssert.IsErrorAsync(response, 503);
+        Assert.Equal(2, harness.Prefill.Sum(Fleet.Calls));
+        Assert.Equal(0, harness.Decode.Sum(Fleet.Calls));
+    }
+
+    [Fact]
+    public async Task ClientErrors_AreNotRetried()
+    {
+        await using RouterTestHarness harness = await Fleet.StartAsync(new ManualTimeProvider(), o => o with { HasStaticModels = false });
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", "{\"model\":\"unknown\",\"messages\":[]}");
+
+        await OpenAiErrorAssert.IsErrorAsync(response, 404);
+        Assert.Equal(1, harness.Prefill.Sum(Fleet.Calls));
+    }
+
+    [Fact]
+    public async Task ADecodeStreamBreakingAfterItsFirstEvents_EndsWithAnErrorEvent_AndIsNotRetried()
+    {
+        await using RouterTestHarness harness = await Fleet.StartAsync(new ManualTimeProvider(), decodeInterTokenLatency: TimeSpan.FromMilliseconds(50));
+        harness.Decode[0].Faults.Set(SimulatorFaultMode.DropMidStream, count: 1, afterEvents: 2);
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Fleet.StreamBody);
+        List<string> events = SseReader.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.DoesNotContain("[DONE]", events);
+        using JsonDocument last = JsonDocument.Parse(events[^1]);
+        Assert.True(last.RootElement.TryGetProperty("error", out _));
+        Assert.Equal(1, harness.Decode.Sum(Fleet.Calls));
+    }
+
+    /// <summary>No kv_transfer_params object (identified by its blocks) reached two decode calls.</summary>
+    private static void AssertEveryParamsSentOnce(RouterTestHarness harness)
+    {
+        var seen = new HashSet<string>();
+        foreach (RecordedRequest request in harness.Decode.SelectMany(d => d.ReceivedRequests))
+        {
+            if (request.Body.Length == 0)
+            {
+                continue;
+            }
+
+            using JsonDocument body = JsonDocument.Parse(request.Body);
+            if (body.RootElement.TryGetProperty("kv_transfer_params", out JsonElement kv))
+            {
+                string id = kv.GetProperty("remote_engine_id").GetString() + "/" + kv.GetProperty("remote_block_ids").GetRawText();
+                Assert.True(seen.Add(id), "kv_transfer_params sent to decode twice: " + id);
+            }
+        }
+    }
+
+    private static async Task InjectAsync(VllmSimulator pod, string fault)
+    {
+        switch (fault)
+        {
+            case "Refused":
+                await pod.StopAsync();
+                break;
+            case "DropBeforeFirstEvent":
+                // Streams only: the answer starts (headers) and breaks before any event.
+                pod.Faults.Set(SimulatorFaultMode.DropMidStream, afterEvents: 0);
+                break;
+            default:
+                pod.Faults.Set(Enum.Parse<SimulatorFaultMode>(fault));
+                break;
+        }
+    }
+}
