@@ -55,6 +55,21 @@ internal sealed class NativeProcess : IDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Sends SIGTERM, as Kubernetes does when it stops a pod.</summary>
+    public void Terminate()
+    {
+        using Process kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>Runs to completion and returns the exit code.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string binary, params string[] args)
     {

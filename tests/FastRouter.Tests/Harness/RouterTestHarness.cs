@@ -4,6 +4,7 @@ using FastRouter.Discovery;
 using FastRouter.Hosting;
 using FastRouter.Simulation;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Tests.Harness;
@@ -17,10 +18,14 @@ internal sealed class RouterTestHarness : IAsyncDisposable
     public const string Model = "llama31-8b";
 
     private readonly WebApplication _app;
+    private readonly Task _running;
 
     private RouterTestHarness(WebApplication app, Uri address, VllmSimulator[] prefill, VllmSimulator[] decode, CapturingLoggerProvider logs, RouterOptions options)
     {
         _app = app;
+
+        // As the program runs it: a stop requested through the application lifetime (SIGTERM's path) stops the host.
+        _running = app.WaitForShutdownAsync();
         Address = address;
         Prefill = prefill;
         Decode = decode;
@@ -115,6 +120,7 @@ internal sealed class RouterTestHarness : IAsyncDisposable
     {
         Client.Dispose();
         await _app.StopAsync();
+        await _running;
         await _app.DisposeAsync();
         foreach (VllmSimulator pod in Prefill.Concat(Decode))
         {

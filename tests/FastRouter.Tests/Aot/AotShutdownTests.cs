@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+using FastRouter.Simulation;
+using FastRouter.Tests.Harness;
+
+namespace FastRouter.Tests.Aot;
+
+/// <summary>The binary receiving SIGTERM as a pod does: it drains, lets a running stream finish, and exits 0.</summary>
+[Collection(AotCollection.Name)]
+public sealed class AotShutdownTests(AotBinaryFixture fixture)
+{
+    [Fact]
+    public async Task Sigterm_Turns503_FinishesTheRunningStream_AndExitsZero()
+    {
+        await using VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill });
+        await using VllmSimulator decode = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Decode, InterTokenLatency = TimeSpan.FromMilliseconds(100) });
+        int port = NativeProcess.FreePort();
+        using NativeProcess router = NativeProcess.Start(
+            fixture.BinaryPath,
+            "--host", "127.0.0.1",
+            "--port", port.ToString(CultureInfo.InvariantCulture),
+            $"--static-backends={prefill.BaseAddress.GetLeftPart(UriPartial.Authority)},{decode.BaseAddress.GetLeftPart(UriPartial.Authority)}",
+            "--static-model-labels=prefill,decode",
+            "--prefill-model-labels=prefill",
+            "--decode-model-labels=decode",
+            "--shutdown-delay=1",
+            "--shutdown-timeout=30");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        await router.WaitUntilServingAsync(client, "/livez");
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = new StringContent("{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":20,\"stream\":true}", Encoding.UTF8, "application/json"),
+        };
+        using HttpResponseMessage stream = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Task<string> body = stream.Content.ReadAsStringAsync();
+        router.Terminate();
+        using HttpResponseMessage health = await client.GetAsync("/health");
+        int exitCode = await router.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(503, (int)health.StatusCode);
+        List<string> events = SseReader.Parse(await body);
+        Assert.Equal("[DONE]", events[^1]);
+        Assert.Equal(21, events.Count);
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Shutting down", router.Output, StringComparison.Ordinal);
+    }
+}
