@@ -22,7 +22,7 @@ public sealed class KubernetesDiscoveryTests
         Assert.Equal("http://127.0.0.11:9", f.Table.AnyModel.Prefill[0].Name);
         Assert.Equal("http://127.0.0.12:9", f.Table.AnyModel.Decode[0].Name);
         Assert.Equal(2, f.Table.Backends.Length);
-        Assert.True(f.Logged(206));
+        await KubernetesTestSupport.WaitUntilAsync(() => f.Logged(206), "ignored pod logged");
         Assert.Equal("vllm", f.Discovery.Namespace); // the kubeconfig context's namespace
         Assert.StartsWith("/api/v1/namespaces/vllm/pods", f.Api.Lists.First().Path, StringComparison.Ordinal);
     }
@@ -121,7 +121,7 @@ public sealed class KubernetesDiscoveryTests
 
         await f.WaitUntilAsync(t => t.DecodeCount == 0, "re-listed view");
         Assert.Equal(2, f.Api.Lists.Count());
-        Assert.True(f.Logged(211));
+        await KubernetesTestSupport.WaitUntilAsync(() => f.Logged(211), "re-list logged");
     }
 
     [Fact]
@@ -177,7 +177,9 @@ public sealed class KubernetesDiscoveryTests
         f.Api.Failing = false;
         await KubernetesTestSupport.WaitUntilAsync(() => f.Discovery.IsSynchronized, "synchronized");
         await f.WaitUntilAsync(t => t.DecodeCount == 1, "decode pod");
-        Assert.True(f.Logged(210));
+
+        // The recovery line is written just after the new table is published.
+        await KubernetesTestSupport.WaitUntilAsync(() => f.Logged(210), "recovery logged");
     }
 
     [Fact]
@@ -218,6 +220,6 @@ public sealed class KubernetesDiscoveryTests
         f.Api.Failing = false;
         f.Api.DeletePod("prefill-0");
         await f.WaitUntilAsync(t => t.Backends.Length == 1, "caught up after the outage");
-        Assert.True(f.Logged(210));
+        await KubernetesTestSupport.WaitUntilAsync(() => f.Logged(210), "recovery logged");
     }
 }
