@@ -101,6 +101,13 @@ internal static class RouterFlags
         new(FlagNames.ApiKeyFile, "PATH", FlagGroup.FastRouter, "A file of inbound API keys, one per line ('#' comments).", null),
         new(FlagNames.MaxRequestHeadersBytes, "SIZE", FlagGroup.FastRouter, "Largest request header block (431 beyond it).", "32KiB"),
         new(FlagNames.MaxRequestLineBytes, "SIZE", FlagGroup.FastRouter, "Longest request line (414 beyond it).", "8KiB"),
+        new(FlagNames.LogFormat, "{text,json}", FlagGroup.FastRouter,
+            "Console log lines: text, or one JSON object per line (timestamp, level, event id, request id, trace id, fields).", "text"),
+        new(FlagNames.MetricsPort, "PORT", FlagGroup.FastRouter,
+            "Also serve GET /metrics on this port (1-65535), apart from client traffic; /metrics stays on the main port too.", "none"),
+        new(FlagNames.OtelEndpoint, "URL", FlagGroup.FastRouter,
+            "Export request, prefill and decode spans over OTLP/HTTP (JSON) to URL (e.g. http://otel-collector:4318). Unset: no spans, no cost.", "none"),
+        new(FlagNames.OtelServiceName, "NAME", FlagGroup.FastRouter, "service.name of the exported spans.", "fastrouter"),
         new(FlagNames.Demo, null, FlagGroup.FastRouter,
             "Start a simulated prefill pod and decode pod in-process and route to them; --static-* flags become optional.", "off"),
 

@@ -49,6 +49,9 @@ internal static class RouterOptionsFactory
 
     private static readonly (string Name, string Value)[] RequestRewriterChoices = [("noop", "noop")];
 
+    private static readonly (string Name, Telemetry.LogFormat Value)[] LogFormatChoices =
+        [("text", Telemetry.LogFormat.Text), ("json", Telemetry.LogFormat.Json)];
+
     /// <param name="values">Flag name (with dashes) to its value; switches map to "true". Each flag at most once.</param>
     /// <param name="getEnvironmentVariable">Reads VLLM_API_KEY; injected so tests need not touch the process environment.</param>
     /// <param name="warnings">Receives the non-fatal findings.</param>
@@ -191,8 +194,19 @@ internal static class RouterOptionsFactory
             MaxRequestLineBytes = Has(FlagNames.MaxRequestLineBytes)
                 ? IntSize(FlagNames.MaxRequestLineBytes, Get(FlagNames.MaxRequestLineBytes)!)
                 : defaults.MaxRequestLineBytes,
+            LogFormat = Has(FlagNames.LogFormat) ? CommandLineValues.ParseChoice(FlagNames.LogFormat, Get(FlagNames.LogFormat)!, LogFormatChoices) : defaults.LogFormat,
+            MetricsPort = Has(FlagNames.MetricsPort) ? CommandLineValues.ParseInt(FlagNames.MetricsPort, Get(FlagNames.MetricsPort)!, 1, 65535, "port") : defaults.MetricsPort,
+            OtelEndpoint = Has(FlagNames.OtelEndpoint) ? ParseOtelEndpoint(Get(FlagNames.OtelEndpoint)!) : defaults.OtelEndpoint,
+            OtelServiceName = Has(FlagNames.OtelServiceName) && Get(FlagNames.OtelServiceName)!.Trim().Length > 0
+                ? Get(FlagNames.OtelServiceName)!.Trim()
+                : defaults.OtelServiceName,
         };
     }
+
+    private static Uri ParseOtelEndpoint(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? uri
+            : throw new CommandLineException($"argument {FlagNames.OtelEndpoint}: invalid URL '{value}' (expected an absolute http or https URL, e.g. http://otel-collector:4318)");
 
     private static int IntSize(string flag, string value)
     {
