@@ -42,6 +42,7 @@ internal static class FlagNames
     public const string MetricsPort = "--metrics-port";
     public const string OtelEndpoint = "--otel-endpoint";
     public const string OtelServiceName = "--otel-service-name";
+    public const string OtelSecure = "--otel-secure";
 
     // production-stack flags accepted and ignored (with a warning)
     public const string MaxRetries = "--max-retries";

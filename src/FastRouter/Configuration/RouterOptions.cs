@@ -113,8 +113,8 @@ internal sealed record RouterOptions
     /// <summary>--otel-endpoint: the OTLP/HTTP collector base URL; null turns tracing export off.</summary>
     public Uri? OtelEndpoint { get; init; }
 
-    /// <summary>--otel-service-name: the service.name resource attribute of exported spans.</summary>
-    public string OtelServiceName { get; init; } = "fastrouter";
+    /// <summary>--otel-service-name: the service.name resource attribute of exported spans (production-stack's default).</summary>
+    public string OtelServiceName { get; init; } = "vllm-router";
 
     /// <summary>How often queued spans are sent to the collector (sooner when a batch fills).</summary>
     public TimeSpan OtelExportInterval { get; init; } = TimeSpan.FromSeconds(2);

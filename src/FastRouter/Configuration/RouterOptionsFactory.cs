@@ -196,17 +196,33 @@ internal static class RouterOptionsFactory
                 : defaults.MaxRequestLineBytes,
             LogFormat = Has(FlagNames.LogFormat) ? CommandLineValues.ParseChoice(FlagNames.LogFormat, Get(FlagNames.LogFormat)!, LogFormatChoices) : defaults.LogFormat,
             MetricsPort = Has(FlagNames.MetricsPort) ? CommandLineValues.ParseInt(FlagNames.MetricsPort, Get(FlagNames.MetricsPort)!, 1, 65535, "port") : defaults.MetricsPort,
-            OtelEndpoint = Has(FlagNames.OtelEndpoint) ? ParseOtelEndpoint(Get(FlagNames.OtelEndpoint)!) : defaults.OtelEndpoint,
+            OtelEndpoint = Has(FlagNames.OtelEndpoint) ? ParseOtelEndpoint(Get(FlagNames.OtelEndpoint)!, Has(FlagNames.OtelSecure), warnings) : defaults.OtelEndpoint,
             OtelServiceName = Has(FlagNames.OtelServiceName) && Get(FlagNames.OtelServiceName)!.Trim().Length > 0
                 ? Get(FlagNames.OtelServiceName)!.Trim()
                 : defaults.OtelServiceName,
         };
     }
 
-    private static Uri ParseOtelEndpoint(string value) =>
-        Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
-            ? uri
-            : throw new CommandLineException($"argument {FlagNames.OtelEndpoint}: invalid URL '{value}' (expected an absolute http or https URL, e.g. http://otel-collector:4318)");
+    /// <summary>
+    /// An absolute http(s) URL, or production-stack's <c>host:port</c> form (http, https with --otel-secure). FastRouter
+    /// speaks OTLP/HTTP, so port 4317 (OTLP/gRPC by convention) gets a warning.
+    /// </summary>
+    private static Uri ParseOtelEndpoint(string value, bool secure, List<string> warnings)
+    {
+        bool hasScheme = value.Contains("://", StringComparison.Ordinal);
+        string text = hasScheme ? value : (secure ? "https://" : "http://") + value;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || uri.Host.Length == 0)
+        {
+            throw new CommandLineException($"argument {FlagNames.OtelEndpoint}: invalid endpoint '{value}' (expected http://host:port, https://host:port or host:port)");
+        }
+
+        if (uri.Port == 4317)
+        {
+            warnings.Add($"{FlagNames.OtelEndpoint} {value}: port 4317 is OTLP/gRPC by convention; FastRouter exports OTLP/HTTP, usually port 4318");
+        }
+
+        return uri;
+    }
 
     private static int IntSize(string flag, string value)
     {

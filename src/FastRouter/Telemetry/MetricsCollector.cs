@@ -85,6 +85,12 @@ internal sealed class MetricsCollector : IDisposable
 
     private static MetricKind KindOf(Instrument instrument)
     {
+        // The runtime publishes these two levels as ObservableCounter, though they go down; exported as gauges.
+        if (instrument.Meter.Name == RuntimeMeterName && instrument.Name is "dotnet.thread_pool.thread.count" or "dotnet.thread_pool.queue.length")
+        {
+            return MetricKind.ObservedGauge;
+        }
+
         Type type = instrument.GetType();
         if (type.IsGenericType)
         {

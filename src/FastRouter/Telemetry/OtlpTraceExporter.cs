@@ -43,7 +43,7 @@ internal sealed partial class OtlpTraceExporter : BackgroundService
         };
         _listener = new ActivityListener
         {
-            ShouldListenTo = static source => ReferenceEquals(source, RouterTracing.Source),
+            ShouldListenTo = static source => source.Name == RouterTracing.SourceName,
             Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = Enqueue,
         };
