@@ -20,6 +20,9 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
 {
     public const string FormatterName = "fastrouter-json";
 
+    /// <summary>Log lines are not HTML: keep '+', quotes in text and non-ASCII readable (still valid JSON).</summary>
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly TimeProvider _time;
 
     public JsonLineFormatter()
@@ -43,7 +46,7 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
         }
 
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("timestamp"u8, _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));

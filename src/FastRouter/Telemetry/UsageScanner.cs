@@ -53,9 +53,30 @@ internal struct UsageScanner
 
     public void Feed(ReadOnlySpan<byte> bytes)
     {
-        for (int i = 0; i < bytes.Length; i++)
+        int i = 0;
+        while (i < bytes.Length)
         {
-            Step(bytes[i]);
+            if (_state == State.Search && _match == 0)
+            {
+                // Most bytes are not near a usage key: find it with a vectorized search instead of stepping.
+                int found = bytes[i..].IndexOf(UsageKey);
+                if (found >= 0)
+                {
+                    i += found + UsageKey.Length;
+                    _state = State.AfterUsageKey;
+                    continue;
+                }
+
+                // Only the last few bytes can begin a key split across this read and the next.
+                for (int j = Math.Max(i, bytes.Length - (UsageKey.Length - 1)); j < bytes.Length; j++)
+                {
+                    Step(bytes[j]);
+                }
+
+                return;
+            }
+
+            Step(bytes[i++]);
         }
     }
 
