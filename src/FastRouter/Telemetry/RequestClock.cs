@@ -4,8 +4,9 @@ namespace FastRouter.Telemetry;
 
 /// <summary>
 /// Splits one request's time into the router's own work and waiting (on a pod or on the client's socket), for
-/// <c>fastrouter_router_time_seconds</c>. A mutable struct: keep it in a field of the request's pooled state (or a
-/// local of the method that owns the request) and call it by reference. Not thread-safe: one request, one flow.
+/// <c>fastrouter_router_time_seconds</c>. A mutable struct: keep it in a field (not an auto-property, which would
+/// hand out copies) of the request's pooled state, or in a local of the method that owns the request; reset it
+/// with <see cref="Start"/> per request. Not thread-safe: one request, one flow.
 /// </summary>
 internal struct RequestClock
 {
