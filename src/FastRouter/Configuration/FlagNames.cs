@@ -38,6 +38,11 @@ internal static class FlagNames
     public const string PooledConnectionIdleTimeout = "--pooled-connection-idle-timeout";
     public const string MaxJsonDepth = "--max-json-depth";
     public const string Demo = "--demo";
+    public const string LogFormat = "--log-format";
+    public const string MetricsPort = "--metrics-port";
+    public const string OtelEndpoint = "--otel-endpoint";
+    public const string OtelServiceName = "--otel-service-name";
+    public const string OtelSecure = "--otel-secure";
 
     // production-stack flags accepted and ignored (with a warning)
     public const string MaxRetries = "--max-retries";

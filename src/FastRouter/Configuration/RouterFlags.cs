@@ -39,6 +39,14 @@ internal static class RouterFlags
         new(FlagNames.LogStatsInterval, "SECONDS", FlagGroup.ProductionStack,
             "Interval between statistics log lines, in seconds (> 0).", Seconds(Defaults.LogStatsInterval)),
 
+        new(FlagNames.LogFormat, "{text,json}", FlagGroup.ProductionStack,
+            "Console log lines: text, or one JSON object per line (timestamp, level, event id, request id, trace id, fields).", "text"),
+        new(FlagNames.OtelEndpoint, "URL", FlagGroup.ProductionStack,
+            "Export request, prefill and decode spans over OTLP/HTTP (JSON) to URL, e.g. http://otel-collector:4318 (host:port means http://host:port). Unset: no spans, no cost.",
+            "none"),
+        new(FlagNames.OtelServiceName, "NAME", FlagGroup.ProductionStack, "service.name of the exported spans.", Defaults.OtelServiceName),
+        new(FlagNames.OtelSecure, null, FlagGroup.ProductionStack, "With a host:port --otel-endpoint, use https.", "off"),
+
         // Kubernetes discovery: production-stack's names and defaults, except the namespace (see below).
         new(FlagNames.K8sNamespace, "NAMESPACE", FlagGroup.Kubernetes,
             "Namespace of the vLLM pods. Unset: the router's own namespace (service account file), where production-stack uses \"default\".",
@@ -101,6 +109,8 @@ internal static class RouterFlags
         new(FlagNames.ApiKeyFile, "PATH", FlagGroup.FastRouter, "A file of inbound API keys, one per line ('#' comments).", null),
         new(FlagNames.MaxRequestHeadersBytes, "SIZE", FlagGroup.FastRouter, "Largest request header block (431 beyond it).", "32KiB"),
         new(FlagNames.MaxRequestLineBytes, "SIZE", FlagGroup.FastRouter, "Longest request line (414 beyond it).", "8KiB"),
+        new(FlagNames.MetricsPort, "PORT", FlagGroup.FastRouter,
+            "Also serve GET /metrics on this port (1-65535), apart from client traffic; /metrics stays on the main port too.", "none"),
         new(FlagNames.Demo, null, FlagGroup.FastRouter,
             "Start a simulated prefill pod and decode pod in-process and route to them; --static-* flags become optional.", "off"),
 

@@ -104,6 +104,21 @@ internal sealed record RouterOptions
     /// <summary>Kestrel's limit on the request line (414 beyond it).</summary>
     public int MaxRequestLineBytes { get; init; } = 8 * 1024;
 
+    /// <summary>--log-format: text lines or JSON lines.</summary>
+    public Telemetry.LogFormat LogFormat { get; init; } = Telemetry.LogFormat.Text;
+
+    /// <summary>--metrics-port: a second port serving only /metrics; null when not given.</summary>
+    public int? MetricsPort { get; init; }
+
+    /// <summary>--otel-endpoint: the OTLP/HTTP collector base URL; null turns tracing export off.</summary>
+    public Uri? OtelEndpoint { get; init; }
+
+    /// <summary>--otel-service-name: the service.name resource attribute of exported spans (production-stack's default).</summary>
+    public string OtelServiceName { get; init; } = "vllm-router";
+
+    /// <summary>How often queued spans are sent to the collector (sooner when a batch fills).</summary>
+    public TimeSpan OtelExportInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Start one prefill and one decode simulator in-process and route to them.</summary>
     public bool Demo { get; init; }
 

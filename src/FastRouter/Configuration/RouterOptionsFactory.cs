@@ -49,6 +49,9 @@ internal static class RouterOptionsFactory
 
     private static readonly (string Name, string Value)[] RequestRewriterChoices = [("noop", "noop")];
 
+    private static readonly (string Name, Telemetry.LogFormat Value)[] LogFormatChoices =
+        [("text", Telemetry.LogFormat.Text), ("json", Telemetry.LogFormat.Json)];
+
     /// <param name="values">Flag name (with dashes) to its value; switches map to "true". Each flag at most once.</param>
     /// <param name="getEnvironmentVariable">Reads VLLM_API_KEY; injected so tests need not touch the process environment.</param>
     /// <param name="warnings">Receives the non-fatal findings.</param>
@@ -191,7 +194,34 @@ internal static class RouterOptionsFactory
             MaxRequestLineBytes = Has(FlagNames.MaxRequestLineBytes)
                 ? IntSize(FlagNames.MaxRequestLineBytes, Get(FlagNames.MaxRequestLineBytes)!)
                 : defaults.MaxRequestLineBytes,
+            LogFormat = Has(FlagNames.LogFormat) ? CommandLineValues.ParseChoice(FlagNames.LogFormat, Get(FlagNames.LogFormat)!, LogFormatChoices) : defaults.LogFormat,
+            MetricsPort = Has(FlagNames.MetricsPort) ? CommandLineValues.ParseInt(FlagNames.MetricsPort, Get(FlagNames.MetricsPort)!, 1, 65535, "port") : defaults.MetricsPort,
+            OtelEndpoint = Has(FlagNames.OtelEndpoint) ? ParseOtelEndpoint(Get(FlagNames.OtelEndpoint)!, Has(FlagNames.OtelSecure), warnings) : defaults.OtelEndpoint,
+            OtelServiceName = Has(FlagNames.OtelServiceName) && Get(FlagNames.OtelServiceName)!.Trim().Length > 0
+                ? Get(FlagNames.OtelServiceName)!.Trim()
+                : defaults.OtelServiceName,
         };
+    }
+
+    /// <summary>
+    /// An absolute http(s) URL, or production-stack's <c>host:port</c> form (http, https with --otel-secure). FastRouter
+    /// speaks OTLP/HTTP, so port 4317 (OTLP/gRPC by convention) gets a warning.
+    /// </summary>
+    private static Uri ParseOtelEndpoint(string value, bool secure, List<string> warnings)
+    {
+        bool hasScheme = value.Contains("://", StringComparison.Ordinal);
+        string text = hasScheme ? value : (secure ? "https://" : "http://") + value;
+        if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || uri.Host.Length == 0)
+        {
+            throw new CommandLineException($"argument {FlagNames.OtelEndpoint}: invalid endpoint '{value}' (expected http://host:port, https://host:port or host:port)");
+        }
+
+        if (uri.Port == 4317)
+        {
+            warnings.Add($"{FlagNames.OtelEndpoint} {value}: port 4317 is OTLP/gRPC by convention; FastRouter exports OTLP/HTTP, usually port 4318");
+        }
+
+        return uri;
     }
 
     private static int IntSize(string flag, string value)

@@ -51,14 +51,10 @@ internal static class UnsupportedProductionStackFlags
         "--dynamic-config-json",
         "--feature-gates",
 
-        // Logging, error reporting and tracing.
-        "--log-format",
+        // Error reporting (--log-format and --otel-* are implemented: see RouterFlags).
         "--sentry-dsn",
         "--sentry-traces-sample-rate",
         "--sentry-profile-session-sample-rate",
-        "--otel-endpoint",
-        "--otel-service-name",
-        "--otel-secure",
 
         // Experimental semantic cache (semantic_cache_integration.py).
         "--semantic-cache-model",

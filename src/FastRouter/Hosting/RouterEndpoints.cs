@@ -16,6 +16,8 @@ internal sealed class RouterEndpoints
     private readonly OrchestratedProxy _proxy;
     private readonly ModelsEndpoint _models;
     private readonly IBackendDiscovery _discovery;
+    private readonly Telemetry.MetricsEndpoint _metrics;
+    private readonly Telemetry.EnginesEndpoint _engines;
     private static readonly byte[] LiveBody = "{\"status\":\"alive\"}"u8.ToArray();
 
     private readonly byte[] _version;
@@ -27,8 +29,18 @@ internal sealed class RouterEndpoints
     private readonly ApiKeyAuthenticator _authenticator;
     private readonly RouterLifecycle _lifecycle;
 
-    public RouterEndpoints(OrchestratedProxy proxy, ModelsEndpoint models, IBackendDiscovery discovery, ConcurrencyGate gate, ApiKeyAuthenticator authenticator, RouterLifecycle lifecycle)
+    public RouterEndpoints(
+        OrchestratedProxy proxy,
+        ModelsEndpoint models,
+        IBackendDiscovery discovery,
+        ConcurrencyGate gate,
+        ApiKeyAuthenticator authenticator,
+        RouterLifecycle lifecycle,
+        Telemetry.MetricsEndpoint metrics,
+        Telemetry.EnginesEndpoint engines)
     {
+        _metrics = metrics;
+        _engines = engines;
         _proxy = proxy;
         _models = models;
         _discovery = discovery;
@@ -64,6 +76,10 @@ internal sealed class RouterEndpoints
                 // Liveness: the process serves requests. Not /health, which is 503 while a role has no pods:
                 // restarting the router would not bring pods back.
                 return IsGetOrHead(method) ? WriteJsonAsync(context, 200, LiveBody) : MethodNotAllowed(context, "GET");
+            case "/metrics":
+                return _metrics.HandleAsync(context);
+            case "/engines":
+                return _engines.HandleAsync(context);
             case "/version":
                 return IsGetOrHead(method) ? WriteJsonAsync(context, 200, _version) : MethodNotAllowed(context, "GET");
             default:

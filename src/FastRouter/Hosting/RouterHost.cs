@@ -55,7 +55,13 @@ internal static class RouterHost
         // Kestrel's own per-connection chatter is not what an operator of a router wants at Information.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
-        if (configureLogging is null)
+        if (configureLogging is null && options.LogFormat == Telemetry.LogFormat.Json)
+        {
+            builder.Logging.AddConsole(console => console.FormatterName = Telemetry.JsonLineFormatter.FormatterName);
+            // Registered directly: AddConsoleFormatter binds options from configuration, which is not AOT-safe.
+            builder.Services.AddSingleton<ConsoleFormatter>(_ => new Telemetry.JsonLineFormatter());
+        }
+        else if (configureLogging is null)
         {
             builder.Logging.AddSimpleConsole(console =>
             {
@@ -91,6 +97,22 @@ internal static class RouterHost
         builder.Services.AddSingleton<ModelsEndpoint>();
         builder.Services.AddSingleton<RouterEndpoints>();
         builder.Services.AddHostedService<DiscoveryStarter>();
+        builder.Services.AddSingleton<Telemetry.RouterMetrics>();
+        builder.Services.AddSingleton<Telemetry.MetricsEndpoint>();
+        builder.Services.AddSingleton<Telemetry.EnginesEndpoint>();
+        builder.Services.AddHostedService<Telemetry.PodObserver>();
+        if (options.MetricsPort is not null)
+        {
+            builder.Services.AddSingleton<Telemetry.MetricsServer>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<Telemetry.MetricsServer>());
+        }
+
+        if (options.OtelEndpoint is not null)
+        {
+            builder.Services.AddSingleton<Telemetry.OtlpTraceExporter>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<Telemetry.OtlpTraceExporter>());
+        }
+
         if (options.LogStats)
         {
             builder.Services.AddHostedService<Telemetry.StatsLogger>();

@@ -1,0 +1,94 @@
+using BenchmarkDotNet.Attributes;
+using FastRouter.Configuration;
+using FastRouter.Discovery;
+using FastRouter.Proxying;
+using FastRouter.Telemetry;
+
+namespace FastRouter.Benchmarks;
+
+/// <summary>
+/// Everything RouterMetrics records for one streamed request (two legs, TTFT, handoff, 16 events, usage, end),
+/// with /metrics' collector listening ("with") and with nobody listening ("without": the API still runs, its
+/// instruments are disabled), plus the usage scanner over a typical final SSE event.
+/// </summary>
+[MemoryDiagnoser]
+public class RouterMetricsBenchmarks
+{
+    private static readonly byte[] FinalEvent =
+        "data: {\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":812,\"total_tokens\":1068,\"completion_tokens\":256}}\n\n"u8.ToArray();
+
+    private StaticDiscovery _discovery = null!;
+    private RouterMetrics _with = null!;
+    private MetricsEndpoint _endpoint = null!;
+    private RouterMetrics _without = null!;
+    private Backend _prefill = null!;
+    private Backend _decode = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var options = new RouterOptions
+        {
+            StaticBackends =
+            [
+                new StaticBackendOptions(new Uri("http://10.0.0.1:8000"), "m", "prefill"),
+                new StaticBackendOptions(new Uri("http://10.0.0.2:8000"), "m", "decode"),
+            ],
+            PrefillModelLabels = ["prefill"],
+            DecodeModelLabels = ["decode"],
+        };
+        _discovery = new StaticDiscovery(options);
+        _with = new RouterMetrics(_discovery, options);
+        _endpoint = new MetricsEndpoint(_with);
+        _without = new RouterMetrics(_discovery, options);
+        _prefill = _discovery.Current.Backends[0];
+        _decode = _discovery.Current.Backends[1];
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _endpoint.Dispose();
+        _with.Dispose();
+        _without.Dispose();
+    }
+
+    [Benchmark(Baseline = true)]
+    public void StreamedRequest_WithoutListener() => Request(_without);
+
+    [Benchmark]
+    public void StreamedRequest_WithPrometheusCollector() => Request(_with);
+
+    [Benchmark]
+    public long UsageScanner_FinalEvent()
+    {
+        var scanner = new UsageScanner();
+        scanner.Feed(FinalEvent);
+        return scanner.CompletionTokens;
+    }
+
+    [Benchmark]
+    public int Scrape() => _endpoint.Render().Length;
+
+    private void Request(RouterMetrics metrics)
+    {
+        RequestClock clock = RequestClock.Start();
+        metrics.RequestStarted();
+        metrics.RequestRouted("m");
+        BackendCall prefill = metrics.BackendCallStarted(_prefill, "m");
+        metrics.BackendFirstByte(ref prefill);
+        metrics.BackendCallCompleted(ref prefill, BackendOutcome.Success);
+        long answered = metrics.Time.GetTimestamp();
+        BackendCall decode = metrics.BackendCallStarted(_decode, "m");
+        metrics.BackendFirstByte(ref decode);
+        long flushed = metrics.FirstByteToClient(_decode, clock.StartedAt, answered);
+        for (int i = 0; i < 16; i++)
+        {
+            flushed = metrics.StreamEventsFlushed(decode, flushed);
+        }
+
+        metrics.Tokens(decode, 812, 256);
+        metrics.BackendCallCompleted(ref decode, BackendOutcome.Success);
+        metrics.RequestCompleted(CompletionEndpoint.ChatCompletions, true, 200, false, clock.Elapsed, clock.RouterTime);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FastRouter.Discovery;
+using Microsoft.AspNetCore.Http;
+
+namespace FastRouter.Telemetry;
+
+/// <summary>
+/// <c>GET /engines</c>: production-stack's list of engines (<c>engine_id</c>, <c>serving_models</c>, <c>created</c>,
+/// the Unix second the router first saw the pod), extended with the pod's URL, role, state and in-flight counts.
+/// Written with <see cref="Utf8JsonWriter"/>, so it needs no serializer metadata under AOT.
+/// </summary>
+internal sealed class EnginesEndpoint
+{
+    private readonly RouterMetrics _metrics;
+
+    public EnginesEndpoint(RouterMetrics metrics)
+    {
+        _metrics = metrics;
+    }
+
+    public byte[] Render()
+    {
+        RoutingTable table = _metrics.Discovery.Current;
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach ((Backend pod, PodStats stats) in _metrics.Pods.Snapshot(table))
+            {
+                json.WriteStartObject();
+                json.WriteString("engine_id"u8, EngineId(pod.Name));
+                json.WriteStartArray("serving_models"u8);
+                foreach (string model in pod.Models ?? [])
+                {
+                    json.WriteStringValue(model);
+                }
+
+                json.WriteEndArray();
+                json.WriteNumber("created"u8, stats.FirstSeen.ToUnixTimeSeconds());
+                json.WriteString("url"u8, pod.Name);
+                json.WriteString("role"u8, MetricLabels.RoleOf(pod.Role));
+                json.WriteString("state"u8, !stats.Known ? "retired" : stats.Ejected ? "ejected" : "ready");
+                json.WriteNumber("in_flight"u8, pod.InFlight);
+                json.WriteNumber("in_prefill"u8, stats.InPrefill);
+                json.WriteNumber("in_decoding"u8, stats.InDecoding);
+                json.WriteNumber("requests"u8, pod.Requests);
+                json.WriteNumber("failures"u8, pod.Failures);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public Task HandleAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        HttpResponse response = context.Response;
+        bool head = HttpMethods.IsHead(context.Request.Method);
+        if (!head && !HttpMethods.IsGet(context.Request.Method))
+        {
+            response.StatusCode = 405;
+            response.Headers.Allow = "GET";
+            return Task.CompletedTask;
+        }
+
+        byte[] body = Render();
+        response.StatusCode = 200;
+        response.ContentType = "application/json";
+        response.ContentLength = body.Length;
+        return head ? Task.CompletedTask : response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
+    }
+
+    /// <summary>A name-based UUID (version 5, DNS namespace) of the pod's URL: stable across restarts of the router.</summary>
+    internal static string EngineId(string name)
+    {
+        Span<byte> input = stackalloc byte[16 + Encoding.UTF8.GetMaxByteCount(name.Length)];
+        Guid.Parse("6ba7b810-9dad-11d1-80b4-00c04fd430c8").TryWriteBytes(input, bigEndian: true, out _);
+        int length = 16 + Encoding.UTF8.GetBytes(name, input[16..]);
+        Span<byte> hash = stackalloc byte[20];
+#pragma warning disable CA5350 // SHA-1 is what RFC 4122 version 5 UUIDs are defined with; nothing here is a security use.
+        SHA1.HashData(input[..length], hash);
+#pragma warning restore CA5350
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash[..16], bigEndian: true).ToString();
+    }
+}

@@ -1,0 +1,171 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.Json;
+using FastRouter.Proxying;
+using FastRouter.Telemetry;
+using FastRouter.Tests.Support;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace FastRouter.Tests.Telemetry;
+
+[Collection(TracingCollection.Name)]
+public sealed class TracingTests
+{
+    private const string ClientTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private const string ClientTraceParent = "00-" + ClientTraceId + "-00f067aa0ba902b7-01";
+
+    [Fact]
+    public void TraceParentFor_WithoutTracing_ContinuesTheClientsTrace_OrStartsOne()
+    {
+        Activity.Current = null;
+        var context = new DefaultHttpContext();
+        context.Request.Headers["traceparent"] = ClientTraceParent;
+        Assert.Null(RouterTracing.StartRequest(context, CompletionEndpoint.Completions, "r1"));
+        Assert.Equal(ClientTraceParent, RouterTracing.TraceParentFor(null, context));
+
+        var fresh = new DefaultHttpContext();
+        fresh.Request.Headers["traceparent"] = "00-zz-bad";
+        string created = RouterTracing.TraceParentFor(null, fresh);
+        Assert.True(ActivityContext.TryParse(created, null, out ActivityContext parsed));
+        Assert.NotEqual(default, parsed.TraceId);
+    }
+
+    [Fact]
+    public async Task OtlpExport_SendsRequestAndLegSpans_InTheClientsTrace_WithPodModelAndOutcome()
+    {
+        await using var collector = await FakeOtlpCollector.StartAsync();
+        await using TelemetryTestHost host = await TelemetryTestHost.StartAsync(o => o with { OtelEndpoint = collector.Address, OtelExportInterval = TimeSpan.FromMilliseconds(100) });
+
+        Activity.Current = null;
+        var context = new DefaultHttpContext();
+        context.Request.Headers["traceparent"] = ClientTraceParent;
+        Activity? request = RouterTracing.StartRequest(context, CompletionEndpoint.ChatCompletions, "req-otlp");
+        Assert.NotNull(request);
+        Assert.Equal(ClientTraceId, request.TraceId.ToHexString());
+
+        Activity? prefill = RouterTracing.StartLeg(request, host.Prefill, TelemetryTestHost.Model);
+        string prefillHeader = RouterTracing.TraceParentFor(prefill, context);
+        RouterTracing.CompleteLeg(prefill, BackendOutcome.Success, 200);
+        Activity? decode = RouterTracing.StartLeg(request, host.Decode, TelemetryTestHost.Model);
+        string decodeHeader = RouterTracing.TraceParentFor(decode, context);
+        RouterTracing.CompleteLeg(decode, BackendOutcome.StreamBroken, 200);
+        RouterTracing.CompleteRequest(request, 200, clientDisconnected: false, TelemetryTestHost.Model);
+
+        // Both legs carry the client's trace, each with its own span as parent.
+        Assert.StartsWith("00-" + ClientTraceId + "-" + prefill!.SpanId.ToHexString(), prefillHeader, StringComparison.Ordinal);
+        Assert.StartsWith("00-" + ClientTraceId + "-" + decode!.SpanId.ToHexString(), decodeHeader, StringComparison.Ordinal);
+
+        List<JsonElement> spans = [];
+        Assert.True(await Eventually.TrueAsync(() => (spans = collector.Spans.Where(s => s.GetProperty("traceId").GetString() == ClientTraceId).ToList()).Count >= 3));
+        Assert.Contains("application/json", collector.ContentTypes);
+        JsonElement server = spans.Single(s => s.GetProperty("kind").GetInt32() == 2);
+        Assert.Equal("00f067aa0ba902b7", server.GetProperty("parentSpanId").GetString());
+        Assert.Equal("POST /v1/chat/completions", server.GetProperty("name").GetString());
+        Assert.Equal("req-otlp", Attribute(server, "fastrouter.request_id"));
+        Assert.Equal("success", Attribute(server, "fastrouter.outcome"));
+        JsonElement[] legs = [.. spans.Where(s => s.GetProperty("kind").GetInt32() == 3)];
+        Assert.Equal(2, legs.Length);
+        Assert.All(legs, leg => Assert.Equal(server.GetProperty("spanId").GetString(), leg.GetProperty("parentSpanId").GetString()));
+        JsonElement decodeSpan = legs.Single(l => Attribute(l, "fastrouter.role") == "decode");
+        Assert.Equal(host.Decode.Name, Attribute(decodeSpan, "fastrouter.pod"));
+        Assert.Equal(TelemetryTestHost.Model, Attribute(decodeSpan, "gen_ai.request.model"));
+        Assert.Equal("stream_broken", Attribute(decodeSpan, "fastrouter.outcome"));
+        Assert.Equal(2, decodeSpan.GetProperty("status").GetProperty("code").GetInt32());
+        Assert.True(ulong.Parse(decodeSpan.GetProperty("endTimeUnixNano").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
+            >= ulong.Parse(decodeSpan.GetProperty("startTimeUnixNano").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("vllm-router", collector.ServiceNames.First());
+    }
+
+    [Fact(Skip = "Enable once OrchestratedProxy puts RouterTracing.TraceParentFor on both legs (the proxy rewrite).")]
+    public async Task TraceParent_ReachesBothSimulatorLegs()
+    {
+        await using TelemetryTestHost host = await TelemetryTestHost.StartAsync();
+        await host.CompleteAsync(stream: true, traceParent: ClientTraceParent);
+        foreach (FastRouter.Simulation.VllmSimulator pod in host.Pods)
+        {
+            string? traceParent = Assert.Single(pod.ReceivedRequests).TraceParent;
+            Assert.NotNull(traceParent);
+            Assert.Contains(ClientTraceId, traceParent, StringComparison.Ordinal);
+        }
+    }
+
+    private static string? Attribute(JsonElement span, string key) =>
+        span.GetProperty("attributes").EnumerateArray().Where(a => a.GetProperty("key").GetString() == key)
+            .Select(a => a.GetProperty("value").GetProperty("stringValue").GetString()).FirstOrDefault();
+
+    /// <summary>An OTLP/HTTP collector on loopback that keeps every span it is sent (JSON encoding).</summary>
+    private sealed class FakeOtlpCollector : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private FakeOtlpCollector(WebApplication app, Uri address)
+        {
+            _app = app;
+            Address = address;
+        }
+
+        public Uri Address { get; }
+
+        public ConcurrentBag<JsonElement> Spans { get; } = [];
+
+        public ConcurrentBag<string> ContentTypes { get; } = [];
+
+        public ConcurrentBag<string> ServiceNames { get; } = [];
+
+        public static async Task<FakeOtlpCollector> StartAsync()
+        {
+            int port = FreePort.Get(System.Net.IPAddress.Loopback);
+            WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+            builder.WebHost.UseKestrelCore();
+            builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
+            WebApplication app = builder.Build();
+            var collector = new FakeOtlpCollector(app, new Uri("http://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            app.Run(collector.HandleAsync);
+            await app.StartAsync();
+            return collector;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        private async Task HandleAsync(HttpContext context)
+        {
+            Assert.Equal("/v1/traces", context.Request.Path.Value);
+            ContentTypes.Add(context.Request.ContentType ?? "");
+            using JsonDocument document = await JsonDocument.ParseAsync(context.Request.Body);
+            foreach (JsonElement resource in document.RootElement.GetProperty("resourceSpans").EnumerateArray())
+            {
+                foreach (JsonElement attribute in resource.GetProperty("resource").GetProperty("attributes").EnumerateArray())
+                {
+                    if (attribute.GetProperty("key").GetString() == "service.name")
+                    {
+                        ServiceNames.Add(attribute.GetProperty("value").GetProperty("stringValue").GetString()!);
+                    }
+                }
+
+                foreach (JsonElement scope in resource.GetProperty("scopeSpans").EnumerateArray())
+                {
+                    foreach (JsonElement span in scope.GetProperty("spans").EnumerateArray())
+                    {
+                        Spans.Add(span.Clone());
+                    }
+                }
+            }
+
+            context.Response.StatusCode = 200;
+        }
+    }
+}
+
+/// <summary>Tracing listeners are process-wide: these tests do not run beside each other.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TracingCollection
+{
+    public const string Name = "Tracing";
+}
