@@ -1,0 +1,360 @@
+#!/usr/bin/env bash
+# FastRouter end-to-end benchmark: simulator pods + the AOT router on loopback, each scenario run through the
+# router and in the load generator's direct (no router) mode, router CPU and memory sampled from /proc.
+# Writes loadtests/results/bench-<timestamp>/{results.md,results.json,<scenario>/{summary.json,report.html}}.
+# See docs/benchmarks.md ("End to end") for what each figure means. Usage:
+#
+#   loadtests/bench.sh [--quick] [--streams N] [--no-streams] [--gc-matrix] [--out DIR]
+#
+#   --quick       shorter phases (about 3 minutes instead of about 8)
+#   --streams N   concurrent slow streams for the many-streams phase (default: 10000, capped by ulimit -n)
+#   --no-streams  skip the many-streams phase
+#   --gc-matrix   also run the wrk phase under workstation/server GC, concurrent or not, DATAS (env knobs)
+#   --out DIR     output folder (default loadtests/results/bench-<timestamp>)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+OUT="$ROOT/loadtests/results/bench-$STAMP"
+QUICK=0
+STREAMS=10000
+RUN_STREAMS=1
+GC_MATRIX=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --streams) STREAMS=$2; shift ;;
+    --no-streams) RUN_STREAMS=0 ;;
+    --gc-matrix) GC_MATRIX=1 ;;
+    --out) OUT=$2; shift ;;
+    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+mkdir -p "$OUT"
+LOG="$OUT/bench.log"
+say() { echo "[bench $(date -u +%H:%M:%S)] $*" | tee -a "$LOG"; }
+
+if [[ $QUICK == 1 ]]; then D_SHORT=4; D_LONG=6; D_WRK=8; else D_SHORT=8; D_LONG=15; D_WRK=15; fi
+
+# ---------------------------------------------------------------- prerequisites
+BIN="$ROOT/artifacts/aot/fastrouter"
+if [[ ! -x $BIN ]]; then
+  say "publishing the AOT binary (as CI does)"
+  dotnet publish src/FastRouter.Aot -c Release -o artifacts/aot >>"$LOG" 2>&1
+fi
+say "building the load generator"
+dotnet build loadtests/FastRouter.LoadTests -c Release -o "$ROOT/artifacts/loadtests" >>"$LOG" 2>&1
+LG_DLL="$ROOT/artifacts/loadtests/FastRouter.LoadTests.dll"
+if ! command -v wrk >/dev/null 2>&1; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing wrk from Debian"
+    (apt-get install -y wrk || (apt-get update && apt-get install -y wrk)) >>"$LOG" 2>&1 || true
+  fi
+fi
+command -v wrk >/dev/null 2>&1 || say "wrk not available: the throughput phase uses the load generator instead"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+TCK=$(getconf CLK_TCK)
+
+# ---------------------------------------------------------------- processes
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Answers 0 once GET $2 on port $1 returns 200 (bash /dev/tcp: no fork of curl per poll).
+http_ok() {
+  local line
+  exec 9<>"/dev/tcp/127.0.0.1/$1" || return 1
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&9
+  IFS= read -r -t 2 line <&9 || { exec 9>&-; return 1; }
+  exec 9>&-
+  [[ $line == *" 200"* ]]
+}
+wait_http() { local i; for ((i = 0; i < 5000; i++)); do http_ok "$1" "$2" 2>/dev/null && return 0; sleep 0.002; done; echo "timeout waiting for :$1$2" >&2; return 1; }
+
+start_sim() { # role port extra...
+  local role=$1 port=$2; shift 2
+  "$BIN" sim --role "$role" --port "$port" --side-channel-port $((port + 1)) "$@" >>"$OUT/sim-$port.log" 2>&1 &
+  PIDS+=($!)
+  wait_http "$port" /health
+}
+
+ROUTER_PID=0
+STARTUP_MS=""
+start_router() { # port prefill-url decode-url [env...]
+  local port=$1 prefill=$2 decode=$3; shift 3
+  local t0 t1
+  t0=$EPOCHREALTIME
+  env "$@" "$BIN" --port "$port" --service-discovery static \
+    --static-backends "$prefill,$decode" --static-model-labels prefill,decode \
+    --static-models llama31-8b,llama31-8b --routing-logic disaggregated_prefill_orchestrated \
+    --prefill-model-labels prefill --decode-model-labels decode --log-level warning >>"$OUT/router-$port.log" 2>&1 &
+  ROUTER_PID=$!
+  PIDS+=($ROUTER_PID)
+  wait_http "$port" /livez
+  t1=$EPOCHREALTIME
+  STARTUP_MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+}
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+reset_hwm() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || true; }
+
+# ---------------------------------------------------------------- load generator helpers
+loadgen() { # name args...
+  local name=$1; shift
+  dotnet "$LG_DLL" --no-progress --name "$name" --out "$OUT/$name" "$@" >"$OUT/$name.txt" 2>&1 || true
+}
+jqs() { jq -r "$2" "$OUT/$1/summary.json"; }
+sent() { jqs "$1" '.requests.sent_including_warmup'; }
+metric() { jqs "$1" ".metrics.$2.$3 // \"null\""; } # name metric p50_ms|p99_ms -> ms
+
+RESULTS="$OUT/results.kv"
+: >"$RESULTS"
+record() { echo "$1=$2" >>"$RESULTS"; }
+
+# Runs the load generator against the router, measuring the router's CPU and peak RSS over the run.
+# warm-up is a separate unrecorded run so CPU covers exactly the measured requests.
+routed() { # name port args...
+  local name=$1 port=$2; shift 2
+  loadgen "$name-warm" --target "http://127.0.0.1:$port" --duration 2s --warmup 0 "$@"
+  local c0 c1
+  reset_hwm "$ROUTER_PID"
+  c0=$(cpu_ticks "$ROUTER_PID")
+  loadgen "$name" --target "http://127.0.0.1:$port" --warmup 0 "$@"
+  c1=$(cpu_ticks "$ROUTER_PID")
+  local n; n=$(sent "$name")
+  record "$name.requests" "$n"
+  record "$name.cpu_ms" "$(( (c1 - c0) * 1000 / TCK ))"
+  record "$name.cpu_us_per_request" "$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / k / n }')"
+  record "$name.hwm_kb" "$(status_kb "$ROUTER_PID" VmHWM)"
+  record "$name.rps" "$(jqs "$name" '.rates.requests_per_second')"
+  record "$name.errors" "$(jqs "$name" '.requests.failed')"
+  for m in ttft itl e2e; do for p in p50_ms p99_ms; do record "$name.$m.$p" "$(metric "$name" $m $p)"; done; done
+}
+direct() { # name prefill-port decode-port args...
+  local name=$1 pp=$2 dp=$3; shift 3
+  local target=(--direct-prefill "http://127.0.0.1:$pp" --direct-decode "http://127.0.0.1:$dp")
+  loadgen "$name-warm" "${target[@]}" --duration 2s --warmup 0 "$@"
+  loadgen "$name" "${target[@]}" --warmup 0 "$@"
+  record "$name.requests" "$(sent "$name")"
+  record "$name.rps" "$(jqs "$name" '.rates.requests_per_second')"
+  record "$name.errors" "$(jqs "$name" '.requests.failed')"
+  for m in ttft itl e2e; do for p in p50_ms p99_ms; do record "$name.$m.$p" "$(metric "$name" $m $p)"; done; done
+}
+load_now() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# ---------------------------------------------------------------- run
+say "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r), ulimit -n $NOFILE; load before: $(load_now)"
+record machine.cores "$(nproc)"
+record machine.load_before "$(load_now)"
+record binary.bytes "$(stat -c %s "$BIN")"
+
+say "simulator pods: zero (18100/18200), realistic (18300/18400)"
+start_sim prefill 18100 --profile zero
+start_sim decode 18200 --profile zero
+start_sim prefill 18300 --profile realistic
+start_sim decode 18400 --profile realistic
+
+say "router A on :18001 (zero pods): start-up and idle RSS"
+start_router 18001 http://127.0.0.1:18100 http://127.0.0.1:18200
+record startup.ms "$STARTUP_MS"
+sleep 2
+record idle.rss_kb "$(status_kb "$ROUTER_PID" VmRSS)"
+A=$ROUTER_PID
+
+say "phase 1: zero latency, concurrency 1 (router-added latency, CPU per request)"
+routed zero-c1-chat-router 18001 --scenario chat --concurrency 1 --duration ${D_SHORT}s
+direct zero-c1-chat-direct 18100 18200 --scenario chat --concurrency 1 --duration ${D_SHORT}s
+routed zero-c1-stream-router 18001 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s
+direct zero-c1-stream-direct 18100 18200 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s
+say "phase 1b: CPU per relayed event (streams of 8 vs 264 tokens: 256 more events each)"
+routed zero-c1-ev8 18001 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s --max-tokens 8
+routed zero-c1-ev264 18001 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s --max-tokens 264
+
+# wrk: POST the load generator's default chat body (128-token prompt, max_tokens 64, not streamed).
+WRK_LUA="$OUT/chat.lua"
+PROMPT=$(printf 'lorem ipsum dolor sit amet %.0s' {1..19})
+cat >"$WRK_LUA" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"llama31-8b","messages":[{"role":"user","content":"${PROMPT:0:512}"}],"max_tokens":64,"ignore_eos":true}'
+EOF
+
+wrk_run() { # name port -> records rps, cpu per request, errors
+  local name=$1 port=$2 c0 c1
+  wrk -t2 -c64 -d3s -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >/dev/null 2>&1 || true
+  reset_hwm "$ROUTER_PID"
+  c0=$(cpu_ticks "$ROUTER_PID")
+  wrk -t2 -c64 -d${D_WRK}s --latency -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >"$OUT/$name.txt" 2>&1 || true
+  c1=$(cpu_ticks "$ROUTER_PID")
+  local n rps bad
+  n=$(awk '/requests in/ { print $1 }' "$OUT/$name.txt")
+  rps=$(awk '/^Requests\/sec/ { print $2 }' "$OUT/$name.txt")
+  bad=$(awk '/Non-2xx/ { s += $NF } /Socket errors/ { gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }' "$OUT/$name.txt")
+  record "$name.requests" "$n"
+  record "$name.rps" "$rps"
+  record "$name.errors" "$bad"
+  record "$name.cpu_us_per_request" "$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / k / n }')"
+  record "$name.hwm_kb" "$(status_kb "$ROUTER_PID" VmHWM)"
+  record "$name.p50_ms" "$(awk '$1 == "50%" { print $2 }' "$OUT/$name.txt")"
+  record "$name.p99_ms" "$(awk '$1 == "99%" { print $2 }' "$OUT/$name.txt")"
+  record "$name.load" "$(load_now)"
+}
+
+say "phase 2: 64 concurrent clients, non-streaming (throughput)"
+if command -v wrk >/dev/null 2>&1; then
+  wrk_run zero-c64-wrk-router 18001
+fi
+routed zero-c64-chat-router 18001 --scenario chat --concurrency 64 --duration ${D_LONG}s
+direct zero-c64-chat-direct 18100 18200 --scenario chat --concurrency 64 --duration ${D_LONG}s
+record zero-c64.load "$(load_now)"
+
+if [[ $GC_MATRIX == 1 ]] && command -v wrk >/dev/null 2>&1; then
+  say "phase 2b: GC matrix (wrk, 64 connections, one router per setting)"
+  stop_pid "$A"
+  for gc in ws-nonconc:DOTNET_gcServer=0:DOTNET_gcConcurrent=0 ws-conc:DOTNET_gcServer=0:DOTNET_gcConcurrent=1 \
+            server-datas:DOTNET_gcServer=1:DOTNET_GCDynamicAdaptationMode=1 server-nodatas:DOTNET_gcServer=1:DOTNET_GCDynamicAdaptationMode=0; do
+    IFS=: read -r label e1 e2 <<<"$gc"
+    start_router 18009 http://127.0.0.1:18100 http://127.0.0.1:18200 "$e1" "$e2"
+    sleep 1
+    record "gc-$label.idle_rss_kb" "$(status_kb "$ROUTER_PID" VmRSS)"
+    record "gc-$label.threads" "$(status_kb "$ROUTER_PID" Threads)"
+    wrk_run "gc-$label" 18009
+    record "gc-$label.rss_after_kb" "$(status_kb "$ROUTER_PID" VmRSS)"
+    stop_pid "$ROUTER_PID"
+  done
+  start_router 18001 http://127.0.0.1:18100 http://127.0.0.1:18200
+  A=$ROUTER_PID
+fi
+
+say "phase 3: realistic latencies (prefill 15 ms + prompt, 7 ms ITL), 16 concurrent streams"
+stop_pid "$A"
+start_router 18002 http://127.0.0.1:18300 http://127.0.0.1:18400
+routed real-c16-stream-router 18002 --scenario chat-stream --concurrency 16 --duration ${D_LONG}s
+direct real-c16-stream-direct 18300 18400 --scenario chat-stream --concurrency 16 --duration ${D_LONG}s
+stop_pid "$ROUTER_PID"
+
+if [[ $RUN_STREAMS == 1 ]]; then
+  # The router holds two sockets per stream (client and decode pod): cap N so it stays under ulimit -n.
+  cap=$(( (NOFILE - 200) / 2 ))
+  if (( STREAMS > cap )); then
+    say "ulimit -n is $NOFILE (hard limit): capping the slow streams at $cap (2 sockets per stream in the router)"
+    STREAMS=$cap
+  fi
+  say "phase 4: $STREAMS concurrent slow streams (decode ITL 1 s, 20 tokens)"
+  start_sim decode 18500 --itl-ms 1000
+  start_router 18003 http://127.0.0.1:18100 http://127.0.0.1:18500
+  reset_hwm "$ROUTER_PID"
+  record streams.n "$STREAMS"
+  c0=$(cpu_ticks "$ROUTER_PID")
+  (
+    for _ in $(seq 1 45); do
+      sleep 1
+      echo "$(date -u +%H:%M:%S) rss_kb=$(status_kb "$ROUTER_PID" VmRSS) fds=$(ls "/proc/$ROUTER_PID/fd" | wc -l)" >>"$OUT/streams-rss.log"
+    done
+  ) &
+  sampler=$!
+  loadgen many-streams --target http://127.0.0.1:18003 --scenario chat-stream --concurrency "$STREAMS" \
+    --max-tokens 20 --prompt-tokens 16 --duration 25s --warmup 0 --timeout 90s --drain-timeout 60s
+  wait "$sampler" 2>/dev/null || true
+  c1=$(cpu_ticks "$ROUTER_PID")
+  record streams.requests "$(sent many-streams)"
+  record streams.succeeded "$(jqs many-streams '.requests.succeeded')"
+  record streams.errors "$(jqs many-streams '.requests.failed')"
+  record streams.hwm_kb "$(status_kb "$ROUTER_PID" VmHWM)"
+  record streams.peak_fds "$(awk -F'fds=' '{ print $2 }' "$OUT/streams-rss.log" | sort -n | tail -1)"
+  record streams.cpu_ms "$(( (c1 - c0) * 1000 / TCK ))"
+  record streams.ttft_p99_ms "$(metric many-streams ttft p99_ms)"
+  record streams.itl_p99_ms "$(metric many-streams itl p99_ms)"
+  stop_pid "$ROUTER_PID"
+fi
+record machine.load_after "$(load_now)"
+
+# ---------------------------------------------------------------- report
+get() { awk -F= -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? "-" : v) }' "$RESULTS"; }
+int() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v }'; }
+us() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v * 1000 }'; }
+diffint() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v }'; }
+us() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "null" || b == "null") print "-"; else printf "%+.0f", (a - b) * 1000 }'; }
+ev_cpu=$(awk -v a="$(get zero-c1-ev264.cpu_us_per_request)" -v b="$(get zero-c1-ev8.cpu_us_per_request)" 'BEGIN { printf "%.2f", (a - b) / 256 }')
+record derived.cpu_us_per_event "$ev_cpu"
+{
+  echo "# bench.sh $STAMP"
+  echo
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r); AOT binary $(get binary.bytes) B;"
+  echo "load average before $(get machine.load_before), after $(get machine.load_after). Router: \`--log-level warning\`, static discovery."
+  echo
+  echo "## Router-added latency, zero-latency pods, concurrency 1 (µs; router − direct)"
+  echo
+  echo "| Scenario | | TTFT p50 | TTFT p99 | ITL p50 | ITL p99 | E2E p50 | E2E p99 | req/s | errors |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for s in chat stream; do
+    for side in router direct; do
+      n="zero-c1-$s-$side"
+      echo "| $s | $side | $(us "$(get "$n.ttft.p50_ms")") | $(us "$(get "$n.ttft.p99_ms")") | $(us "$(get "$n.itl.p50_ms")") | $(us "$(get "$n.itl.p99_ms")") | $(us "$(get "$n.e2e.p50_ms")") | $(us "$(get "$n.e2e.p99_ms")") | $(int "$(get "$n.rps")") | $(get "$n.errors") |"
+    done
+    r="zero-c1-$s-router"; d="zero-c1-$s-direct"
+    echo "| $s | **added** | $(diffus "$(get "$r.ttft.p50_ms")" "$(get "$d.ttft.p50_ms")") | $(diffus "$(get "$r.ttft.p99_ms")" "$(get "$d.ttft.p99_ms")") | $(diffus "$(get "$r.itl.p50_ms")" "$(get "$d.itl.p50_ms")") | $(diffus "$(get "$r.itl.p99_ms")" "$(get "$d.itl.p99_ms")") | $(diffus "$(get "$r.e2e.p50_ms")" "$(get "$d.e2e.p50_ms")") | $(diffus "$(get "$r.e2e.p99_ms")" "$(get "$d.e2e.p99_ms")") | | |"
+  done
+  echo
+  echo "## Router CPU (utime+stime from /proc/<pid>/stat) and memory"
+  echo
+  echo "| What | Figure |"
+  echo "|---|---|"
+  echo "| CPU per non-streaming request, concurrency 1 | $(get zero-c1-chat-router.cpu_us_per_request) µs |"
+  echo "| CPU per streaming request (64 tokens, 67 events), concurrency 1 | $(get zero-c1-stream-router.cpu_us_per_request) µs |"
+  echo "| CPU per relayed event: (CPU/req at 264 tokens − at 8 tokens) / 256 | $ev_cpu µs |"
+  echo "| CPU per non-streaming request, 64 clients (wrk) | $(get zero-c64-wrk-router.cpu_us_per_request) µs |"
+  echo "| CPU per non-streaming request, 64 clients (load generator) | $(get zero-c64-chat-router.cpu_us_per_request) µs |"
+  echo "| Start-up: exec to first 200 from /livez | $(get startup.ms) ms |"
+  echo "| Idle RSS 2 s after start | $(( $(get idle.rss_kb) / 1024 )) MiB |"
+  echo "| Peak RSS (VmHWM) during 64-client wrk run | $(get zero-c64-wrk-router.hwm_kb) kB |"
+  echo
+  echo "## Throughput, 64 concurrent clients, non-streaming chat, zero-latency pods"
+  echo
+  echo "| Driver | Path | req/s | p50 | p99 | errors |"
+  echo "|---|---|---|---|---|---|"
+  echo "| wrk -t2 -c64 | router | $(get zero-c64-wrk-router.rps) | $(get zero-c64-wrk-router.p50_ms) | $(get zero-c64-wrk-router.p99_ms) | $(get zero-c64-wrk-router.errors) |"
+  echo "| load generator, 64 workers | router | $(int "$(get zero-c64-chat-router.rps)") | $(get zero-c64-chat-router.e2e.p50_ms) ms | $(get zero-c64-chat-router.e2e.p99_ms) ms | $(get zero-c64-chat-router.errors) |"
+  echo "| load generator, 64 workers | direct | $(int "$(get zero-c64-chat-direct.rps)") | $(get zero-c64-chat-direct.e2e.p50_ms) ms | $(get zero-c64-chat-direct.e2e.p99_ms) ms | $(get zero-c64-chat-direct.errors) |"
+  if [[ $GC_MATRIX == 1 ]]; then
+    echo
+    echo "## GC settings (wrk, 64 connections)"
+    echo
+    echo "| GC | req/s | CPU/req µs | idle RSS kB | peak RSS kB | threads | errors |"
+    echo "|---|---|---|---|---|---|---|"
+    for g in ws-nonconc ws-conc server-datas server-nodatas; do
+      echo "| $g | $(get "gc-$g.rps") | $(get "gc-$g.cpu_us_per_request") | $(get "gc-$g.idle_rss_kb") | $(get "gc-$g.hwm_kb") | $(get "gc-$g.threads") | $(get "gc-$g.errors") |"
+    done
+  fi
+  echo
+  echo "## Realistic latencies, 16 concurrent streams (ms)"
+  echo
+  echo "| Path | TTFT p50 | TTFT p99 | ITL p50 | ITL p99 | req/s | errors |"
+  echo "|---|---|---|---|---|---|---|"
+  for side in router direct; do
+    n="real-c16-stream-$side"
+    echo "| $side | $(get "$n.ttft.p50_ms") | $(get "$n.ttft.p99_ms") | $(get "$n.itl.p50_ms") | $(get "$n.itl.p99_ms") | $(int "$(get "$n.rps")") | $(get "$n.errors") |"
+  done
+  echo
+  echo "HTML report of the routed run: real-c16-stream-router/report.html"
+  if [[ $RUN_STREAMS == 1 ]]; then
+    echo
+    echo "## Many slow streams"
+    echo
+    echo "$(get streams.n) concurrent streams (closed loop), 20 tokens 1 s apart: $(get streams.succeeded) succeeded, $(get streams.errors) errors;"
+    echo "router peak RSS (VmHWM) $(( $(get streams.hwm_kb) / 1024 )) MiB, peak open fds $(get streams.peak_fds), CPU $(get streams.cpu_ms) ms; TTFT p99 $(get streams.ttft_p99_ms) ms, ITL p99 $(get streams.itl_p99_ms) ms."
+  fi
+} >"$OUT/results.md"
+jq -Rn '[inputs | capture("^(?<k>[^=]+)=(?<v>.*)$")] | map({(.k): .v}) | add' "$RESULTS" >"$OUT/results.json"
+cat "$OUT/results.md"
+say "results in $OUT"
