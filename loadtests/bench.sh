@@ -92,7 +92,7 @@ start_router() { # port prefill-url decode-url [env...]
   local port=$1 prefill=$2 decode=$3; shift 3
   local t0 t1
   t0=$EPOCHREALTIME
-  env "$@" "$BIN" --port "$port" --service-discovery static \
+  env "$@" "$BIN" --host 127.0.0.1 --port "$port" --service-discovery static \
     --static-backends "$prefill,$decode" --static-model-labels prefill,decode \
     --static-models llama31-8b,llama31-8b --routing-logic disaggregated_prefill_orchestrated \
     --prefill-model-labels prefill --decode-model-labels decode --log-level warning >>"$OUT/router-$port.log" 2>&1 &

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using FastRouter.Hosting;
+
+namespace FastRouter.Benchmarks;
+
+/// <summary>
+/// Managed allocation per orchestrated request and per relayed SSE event, end to end: the router runs in this
+/// process (JIT, Release, the same library the AOT binary is built from); simulator pods and the load generator
+/// run in their own processes, so <see cref="GC.GetTotalAllocatedBytes(bool)"/> counts the router alone
+/// (Kestrel, HttpClient, the proxy, timers and health probes included). Each scenario has an unrecorded
+/// warm-up run first.
+/// <code>
+/// dotnet run -c Release --project loadtests/FastRouter.Benchmarks -- alloc-probe \
+///   --prefill http://127.0.0.1:18100 --decode http://127.0.0.1:18200 --loadgen artifacts/loadtests/FastRouter.LoadTests.dll
+/// </code>
+/// </summary>
+public static class AllocationProbe
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string prefill = Arg(args, "--prefill", "http://127.0.0.1:18100");
+        string decode = Arg(args, "--decode", "http://127.0.0.1:18200");
+        string loadgen = Arg(args, "--loadgen", "artifacts/loadtests/FastRouter.LoadTests.dll");
+        string port = Arg(args, "--port", "18901");
+        string seconds = Arg(args, "--seconds", "6");
+        int longTokens = int.Parse(Arg(args, "--long-tokens", "4104"), CultureInfo.InvariantCulture);
+        string longName = "chat-stream " + longTokens.ToString(CultureInfo.InvariantCulture) + " tokens c=1";
+        string outDir = Arg(args, "--out", Path.Combine(Path.GetTempPath(), "fastrouter-alloc-probe"));
+
+        string[] routerArgs =
+        [
+            "--host", "127.0.0.1", "--port", port, "--service-discovery", "static", "--static-backends", prefill + "," + decode,
+            "--static-model-labels", "prefill,decode", "--static-models", "llama31-8b,llama31-8b",
+            "--routing-logic", "disaggregated_prefill_orchestrated", "--prefill-model-labels", "prefill",
+            "--decode-model-labels", "decode", "--log-level", "warning",
+        ];
+        Task<int> router = Task.Run(() => FastRouterProgram.RunAsync(routerArgs));
+        string target = "http://127.0.0.1:" + port;
+        using (var probe = new HttpClient())
+        {
+            for (int i = 0; ; i++)
+            {
+                try
+                {
+                    if ((await probe.GetAsync(new Uri(target + "/livez")).ConfigureAwait(false)).IsSuccessStatusCode)
+                    {
+                        break;
+                    }
+                }
+                catch (HttpRequestException) when (i < 500)
+                {
+                }
+
+                await Task.Delay(20).ConfigureAwait(false);
+            }
+        }
+
+        // Idle allocation rate (timers, health probes): shown so it can be told apart from per-request cost.
+        long idle0 = GC.GetTotalAllocatedBytes(precise: true);
+        await Task.Delay(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
+        long idle1 = GC.GetTotalAllocatedBytes(precise: true);
+        Console.WriteLine(FormattableString.Invariant($"idle: {(idle1 - idle0) / 3.0:F0} B/s"));
+
+        (string Name, string[] Load)[] scenarios =
+        [
+            ("chat c=1", ["--scenario", "chat", "--concurrency", "1"]),
+            ("chat c=64", ["--scenario", "chat", "--concurrency", "64"]),
+            ("chat-stream 8 tokens c=1", ["--scenario", "chat-stream", "--concurrency", "1", "--max-tokens", "8"]),
+            (longName, ["--scenario", "chat-stream", "--concurrency", "1", "--max-tokens", longTokens.ToString(CultureInfo.InvariantCulture)]),
+        ];
+        var perRequest = new Dictionary<string, double>();
+        bool ticks = Array.IndexOf(args, "--allocation-ticks") >= 0;
+        foreach ((string name, string[] load) in scenarios)
+        {
+            await RunLoadAsync(loadgen, target, load, "2", Path.Combine(outDir, "warm")).ConfigureAwait(false);
+            using AllocationTickListener? listener = ticks ? new AllocationTickListener() : null;
+            long before = GC.GetTotalAllocatedBytes(precise: true);
+            long requests = await RunLoadAsync(loadgen, target, load, seconds, Path.Combine(outDir, "run")).ConfigureAwait(false);
+            long after = GC.GetTotalAllocatedBytes(precise: true);
+            double bytes = (after - before) / (double)requests;
+            perRequest[name] = bytes;
+            Console.WriteLine(FormattableString.Invariant($"{name}: {requests} requests, {after - before} B, {bytes:F0} B/request"));
+            listener?.Print();
+        }
+
+        double perEvent = (perRequest[longName] - perRequest["chat-stream 8 tokens c=1"]) / (longTokens - 8);
+        Console.WriteLine(FormattableString.Invariant($"per relayed event ({longTokens} vs 8 tokens, {longTokens - 8} more events per stream): {perEvent:F2} B"));
+        Environment.Exit(0);
+        return await router.ConfigureAwait(false);
+    }
+
+    private static async Task<long> RunLoadAsync(string loadgen, string target, string[] load, string seconds, string outDir)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in (string[])[loadgen, "--target", target, "--duration", seconds + "s", "--warmup", "0", "--no-progress", "--out", outDir, .. load])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using Process process = Process.Start(start)!;
+        await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        using JsonDocument summary = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(outDir, "summary.json")).ConfigureAwait(false));
+        JsonElement requests = summary.RootElement.GetProperty("requests");
+        if (requests.GetProperty("failed").GetInt64() != 0)
+        {
+            Console.WriteLine("warning: failed requests in " + outDir);
+        }
+
+        return requests.GetProperty("sent_including_warmup").GetInt64();
+    }
+
+    private static string Arg(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+}
+
+/// <summary>The runtime's AllocationTick events (one per ~100 KB allocated), counted by type: what allocates.</summary>
+internal sealed class AllocationTickListener : System.Diagnostics.Tracing.EventListener
+{
+    private readonly Dictionary<string, int> _types = [];
+
+    protected override void OnEventSourceCreated(System.Diagnostics.Tracing.EventSource eventSource)
+    {
+        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
+        {
+            EnableEvents(eventSource, System.Diagnostics.Tracing.EventLevel.Verbose, (System.Diagnostics.Tracing.EventKeywords)0x1);
+        }
+    }
+
+    protected override void OnEventWritten(System.Diagnostics.Tracing.EventWrittenEventArgs eventData)
+    {
+        if (eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) == true && eventData.Payload is { } payload)
+        {
+            int index = eventData.PayloadNames!.IndexOf("TypeName");
+            string type = index >= 0 ? payload[index]?.ToString() ?? "?" : "?";
+            lock (_types)
+            {
+                _types[type] = _types.GetValueOrDefault(type) + 1;
+            }
+        }
+    }
+
+    public void Print()
+    {
+        lock (_types)
+        {
+            foreach (KeyValuePair<string, int> pair in _types.OrderByDescending(p => p.Value).Take(12))
+            {
+                Console.WriteLine(FormattableString.Invariant($"    {pair.Value,5} ticks  {pair.Key}"));
+            }
+        }
+    }
+}
