@@ -4,6 +4,7 @@ using System.Net;
 using FastRouter.Configuration;
 using FastRouter.Discovery;
 using FastRouter.Protocol;
+using FastRouter.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -25,30 +26,38 @@ internal sealed partial class OrchestratedProxy
     private async Task<LegResult> RunPrefillAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend prefill, ProxyExchange exchange)
     {
         CancellationToken clientAborted = context.RequestAborted;
+        long waitStarted = RequestClock.BeginWait();
         var content = new SegmentedContent(exchange.PrefillBody);
         exchange.PrefillContent = content;
-        using HttpRequestMessage request = CreateRequest(prefill, endpoint, content, requestId);
+        BackendCall call = _metrics.BackendCallStarted(prefill, exchange.Model);
+        Activity? leg = RouterTracing.StartLeg(exchange.Span, prefill, exchange.Model);
+        using HttpRequestMessage request = CreateRequest(prefill, endpoint, content, requestId, RouterTracing.TraceParentFor(leg, context));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
         timeout.CancelAfter(_options.PrefillTimeout);
         Log.SendingPrefill(_logger, request.RequestUri!, requestId);
         exchange.PrefillStartedAt = Stopwatch.GetTimestamp();
         prefill.Reserve();
         bool podFailed = false;
+        BackendOutcome outcome = BackendOutcome.Success;
+        int legStatus = 0;
         HttpResponseMessage? answer = null;
         try
         {
             answer = await prefill.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            int status = (int)answer.StatusCode;
+            _metrics.BackendFirstByte(ref call);
+            int status = legStatus = (int)answer.StatusCode;
             if (status >= 500)
             {
                 podFailed = true;
+                outcome = BackendOutcome.ServerError;
                 Log.BackendErrorStatus(_logger, "prefill", prefill.Name, status, requestId);
-                return LegResult.Retryable(status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false), "status_5xx");
+                return LegResult.Retryable(status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false), "status_5xx", RetryReason.ServerError);
             }
 
             if (!IsSuccess(answer.StatusCode))
             {
                 // The client's mistake (400, 404, 401...): another pod would say the same.
+                outcome = BackendOutcome.ClientError;
                 Log.BackendErrorStatus(_logger, "prefill", prefill.Name, status, requestId);
                 await RelayBackendErrorAsync(context, status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false)).ConfigureAwait(false);
                 return LegResult.Finished;
@@ -72,11 +81,14 @@ internal sealed partial class OrchestratedProxy
             if (clientAborted.IsCancellationRequested)
             {
                 // Cancelling the call makes vLLM abort the request and free what it held (protocol.md §6).
+                outcome = BackendOutcome.Cancelled;
+                _metrics.ClientDisconnected(DisconnectPhase.Prefill);
                 Log.ClientDisconnected(_logger, requestId, "prefill");
                 return LegResult.Finished;
             }
 
             podFailed = true;
+            outcome = exception is OperationCanceledException ? BackendOutcome.Timeout : BackendOutcome.ConnectionError;
             return LegFailure("prefill", prefill, _options.PrefillTimeout, exception, requestId);
         }
         finally
@@ -84,8 +96,11 @@ internal sealed partial class OrchestratedProxy
             prefill.Release();
             prefill.RecordCall(podFailed);
             ReportHealth(prefill, podFailed);
+            _metrics.BackendCallCompleted(ref call, outcome);
+            RouterTracing.CompleteLeg(leg, outcome, legStatus);
             answer?.Dispose();
             exchange.NoteContent(content);
+            exchange.Clock.EndWait(waitStarted);
         }
     }
 
@@ -109,6 +124,7 @@ internal sealed partial class OrchestratedProxy
             return exchange.KvTransferParams;
         }
 
+        _metrics.MissingKvParams(_options.OnMissingKvParams);
         string why = parsed ? "no kv_transfer_params" : "an answer that is not a JSON object";
         if (_options.OnMissingKvParams == MissingKvParamsPolicy.Fail)
         {
@@ -128,44 +144,58 @@ internal sealed partial class OrchestratedProxy
     private async Task<LegResult> RunDecodeAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange)
     {
         CancellationToken clientAborted = context.RequestAborted;
+        long waitStarted = RequestClock.BeginWait();
         var content = new SegmentedContent(exchange.DecodeBody);
         exchange.DecodeContent = content;
-        using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId);
+        BackendCall call = _metrics.BackendCallStarted(decode, exchange.Model);
+        Activity? leg = RouterTracing.StartLeg(exchange.Span, decode, exchange.Model);
+        using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId, RouterTracing.TraceParentFor(leg, context));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
         timeout.CancelAfter(_options.DecodeFirstByteTimeout);
         Log.SendingDecode(_logger, request.RequestUri!, requestId);
         bool podFailed = false;
+        BackendOutcome outcome = BackendOutcome.Success;
+        int legStatus = 0;
         HttpResponseMessage? answer = null;
         try
         {
             answer = await decode.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            int status = (int)answer.StatusCode;
+            _metrics.BackendFirstByte(ref call);
+            int status = legStatus = (int)answer.StatusCode;
             if (status >= 500)
             {
                 podFailed = true;
+                outcome = BackendOutcome.ServerError;
                 Log.BackendErrorStatus(_logger, "decode", decode.Name, status, requestId);
-                return LegResult.Retryable(status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false), "status_5xx");
+                return LegResult.Retryable(status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false), "status_5xx", RetryReason.ServerError);
             }
 
             if (!IsSuccess(answer.StatusCode))
             {
+                outcome = BackendOutcome.ClientError;
                 Log.BackendErrorStatus(_logger, "decode", decode.Name, status, requestId);
                 await RelayBackendErrorAsync(context, status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false)).ConfigureAwait(false);
                 return LegResult.Finished;
             }
 
-            switch (await DecodeRelay.RelayAsync(context, answer, _options.StreamIdleTimeout, timeout).ConfigureAwait(false))
+            var relay = new RelayTelemetry(_metrics, decode, call, exchange.Clock.StartedAt, exchange.PrefillAnsweredAt);
+            switch (await DecodeRelay.RelayAsync(context, answer, _options.StreamIdleTimeout, timeout, relay).ConfigureAwait(false))
             {
                 case RelayOutcome.Completed:
                     return LegResult.Succeeded;
                 case RelayOutcome.ClientDisconnected:
+                    outcome = BackendOutcome.Cancelled;
+                    _metrics.ClientDisconnected(DisconnectPhase.Decode);
                     Log.ClientDisconnected(_logger, requestId, "decode");
                     return LegResult.Finished;
                 case RelayOutcome.FailedBeforeFirstByte:
                     podFailed = true;
-                    return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The decode pod " + decode.Name + " broke off before its first byte."), "broken_before_first_byte");
+                    outcome = BackendOutcome.StreamBroken;
+                    return LegResult.Retryable(
+                        502, OpenAiErrors.Serialize(502, "The decode pod " + decode.Name + " broke off before its first byte."), "broken_before_first_byte", RetryReason.ConnectionError);
                 default:
                     podFailed = true;
+                    outcome = BackendOutcome.StreamBroken;
                     Log.DecodeStreamBroke(_logger, decode.Name, requestId);
                     return LegResult.Succeeded;
             }
@@ -174,17 +204,23 @@ internal sealed partial class OrchestratedProxy
         {
             if (clientAborted.IsCancellationRequested)
             {
+                outcome = BackendOutcome.Cancelled;
+                _metrics.ClientDisconnected(DisconnectPhase.Decode);
                 Log.ClientDisconnected(_logger, requestId, "decode");
                 return LegResult.Finished;
             }
 
             podFailed = true;
+            outcome = exception is OperationCanceledException ? BackendOutcome.Timeout : BackendOutcome.ConnectionError;
             return LegFailure("decode", decode, _options.DecodeFirstByteTimeout, exception, requestId);
         }
         finally
         {
             decode.RecordCall(podFailed);
             ReportHealth(decode, podFailed);
+            _metrics.BackendCallCompleted(ref call, outcome);
+            RouterTracing.CompleteLeg(leg, outcome, legStatus);
+            exchange.Clock.EndWait(waitStarted);
 
             // Disposing the answer cancels a decode still running, so an abandoned generation stops on the pod.
             answer?.Dispose();
@@ -197,7 +233,7 @@ internal sealed partial class OrchestratedProxy
     /// that will never come. With --disconnect-kv-release decode (the default) decode is sent the params in a
     /// one-token streaming request and closed as soon as it answers: it pulls (or, aborted, releases) the blocks.
     /// </summary>
-    private async Task ReleaseKvAfterDisconnectAsync(CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams)
+    private async Task ReleaseKvAfterDisconnectAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams)
     {
         if (kvTransferParams is null || _options.DisconnectKvRelease == DisconnectKvRelease.Lease)
         {
@@ -208,13 +244,15 @@ internal sealed partial class OrchestratedProxy
         LegBodyBuilder.BuildDrain(exchange.RequestBody.Sequence, exchange.Scan, kvTransferParams, exchange.DecodeBody);
         var content = new SegmentedContent(exchange.DecodeBody);
         exchange.DecodeContent = content;
-        using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId);
+        using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId, RouterTracing.TraceParentFor(null, context));
         using var timeout = new CancellationTokenSource(DrainTimeout);
         bool podFailed = false;
+        long waitStarted = RequestClock.BeginWait();
         try
         {
             using HttpResponseMessage answer = await decode.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
             podFailed = (int)answer.StatusCode >= 500;
+            _metrics.DecodeDrained();
             Log.DisconnectedBeforeDecode(_logger, "decode sent the params and closed (status " + ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) + ")", requestId);
         }
         catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
@@ -227,6 +265,7 @@ internal sealed partial class OrchestratedProxy
             decode.RecordCall(podFailed);
             ReportHealth(decode, podFailed);
             exchange.NoteContent(content);
+            exchange.Clock.EndWait(waitStarted);
         }
     }
 
@@ -242,7 +281,7 @@ internal sealed partial class OrchestratedProxy
         }
     }
 
-    private HttpRequestMessage CreateRequest(Backend backend, CompletionEndpoint endpoint, SegmentedContent content, string requestId)
+    private HttpRequestMessage CreateRequest(Backend backend, CompletionEndpoint endpoint, SegmentedContent content, string requestId, string traceParent)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, endpoint == CompletionEndpoint.ChatCompletions ? backend.ChatCompletionsUri : backend.CompletionsUri)
         {
@@ -251,8 +290,9 @@ internal sealed partial class OrchestratedProxy
             Content = content,
         };
 
-        // Only what the protocol needs goes to a pod: the request id both legs share, and the backend key.
+        // Only what the protocol needs goes to a pod: the request id both legs share, the trace context, the backend key.
         request.Headers.TryAddWithoutValidation(RequestIds.HeaderName, requestId);
+        request.Headers.TryAddWithoutValidation("traceparent", traceParent);
         if (_backendAuthorization is not null)
         {
             request.Headers.TryAddWithoutValidation("Authorization", _backendAuthorization);
@@ -268,11 +308,11 @@ internal sealed partial class OrchestratedProxy
         {
             Log.LegTimedOut(_logger, role, backend.Name, timeout.TotalSeconds, requestId);
             string seconds = timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture);
-            return LegResult.Retryable(504, OpenAiErrors.Serialize(504, "The " + role + " pod " + backend.Name + " did not answer within " + seconds + " s."), "timeout");
+            return LegResult.Retryable(504, OpenAiErrors.Serialize(504, "The " + role + " pod " + backend.Name + " did not answer within " + seconds + " s."), "timeout", RetryReason.Timeout);
         }
 
         Log.LegFailed(_logger, role, backend.Name, exception.Message, requestId);
-        return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The " + role + " pod " + backend.Name + " could not be reached: " + exception.Message), "connect_error");
+        return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The " + role + " pod " + backend.Name + " could not be reached: " + exception.Message), "connect_error", RetryReason.ConnectionError);
     }
 
     /// <summary>A backend's error body, made OpenAI-shaped; empty when it cannot be read.</summary>
