@@ -26,41 +26,20 @@ internal sealed partial class OrchestratedProxy
     private async Task<LegResult> RunPrefillAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend prefill, ProxyExchange exchange)
     {
         CancellationToken clientAborted = context.RequestAborted;
-        long waitStarted = RequestClock.BeginWait();
-        var content = new SegmentedContent(exchange.PrefillBody);
-        exchange.PrefillContent = content;
-        BackendCall call = _metrics.BackendCallStarted(prefill, exchange.Model);
-        Activity? leg = RouterTracing.StartLeg(exchange.Span, prefill, exchange.Model);
-        using HttpRequestMessage request = CreateRequest(prefill, endpoint, content, requestId, RouterTracing.TraceParentFor(leg, context));
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
-        timeout.CancelAfter(_options.PrefillTimeout);
-        Log.SendingPrefill(_logger, request.RequestUri!, requestId);
+        LegState leg = BeginLeg(context, endpoint, requestId, prefill, exchange.PrefillBody, _options.PrefillTimeout, exchange);
+        exchange.PrefillContent = leg.Content;
+        CancellationToken timeout = leg.Timeout.Token;
+        Log.SendingPrefill(_logger, leg.Request.RequestUri!, requestId);
         exchange.PrefillStartedAt = Stopwatch.GetTimestamp();
         prefill.Reserve();
-        bool podFailed = false;
-        BackendOutcome outcome = BackendOutcome.Success;
-        int legStatus = 0;
         HttpResponseMessage? answer = null;
         try
         {
-            answer = await prefill.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            _metrics.BackendFirstByte(ref call);
-            int status = legStatus = (int)answer.StatusCode;
-            if (status >= 500)
+            answer = await prefill.Invoker.SendAsync(leg.Request, timeout).ConfigureAwait(false);
+            LegResult? failed = await CheckStatusAsync(context, answer, "prefill", requestId, timeout, ref leg).ConfigureAwait(false);
+            if (failed is { } result)
             {
-                podFailed = true;
-                outcome = BackendOutcome.ServerError;
-                Log.BackendErrorStatus(_logger, "prefill", prefill.Name, status, requestId);
-                return LegResult.Retryable(status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false), "status_5xx", RetryReason.ServerError);
-            }
-
-            if (!IsSuccess(answer.StatusCode))
-            {
-                // The client's mistake (400, 404, 401...): another pod would say the same.
-                outcome = BackendOutcome.ClientError;
-                Log.BackendErrorStatus(_logger, "prefill", prefill.Name, status, requestId);
-                await RelayBackendErrorAsync(context, status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false)).ConfigureAwait(false);
-                return LegResult.Finished;
+                return result;
             }
 
             // From here the prefill pod holds KV blocks for this request. Cancelling the read now would not free them
@@ -81,26 +60,19 @@ internal sealed partial class OrchestratedProxy
             if (clientAborted.IsCancellationRequested)
             {
                 // Cancelling the call makes vLLM abort the request and free what it held (protocol.md §6).
-                outcome = BackendOutcome.Cancelled;
+                leg.Outcome = BackendOutcome.Cancelled;
                 _metrics.ClientDisconnected(DisconnectPhase.Prefill);
                 Log.ClientDisconnected(_logger, requestId, "prefill");
                 return LegResult.Finished;
             }
 
-            podFailed = true;
-            outcome = exception is OperationCanceledException ? BackendOutcome.Timeout : BackendOutcome.ConnectionError;
-            return LegFailure("prefill", prefill, _options.PrefillTimeout, exception, requestId);
+            return LegFailure(ref leg, "prefill", _options.PrefillTimeout, exception, requestId);
         }
         finally
         {
             prefill.Release();
-            prefill.RecordCall(podFailed);
-            ReportHealth(prefill, podFailed);
-            _metrics.BackendCallCompleted(ref call, outcome);
-            RouterTracing.CompleteLeg(leg, outcome, legStatus);
             answer?.Dispose();
-            exchange.NoteContent(content);
-            exchange.Clock.EndWait(waitStarted);
+            EndLeg(ref leg, exchange);
         }
     }
 
@@ -144,58 +116,37 @@ internal sealed partial class OrchestratedProxy
     private async Task<LegResult> RunDecodeAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange)
     {
         CancellationToken clientAborted = context.RequestAborted;
-        long waitStarted = RequestClock.BeginWait();
-        var content = new SegmentedContent(exchange.DecodeBody);
-        exchange.DecodeContent = content;
-        BackendCall call = _metrics.BackendCallStarted(decode, exchange.Model);
-        Activity? leg = RouterTracing.StartLeg(exchange.Span, decode, exchange.Model);
-        using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId, RouterTracing.TraceParentFor(leg, context));
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
-        timeout.CancelAfter(_options.DecodeFirstByteTimeout);
-        Log.SendingDecode(_logger, request.RequestUri!, requestId);
-        bool podFailed = false;
-        BackendOutcome outcome = BackendOutcome.Success;
-        int legStatus = 0;
+        LegState leg = BeginLeg(context, endpoint, requestId, decode, exchange.DecodeBody, _options.DecodeFirstByteTimeout, exchange);
+        exchange.DecodeContent = leg.Content;
+        Log.SendingDecode(_logger, leg.Request.RequestUri!, requestId);
         HttpResponseMessage? answer = null;
         try
         {
-            answer = await decode.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            _metrics.BackendFirstByte(ref call);
-            int status = legStatus = (int)answer.StatusCode;
-            if (status >= 500)
+            answer = await decode.Invoker.SendAsync(leg.Request, leg.Timeout.Token).ConfigureAwait(false);
+            LegResult? failed = await CheckStatusAsync(context, answer, "decode", requestId, leg.Timeout.Token, ref leg).ConfigureAwait(false);
+            if (failed is { } result)
             {
-                podFailed = true;
-                outcome = BackendOutcome.ServerError;
-                Log.BackendErrorStatus(_logger, "decode", decode.Name, status, requestId);
-                return LegResult.Retryable(status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false), "status_5xx", RetryReason.ServerError);
+                return result;
             }
 
-            if (!IsSuccess(answer.StatusCode))
-            {
-                outcome = BackendOutcome.ClientError;
-                Log.BackendErrorStatus(_logger, "decode", decode.Name, status, requestId);
-                await RelayBackendErrorAsync(context, status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false)).ConfigureAwait(false);
-                return LegResult.Finished;
-            }
-
-            var relay = new RelayTelemetry(_metrics, decode, call, exchange.Clock.StartedAt, exchange.PrefillAnsweredAt);
-            switch (await DecodeRelay.RelayAsync(context, answer, _options.StreamIdleTimeout, timeout, relay).ConfigureAwait(false))
+            var relay = new RelayTelemetry(_metrics, decode, leg.Call, exchange.Clock.StartedAt, exchange.PrefillAnsweredAt);
+            switch (await DecodeRelay.RelayAsync(context, answer, _options.StreamIdleTimeout, leg.Timeout, relay).ConfigureAwait(false))
             {
                 case RelayOutcome.Completed:
                     return LegResult.Succeeded;
                 case RelayOutcome.ClientDisconnected:
-                    outcome = BackendOutcome.Cancelled;
+                    leg.Outcome = BackendOutcome.Cancelled;
                     _metrics.ClientDisconnected(DisconnectPhase.Decode);
                     Log.ClientDisconnected(_logger, requestId, "decode");
                     return LegResult.Finished;
                 case RelayOutcome.FailedBeforeFirstByte:
-                    podFailed = true;
-                    outcome = BackendOutcome.StreamBroken;
+                    leg.PodFailed = true;
+                    leg.Outcome = BackendOutcome.StreamBroken;
                     return LegResult.Retryable(
                         502, OpenAiErrors.Serialize(502, "The decode pod " + decode.Name + " broke off before its first byte."), "broken_before_first_byte", RetryReason.ConnectionError);
                 default:
-                    podFailed = true;
-                    outcome = BackendOutcome.StreamBroken;
+                    leg.PodFailed = true;
+                    leg.Outcome = BackendOutcome.StreamBroken;
                     Log.DecodeStreamBroke(_logger, decode.Name, requestId);
                     return LegResult.Succeeded;
             }
@@ -204,27 +155,20 @@ internal sealed partial class OrchestratedProxy
         {
             if (clientAborted.IsCancellationRequested)
             {
-                outcome = BackendOutcome.Cancelled;
+                leg.Outcome = BackendOutcome.Cancelled;
                 _metrics.ClientDisconnected(DisconnectPhase.Decode);
                 Log.ClientDisconnected(_logger, requestId, "decode");
                 return LegResult.Finished;
             }
 
-            podFailed = true;
-            outcome = exception is OperationCanceledException ? BackendOutcome.Timeout : BackendOutcome.ConnectionError;
-            return LegFailure("decode", decode, _options.DecodeFirstByteTimeout, exception, requestId);
+            return LegFailure(ref leg, "decode", _options.DecodeFirstByteTimeout, exception, requestId);
         }
         finally
         {
-            decode.RecordCall(podFailed);
-            ReportHealth(decode, podFailed);
-            _metrics.BackendCallCompleted(ref call, outcome);
-            RouterTracing.CompleteLeg(leg, outcome, legStatus);
-            exchange.Clock.EndWait(waitStarted);
 
             // Disposing the answer cancels a decode still running, so an abandoned generation stops on the pod.
             answer?.Dispose();
-            exchange.NoteContent(content);
+            EndLeg(ref leg, exchange);
         }
     }
 
@@ -269,6 +213,70 @@ internal sealed partial class OrchestratedProxy
         }
     }
 
+    /// <summary>Everything a leg sets up before it sends: the body, its metrics record and span, the request, the timeout.</summary>
+    private LegState BeginLeg(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend pod, BodySegments body, TimeSpan timeout, ProxyExchange exchange)
+    {
+        var leg = new LegState
+        {
+            Pod = pod,
+            WaitStartedAt = RequestClock.BeginWait(),
+            Content = new SegmentedContent(body),
+            Call = _metrics.BackendCallStarted(pod, exchange.Model),
+            Span = RouterTracing.StartLeg(exchange.Span, pod, exchange.Model),
+            Timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted),
+        };
+        leg.Request = CreateRequest(pod, endpoint, leg.Content, requestId, RouterTracing.TraceParentFor(leg.Span, context));
+        leg.Timeout.CancelAfter(timeout);
+        return leg;
+    }
+
+    /// <summary>Everything a leg records when it ends, whichever way: the pod's call count and health, metrics, span, wait.</summary>
+    private void EndLeg(ref LegState leg, ProxyExchange exchange)
+    {
+        leg.Pod.RecordCall(leg.PodFailed);
+        ReportHealth(leg.Pod, leg.PodFailed);
+        _metrics.BackendCallCompleted(ref leg.Call, leg.Outcome);
+        RouterTracing.CompleteLeg(leg.Span, leg.Outcome, leg.Status);
+        exchange.NoteContent(leg.Content);
+        leg.Timeout.Dispose();
+        leg.Request.Dispose();
+        exchange.Clock.EndWait(leg.WaitStartedAt);
+    }
+
+    /// <summary>
+    /// A pod's answer arrived: a 5xx is the pod's failure (retryable); another non-2xx is the client's mistake and is
+    /// relayed at once, since another pod would say the same. Null when the answer is a success to go on with.
+    /// </summary>
+    private ValueTask<LegResult?> CheckStatusAsync(HttpContext context, HttpResponseMessage answer, string role, string requestId, CancellationToken cancellationToken, ref LegState leg)
+    {
+        _metrics.BackendFirstByte(ref leg.Call);
+        int status = leg.Status = (int)answer.StatusCode;
+        if (IsSuccess(answer.StatusCode))
+        {
+            return ValueTask.FromResult<LegResult?>(null);
+        }
+
+        Log.BackendErrorStatus(_logger, role, leg.Pod.Name, status, requestId);
+        if (status >= 500)
+        {
+            leg.PodFailed = true;
+            leg.Outcome = BackendOutcome.ServerError;
+            return RetryableServerErrorAsync(answer, status, cancellationToken);
+        }
+
+        leg.Outcome = BackendOutcome.ClientError;
+        return RelayClientErrorAsync(context, answer, status, cancellationToken);
+    }
+
+    private static async ValueTask<LegResult?> RetryableServerErrorAsync(HttpResponseMessage answer, int status, CancellationToken cancellationToken) =>
+        LegResult.Retryable(status, await ReadErrorBodyAsync(answer, cancellationToken).ConfigureAwait(false), "status_5xx", RetryReason.ServerError);
+
+    private static async ValueTask<LegResult?> RelayClientErrorAsync(HttpContext context, HttpResponseMessage answer, int status, CancellationToken cancellationToken)
+    {
+        await RelayBackendErrorAsync(context, status, await ReadErrorBodyAsync(answer, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        return LegResult.Finished;
+    }
+
     private void ReportHealth(Backend backend, bool podFailed)
     {
         if (podFailed)
@@ -302,17 +310,21 @@ internal sealed partial class OrchestratedProxy
     }
 
     /// <summary>A transport failure or timeout of a leg: retryable, with the answer the client gets if it stays the last.</summary>
-    private LegResult LegFailure(string role, Backend backend, TimeSpan timeout, Exception exception, string requestId)
+    private LegResult LegFailure(ref LegState leg, string role, TimeSpan timeout, Exception exception, string requestId)
     {
+        leg.PodFailed = true;
+        string name = leg.Pod.Name;
         if (exception is OperationCanceledException)
         {
-            Log.LegTimedOut(_logger, role, backend.Name, timeout.TotalSeconds, requestId);
+            leg.Outcome = BackendOutcome.Timeout;
+            Log.LegTimedOut(_logger, role, name, timeout.TotalSeconds, requestId);
             string seconds = timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture);
-            return LegResult.Retryable(504, OpenAiErrors.Serialize(504, "The " + role + " pod " + backend.Name + " did not answer within " + seconds + " s."), "timeout", RetryReason.Timeout);
+            return LegResult.Retryable(504, OpenAiErrors.Serialize(504, "The " + role + " pod " + name + " did not answer within " + seconds + " s."), "timeout", RetryReason.Timeout);
         }
 
-        Log.LegFailed(_logger, role, backend.Name, exception.Message, requestId);
-        return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The " + role + " pod " + backend.Name + " could not be reached: " + exception.Message), "connect_error", RetryReason.ConnectionError);
+        leg.Outcome = BackendOutcome.ConnectionError;
+        Log.LegFailed(_logger, role, name, exception.Message, requestId);
+        return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The " + role + " pod " + name + " could not be reached: " + exception.Message), "connect_error", RetryReason.ConnectionError);
     }
 
     /// <summary>A backend's error body, made OpenAI-shaped; empty when it cannot be read.</summary>
