@@ -14,13 +14,15 @@ internal sealed partial class PodHealthTracker
     private readonly RouterOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Telemetry.RouterMetrics? _metrics;
     private long _ejections;
 
-    public PodHealthTracker(RouterOptions options, TimeProvider time, ILogger<PodHealthTracker> logger)
+    public PodHealthTracker(RouterOptions options, TimeProvider time, ILogger<PodHealthTracker> logger, Telemetry.RouterMetrics? metrics = null)
     {
         _options = options;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
     }
 
     /// <summary>Ejections since start, for metrics.</summary>
@@ -50,6 +52,7 @@ internal sealed partial class PodHealthTracker
         if (Volatile.Read(ref health.Ejections) != 0 && Volatile.Read(ref health.EjectedUntil) <= _time.GetTimestamp())
         {
             Volatile.Write(ref health.Ejections, 0);
+            _metrics?.Readmitted(backend);
             Log.Recovered(_logger, backend.Name);
         }
     }
@@ -75,6 +78,7 @@ internal sealed partial class PodHealthTracker
         TimeSpan length = EjectionLength(ejections);
         Volatile.Write(ref health.EjectedUntil, _time.GetTimestamp() + (long)(length.TotalSeconds * _time.TimestampFrequency));
         Interlocked.Increment(ref _ejections);
+        _metrics?.Ejected(backend);
         Log.Ejected(_logger, backend.Name, backend.Role.ToString(), threshold, length.TotalSeconds, ejections);
         return true;
     }

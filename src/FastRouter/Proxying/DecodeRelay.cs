@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using FastRouter.Protocol;
+using FastRouter.Telemetry;
 using Microsoft.AspNetCore.Http;
 
 namespace FastRouter.Proxying;
@@ -23,7 +24,8 @@ internal static class DecodeRelay
     /// <param name="upstream">The decode pod's answer, headers received.</param>
     /// <param name="idleTimeout">Reset before every read: a stream may run for hours but not fall silent this long.</param>
     /// <param name="idleSource">Cancels the upstream reads; linked to the client's abort.</param>
-    public static async Task<RelayOutcome> RelayAsync(HttpContext context, HttpResponseMessage upstream, TimeSpan idleTimeout, CancellationTokenSource idleSource)
+    /// <param name="telemetry">Where TTFT, the handoff gap, inter-event gaps and the usage's tokens are recorded.</param>
+    public static async Task<RelayOutcome> RelayAsync(HttpContext context, HttpResponseMessage upstream, TimeSpan idleTimeout, CancellationTokenSource idleSource, RelayTelemetry telemetry)
     {
         HttpResponse response = context.Response;
         CancellationToken clientAborted = context.RequestAborted;
@@ -37,8 +39,10 @@ internal static class DecodeRelay
 
         PipeWriter output = response.BodyWriter;
         var events = new SseEventTracker();
+        var usage = new UsageScanner();
         int unflushed = 0;
         bool started = false;
+        long lastFlushAt = 0;
         try
         {
             idleSource.CancelAfter(idleTimeout);
@@ -65,9 +69,11 @@ internal static class DecodeRelay
                     break;
                 }
 
+                usage.Feed(memory.Span[..read]);
                 output.Advance(read);
                 unflushed += read;
-                if (!isEventStream || events.EndsAtEventBoundary(memory.Span[..read]) || unflushed >= MaxUnflushedBytes)
+                bool endsEvent = isEventStream && events.EndsAtEventBoundary(memory.Span[..read]);
+                if (!isEventStream || endsEvent || unflushed >= MaxUnflushedBytes)
                 {
                     FlushResult flushed = await output.FlushAsync(clientAborted).ConfigureAwait(false);
                     unflushed = 0;
@@ -75,12 +81,21 @@ internal static class DecodeRelay
                     {
                         return RelayOutcome.ClientDisconnected;
                     }
+
+                    lastFlushAt = lastFlushAt == 0
+                        ? telemetry.Metrics.FirstByteToClient(telemetry.Decode, telemetry.RequestStartedAt, telemetry.PrefillAnsweredAt)
+                        : endsEvent ? telemetry.Metrics.StreamEventsFlushed(telemetry.Call, lastFlushAt) : lastFlushAt;
                 }
             }
 
             if (unflushed > 0)
             {
                 await output.FlushAsync(clientAborted).ConfigureAwait(false);
+            }
+
+            if (usage.Found)
+            {
+                telemetry.Metrics.Tokens(telemetry.Call, usage.PromptTokens, usage.CompletionTokens);
             }
 
             return RelayOutcome.Completed;

@@ -1,3 +1,5 @@
+using FastRouter.Telemetry;
+
 namespace FastRouter.Proxying;
 
 /// <summary>
@@ -6,17 +8,18 @@ namespace FastRouter.Proxying;
 /// </summary>
 internal readonly struct LegResult
 {
-    private LegResult(LegStatus status, int errorStatus, ReadOnlyMemory<byte> errorBody, string? reason)
+    private LegResult(LegStatus status, int errorStatus, ReadOnlyMemory<byte> errorBody, string? reason, RetryReason retryReason)
     {
         Status = status;
         ErrorStatus = errorStatus;
         ErrorBody = errorBody;
         Reason = reason;
+        RetryReason = retryReason;
     }
 
-    public static LegResult Succeeded => new(LegStatus.Succeeded, 0, default, null);
+    public static LegResult Succeeded => new(LegStatus.Succeeded, 0, default, null, default);
 
-    public static LegResult Finished => new(LegStatus.Finished, 0, default, null);
+    public static LegResult Finished => new(LegStatus.Finished, 0, default, null, default);
 
     public LegStatus Status { get; }
 
@@ -27,5 +30,9 @@ internal readonly struct LegResult
     /// <summary>Why it failed: connect_error, timeout, status_5xx, broken_before_first_byte.</summary>
     public string? Reason { get; }
 
-    public static LegResult Retryable(int status, ReadOnlyMemory<byte> body, string reason) => new(LegStatus.Retryable, status, body, reason);
+    /// <summary>The same reason, as the retry counter's label.</summary>
+    public RetryReason RetryReason { get; }
+
+    public static LegResult Retryable(int status, ReadOnlyMemory<byte> body, string reason, RetryReason retryReason) =>
+        new(LegStatus.Retryable, status, body, reason, retryReason);
 }

@@ -4,6 +4,7 @@ using System.Net;
 using FastRouter.Configuration;
 using FastRouter.Discovery;
 using FastRouter.Protocol;
+using FastRouter.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -25,33 +26,20 @@ internal sealed partial class OrchestratedProxy
     private async Task<LegResult> RunPrefillAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend prefill, ProxyExchange exchange)
     {
         CancellationToken clientAborted = context.RequestAborted;
-        var content = new SegmentedContent(exchange.PrefillBody);
-        exchange.PrefillContent = content;
-        using HttpRequestMessage request = CreateRequest(prefill, endpoint, content, requestId);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
-        timeout.CancelAfter(_options.PrefillTimeout);
-        Log.SendingPrefill(_logger, request.RequestUri!, requestId);
+        LegState leg = BeginLeg(context, endpoint, requestId, prefill, exchange.PrefillBody, _options.PrefillTimeout, exchange);
+        exchange.PrefillContent = leg.Content;
+        CancellationToken timeout = leg.Timeout.Token;
+        Log.SendingPrefill(_logger, leg.Request.RequestUri!, requestId);
         exchange.PrefillStartedAt = Stopwatch.GetTimestamp();
         prefill.Reserve();
-        bool podFailed = false;
         HttpResponseMessage? answer = null;
         try
         {
-            answer = await prefill.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            int status = (int)answer.StatusCode;
-            if (status >= 500)
+            answer = await prefill.Invoker.SendAsync(leg.Request, timeout).ConfigureAwait(false);
+            LegResult? failed = await CheckStatusAsync(context, answer, "prefill", requestId, timeout, ref leg).ConfigureAwait(false);
+            if (failed is { } result)
             {
-                podFailed = true;
-                Log.BackendErrorStatus(_logger, "prefill", prefill.Name, status, requestId);
-                return LegResult.Retryable(status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false), "status_5xx");
-            }
-
-            if (!IsSuccess(answer.StatusCode))
-            {
-                // The client's mistake (400, 404, 401...): another pod would say the same.
-                Log.BackendErrorStatus(_logger, "prefill", prefill.Name, status, requestId);
-                await RelayBackendErrorAsync(context, status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false)).ConfigureAwait(false);
-                return LegResult.Finished;
+                return result;
             }
 
             // From here the prefill pod holds KV blocks for this request. Cancelling the read now would not free them
@@ -72,20 +60,19 @@ internal sealed partial class OrchestratedProxy
             if (clientAborted.IsCancellationRequested)
             {
                 // Cancelling the call makes vLLM abort the request and free what it held (protocol.md §6).
+                leg.Outcome = BackendOutcome.Cancelled;
+                _metrics.ClientDisconnected(DisconnectPhase.Prefill);
                 Log.ClientDisconnected(_logger, requestId, "prefill");
                 return LegResult.Finished;
             }
 
-            podFailed = true;
-            return LegFailure("prefill", prefill, _options.PrefillTimeout, exception, requestId);
+            return LegFailure(ref leg, "prefill", _options.PrefillTimeout, exception, requestId);
         }
         finally
         {
             prefill.Release();
-            prefill.RecordCall(podFailed);
-            ReportHealth(prefill, podFailed);
             answer?.Dispose();
-            exchange.NoteContent(content);
+            EndLeg(ref leg, exchange);
         }
     }
 
@@ -109,6 +96,7 @@ internal sealed partial class OrchestratedProxy
             return exchange.KvTransferParams;
         }
 
+        _metrics.MissingKvParams(_options.OnMissingKvParams);
         string why = parsed ? "no kv_transfer_params" : "an answer that is not a JSON object";
         if (_options.OnMissingKvParams == MissingKvParamsPolicy.Fail)
         {
@@ -128,44 +116,37 @@ internal sealed partial class OrchestratedProxy
     private async Task<LegResult> RunDecodeAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange)
     {
         CancellationToken clientAborted = context.RequestAborted;
-        var content = new SegmentedContent(exchange.DecodeBody);
-        exchange.DecodeContent = content;
-        using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(clientAborted);
-        timeout.CancelAfter(_options.DecodeFirstByteTimeout);
-        Log.SendingDecode(_logger, request.RequestUri!, requestId);
-        bool podFailed = false;
+        LegState leg = BeginLeg(context, endpoint, requestId, decode, exchange.DecodeBody, _options.DecodeFirstByteTimeout, exchange);
+        exchange.DecodeContent = leg.Content;
+        Log.SendingDecode(_logger, leg.Request.RequestUri!, requestId);
         HttpResponseMessage? answer = null;
         try
         {
-            answer = await decode.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            int status = (int)answer.StatusCode;
-            if (status >= 500)
+            answer = await decode.Invoker.SendAsync(leg.Request, leg.Timeout.Token).ConfigureAwait(false);
+            LegResult? failed = await CheckStatusAsync(context, answer, "decode", requestId, leg.Timeout.Token, ref leg).ConfigureAwait(false);
+            if (failed is { } result)
             {
-                podFailed = true;
-                Log.BackendErrorStatus(_logger, "decode", decode.Name, status, requestId);
-                return LegResult.Retryable(status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false), "status_5xx");
+                return result;
             }
 
-            if (!IsSuccess(answer.StatusCode))
-            {
-                Log.BackendErrorStatus(_logger, "decode", decode.Name, status, requestId);
-                await RelayBackendErrorAsync(context, status, await ReadErrorBodyAsync(answer, timeout.Token).ConfigureAwait(false)).ConfigureAwait(false);
-                return LegResult.Finished;
-            }
-
-            switch (await DecodeRelay.RelayAsync(context, answer, _options.StreamIdleTimeout, timeout).ConfigureAwait(false))
+            var relay = new RelayTelemetry(_metrics, decode, leg.Call, exchange.Clock.StartedAt, exchange.PrefillAnsweredAt);
+            switch (await DecodeRelay.RelayAsync(context, answer, _options.StreamIdleTimeout, leg.Timeout, relay).ConfigureAwait(false))
             {
                 case RelayOutcome.Completed:
                     return LegResult.Succeeded;
                 case RelayOutcome.ClientDisconnected:
+                    leg.Outcome = BackendOutcome.Cancelled;
+                    _metrics.ClientDisconnected(DisconnectPhase.Decode);
                     Log.ClientDisconnected(_logger, requestId, "decode");
                     return LegResult.Finished;
                 case RelayOutcome.FailedBeforeFirstByte:
-                    podFailed = true;
-                    return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The decode pod " + decode.Name + " broke off before its first byte."), "broken_before_first_byte");
+                    leg.PodFailed = true;
+                    leg.Outcome = BackendOutcome.StreamBroken;
+                    return LegResult.Retryable(
+                        502, OpenAiErrors.Serialize(502, "The decode pod " + decode.Name + " broke off before its first byte."), "broken_before_first_byte", RetryReason.ConnectionError);
                 default:
-                    podFailed = true;
+                    leg.PodFailed = true;
+                    leg.Outcome = BackendOutcome.StreamBroken;
                     Log.DecodeStreamBroke(_logger, decode.Name, requestId);
                     return LegResult.Succeeded;
             }
@@ -174,21 +155,20 @@ internal sealed partial class OrchestratedProxy
         {
             if (clientAborted.IsCancellationRequested)
             {
+                leg.Outcome = BackendOutcome.Cancelled;
+                _metrics.ClientDisconnected(DisconnectPhase.Decode);
                 Log.ClientDisconnected(_logger, requestId, "decode");
                 return LegResult.Finished;
             }
 
-            podFailed = true;
-            return LegFailure("decode", decode, _options.DecodeFirstByteTimeout, exception, requestId);
+            return LegFailure(ref leg, "decode", _options.DecodeFirstByteTimeout, exception, requestId);
         }
         finally
         {
-            decode.RecordCall(podFailed);
-            ReportHealth(decode, podFailed);
 
             // Disposing the answer cancels a decode still running, so an abandoned generation stops on the pod.
             answer?.Dispose();
-            exchange.NoteContent(content);
+            EndLeg(ref leg, exchange);
         }
     }
 
@@ -197,7 +177,7 @@ internal sealed partial class OrchestratedProxy
     /// that will never come. With --disconnect-kv-release decode (the default) decode is sent the params in a
     /// one-token streaming request and closed as soon as it answers: it pulls (or, aborted, releases) the blocks.
     /// </summary>
-    private async Task ReleaseKvAfterDisconnectAsync(CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams)
+    private async Task ReleaseKvAfterDisconnectAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams)
     {
         if (kvTransferParams is null || _options.DisconnectKvRelease == DisconnectKvRelease.Lease)
         {
@@ -208,13 +188,15 @@ internal sealed partial class OrchestratedProxy
         LegBodyBuilder.BuildDrain(exchange.RequestBody.Sequence, exchange.Scan, kvTransferParams, exchange.DecodeBody);
         var content = new SegmentedContent(exchange.DecodeBody);
         exchange.DecodeContent = content;
-        using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId);
+        using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId, RouterTracing.TraceParentFor(null, context));
         using var timeout = new CancellationTokenSource(DrainTimeout);
         bool podFailed = false;
+        long waitStarted = RequestClock.BeginWait();
         try
         {
             using HttpResponseMessage answer = await decode.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
             podFailed = (int)answer.StatusCode >= 500;
+            _metrics.DecodeDrained();
             Log.DisconnectedBeforeDecode(_logger, "decode sent the params and closed (status " + ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) + ")", requestId);
         }
         catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
@@ -227,7 +209,72 @@ internal sealed partial class OrchestratedProxy
             decode.RecordCall(podFailed);
             ReportHealth(decode, podFailed);
             exchange.NoteContent(content);
+            exchange.Clock.EndWait(waitStarted);
         }
+    }
+
+    /// <summary>Everything a leg sets up before it sends: the body, its metrics record and span, the request, the timeout.</summary>
+    private LegState BeginLeg(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend pod, BodySegments body, TimeSpan timeout, ProxyExchange exchange)
+    {
+        var leg = new LegState
+        {
+            Pod = pod,
+            WaitStartedAt = RequestClock.BeginWait(),
+            Content = new SegmentedContent(body),
+            Call = _metrics.BackendCallStarted(pod, exchange.Model),
+            Span = RouterTracing.StartLeg(exchange.Span, pod, exchange.Model),
+            Timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted),
+        };
+        leg.Request = CreateRequest(pod, endpoint, leg.Content, requestId, RouterTracing.TraceParentFor(leg.Span, context));
+        leg.Timeout.CancelAfter(timeout);
+        return leg;
+    }
+
+    /// <summary>Everything a leg records when it ends, whichever way: the pod's call count and health, metrics, span, wait.</summary>
+    private void EndLeg(ref LegState leg, ProxyExchange exchange)
+    {
+        leg.Pod.RecordCall(leg.PodFailed);
+        ReportHealth(leg.Pod, leg.PodFailed);
+        _metrics.BackendCallCompleted(ref leg.Call, leg.Outcome);
+        RouterTracing.CompleteLeg(leg.Span, leg.Outcome, leg.Status);
+        exchange.NoteContent(leg.Content);
+        leg.Timeout.Dispose();
+        leg.Request.Dispose();
+        exchange.Clock.EndWait(leg.WaitStartedAt);
+    }
+
+    /// <summary>
+    /// A pod's answer arrived: a 5xx is the pod's failure (retryable); another non-2xx is the client's mistake and is
+    /// relayed at once, since another pod would say the same. Null when the answer is a success to go on with.
+    /// </summary>
+    private ValueTask<LegResult?> CheckStatusAsync(HttpContext context, HttpResponseMessage answer, string role, string requestId, CancellationToken cancellationToken, ref LegState leg)
+    {
+        _metrics.BackendFirstByte(ref leg.Call);
+        int status = leg.Status = (int)answer.StatusCode;
+        if (IsSuccess(answer.StatusCode))
+        {
+            return ValueTask.FromResult<LegResult?>(null);
+        }
+
+        Log.BackendErrorStatus(_logger, role, leg.Pod.Name, status, requestId);
+        if (status >= 500)
+        {
+            leg.PodFailed = true;
+            leg.Outcome = BackendOutcome.ServerError;
+            return RetryableServerErrorAsync(answer, status, cancellationToken);
+        }
+
+        leg.Outcome = BackendOutcome.ClientError;
+        return RelayClientErrorAsync(context, answer, status, cancellationToken);
+    }
+
+    private static async ValueTask<LegResult?> RetryableServerErrorAsync(HttpResponseMessage answer, int status, CancellationToken cancellationToken) =>
+        LegResult.Retryable(status, await ReadErrorBodyAsync(answer, cancellationToken).ConfigureAwait(false), "status_5xx", RetryReason.ServerError);
+
+    private static async ValueTask<LegResult?> RelayClientErrorAsync(HttpContext context, HttpResponseMessage answer, int status, CancellationToken cancellationToken)
+    {
+        await RelayBackendErrorAsync(context, status, await ReadErrorBodyAsync(answer, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        return LegResult.Finished;
     }
 
     private void ReportHealth(Backend backend, bool podFailed)
@@ -242,7 +289,7 @@ internal sealed partial class OrchestratedProxy
         }
     }
 
-    private HttpRequestMessage CreateRequest(Backend backend, CompletionEndpoint endpoint, SegmentedContent content, string requestId)
+    private HttpRequestMessage CreateRequest(Backend backend, CompletionEndpoint endpoint, SegmentedContent content, string requestId, string traceParent)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, endpoint == CompletionEndpoint.ChatCompletions ? backend.ChatCompletionsUri : backend.CompletionsUri)
         {
@@ -251,8 +298,9 @@ internal sealed partial class OrchestratedProxy
             Content = content,
         };
 
-        // Only what the protocol needs goes to a pod: the request id both legs share, and the backend key.
+        // Only what the protocol needs goes to a pod: the request id both legs share, the trace context, the backend key.
         request.Headers.TryAddWithoutValidation(RequestIds.HeaderName, requestId);
+        request.Headers.TryAddWithoutValidation("traceparent", traceParent);
         if (_backendAuthorization is not null)
         {
             request.Headers.TryAddWithoutValidation("Authorization", _backendAuthorization);
@@ -262,17 +310,21 @@ internal sealed partial class OrchestratedProxy
     }
 
     /// <summary>A transport failure or timeout of a leg: retryable, with the answer the client gets if it stays the last.</summary>
-    private LegResult LegFailure(string role, Backend backend, TimeSpan timeout, Exception exception, string requestId)
+    private LegResult LegFailure(ref LegState leg, string role, TimeSpan timeout, Exception exception, string requestId)
     {
+        leg.PodFailed = true;
+        string name = leg.Pod.Name;
         if (exception is OperationCanceledException)
         {
-            Log.LegTimedOut(_logger, role, backend.Name, timeout.TotalSeconds, requestId);
+            leg.Outcome = BackendOutcome.Timeout;
+            Log.LegTimedOut(_logger, role, name, timeout.TotalSeconds, requestId);
             string seconds = timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture);
-            return LegResult.Retryable(504, OpenAiErrors.Serialize(504, "The " + role + " pod " + backend.Name + " did not answer within " + seconds + " s."), "timeout");
+            return LegResult.Retryable(504, OpenAiErrors.Serialize(504, "The " + role + " pod " + name + " did not answer within " + seconds + " s."), "timeout", RetryReason.Timeout);
         }
 
-        Log.LegFailed(_logger, role, backend.Name, exception.Message, requestId);
-        return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The " + role + " pod " + backend.Name + " could not be reached: " + exception.Message), "connect_error");
+        leg.Outcome = BackendOutcome.ConnectionError;
+        Log.LegFailed(_logger, role, name, exception.Message, requestId);
+        return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The " + role + " pod " + name + " could not be reached: " + exception.Message), "connect_error", RetryReason.ConnectionError);
     }
 
     /// <summary>A backend's error body, made OpenAI-shaped; empty when it cannot be read.</summary>

@@ -3,6 +3,7 @@ using FastRouter.Balancing;
 using FastRouter.Configuration;
 using FastRouter.Discovery;
 using FastRouter.Protocol;
+using FastRouter.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -20,18 +21,20 @@ internal sealed partial class OrchestratedProxy
     private readonly IBackendDiscovery _discovery;
     private readonly PodPicker _picker;
     private readonly PodHealthTracker _health;
+    private readonly RouterMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ProxyExchangePool _exchanges = new(maxSize: 1024);
     private readonly string? _backendAuthorization;
     private readonly long _maxPrefillAnswerBytes;
 
-    public OrchestratedProxy(RouterOptions options, IBackendDiscovery discovery, PodPicker picker, PodHealthTracker health, ILogger<OrchestratedProxy> logger)
+    public OrchestratedProxy(RouterOptions options, IBackendDiscovery discovery, PodPicker picker, PodHealthTracker health, RouterMetrics metrics, ILogger<OrchestratedProxy> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _discovery = discovery;
         _picker = picker;
         _health = health;
+        _metrics = metrics;
         _logger = logger;
         _backendAuthorization = string.IsNullOrEmpty(options.BackendApiKey) ? null : "Bearer " + options.BackendApiKey;
 
@@ -41,15 +44,17 @@ internal sealed partial class OrchestratedProxy
 
     public async Task HandleAsync(HttpContext context, CompletionEndpoint endpoint)
     {
-        long startedAt = Stopwatch.GetTimestamp();
+        ProxyExchange exchange = _exchanges.Rent();
+        exchange.Clock = RequestClock.Start();
+        _metrics.RequestStarted();
         string requestId = RequestIds.FromHeaderOrNew(context.Request.Headers);
         context.Response.Headers[RequestIds.HeaderName] = requestId;
-        ProxyExchange exchange = _exchanges.Rent();
+        exchange.Span = RouterTracing.StartRequest(context, endpoint, requestId);
         try
         {
             if (await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false))
             {
-                Log.Completed(_logger, Stopwatch.GetElapsedTime(startedAt).TotalSeconds, requestId);
+                Log.Completed(_logger, exchange.Clock.Elapsed.TotalSeconds, requestId);
             }
         }
         catch (Exception exception) when (exception is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
@@ -67,10 +72,15 @@ internal sealed partial class OrchestratedProxy
         }
         catch (OperationCanceledException)
         {
+            _metrics.ClientDisconnected(DisconnectPhase.Request);
             Log.ClientDisconnected(_logger, requestId, "request");
         }
         finally
         {
+            bool disconnected = context.RequestAborted.IsCancellationRequested;
+            int status = context.Response.StatusCode;
+            _metrics.RequestCompleted(endpoint, exchange.Scan.Stream, status, disconnected, exchange.Clock.Elapsed, exchange.Clock.RouterTime);
+            RouterTracing.CompleteRequest(exchange.Span, status, disconnected, exchange.Model);
             if (exchange.TryReset())
             {
                 _exchanges.Return(exchange);
@@ -84,7 +94,10 @@ internal sealed partial class OrchestratedProxy
         HttpResponse response = context.Response;
 
         // 1. Read the client's body into pooled memory, once.
-        if (!await ReadRequestBodyAsync(context, exchange.RequestBody).ConfigureAwait(false))
+        long waitStarted = RequestClock.BeginWait();
+        bool bodyRead = await ReadRequestBodyAsync(context, exchange.RequestBody).ConfigureAwait(false);
+        exchange.Clock.EndWait(waitStarted);
+        if (!bodyRead)
         {
             return false;
         }
@@ -108,6 +121,8 @@ internal sealed partial class OrchestratedProxy
             return false;
         }
 
+        exchange.Model = route.Model;
+        _metrics.RequestRouted(route.Model);
         if (route.Prefill.Length == 0 || route.Decode.Length == 0)
         {
             string role = route.Prefill.Length == 0 ? "prefill" : "decode";
@@ -138,6 +153,7 @@ internal sealed partial class OrchestratedProxy
                 while (prefillResult.Status == LegStatus.Retryable && retriesLeft > 0)
                 {
                     retriesLeft--;
+                    _metrics.Retry(BackendRole.Prefill, prefillResult.RetryReason);
                     (triedPrefill ??= []).Add(prefill);
                     prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
                     Log.RetryingPrefill(_logger, prefillResult.Reason!, prefill.Name, requestId);
@@ -151,6 +167,7 @@ internal sealed partial class OrchestratedProxy
                 }
 
                 // 7. Read kv_transfer_params from the answer and point remote_host at the prefill pod if needed.
+                exchange.PrefillAnsweredAt = Stopwatch.GetTimestamp();
                 BodySegments? kvTransferParams = await ReadKvTransferParamsAsync(context, requestId, prefill, exchange).ConfigureAwait(false);
                 if (kvTransferParams is null && _options.OnMissingKvParams == MissingKvParamsPolicy.Fail)
                 {
@@ -160,7 +177,8 @@ internal sealed partial class OrchestratedProxy
                 // 8. The client left while prefill ran: its KV blocks must still be freed (protocol.md §6).
                 if (context.RequestAborted.IsCancellationRequested)
                 {
-                    await ReleaseKvAfterDisconnectAsync(endpoint, requestId, decode, exchange, kvTransferParams).ConfigureAwait(false);
+                    _metrics.ClientDisconnected(DisconnectPhase.Handoff);
+                    await ReleaseKvAfterDisconnectAsync(context, endpoint, requestId, decode, exchange, kvTransferParams).ConfigureAwait(false);
                     return false;
                 }
 
@@ -180,6 +198,7 @@ internal sealed partial class OrchestratedProxy
                 }
 
                 retriesLeft--;
+                _metrics.Retry(BackendRole.Decode, decodeResult.RetryReason);
                 (triedDecode ??= []).Add(decode);
                 (triedPrefill ??= []).Add(prefill);
                 Log.RedoingFlow(_logger, decodeResult.Reason!, decode.Name, requestId);

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using FastRouter.Protocol;
+using FastRouter.Telemetry;
 
 namespace FastRouter.Proxying;
 
@@ -9,6 +11,9 @@ namespace FastRouter.Proxying;
 internal sealed class ProxyExchange
 {
     private bool _tainted;
+
+    /// <summary>The request's own time versus waiting; a field because it is a mutable struct.</summary>
+    public RequestClock Clock;
 
     /// <summary>The client's body, read once.</summary>
     public PooledBuffer RequestBody { get; } = new();
@@ -24,6 +29,15 @@ internal sealed class ProxyExchange
     public BodySegments KvTransferParams { get; } = new();
 
     public BodySegments DecodeBody { get; } = new();
+
+    /// <summary>The request's trace span; null when tracing is off.</summary>
+    public Activity? Span { get; set; }
+
+    /// <summary>The model of the route taken (null for the catch-all route), for metrics and spans.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>When the prefill answer had been read (a <see cref="Stopwatch"/> timestamp), for the handoff gap.</summary>
+    public long PrefillAnsweredAt { get; set; }
 
     /// <summary>When the prefill leg was sent (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
     public long PrefillStartedAt { get; set; }
@@ -90,6 +104,9 @@ internal sealed class ProxyExchange
         }
 
         Scan.Reset();
+        Span = null;
+        Model = null;
+        PrefillAnsweredAt = 0;
         PrefillBody.Reset();
         KvTransferParams.Reset();
         DecodeBody.Reset();

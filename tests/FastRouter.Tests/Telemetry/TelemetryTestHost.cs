@@ -67,6 +67,9 @@ internal sealed class TelemetryTestHost : IAsyncDisposable
             HasStaticModels = true,
             PrefillModelLabels = ["prefill"],
             DecodeModelLabels = ["decode"],
+
+            // Probes would show up in the pods' request records.
+            ActiveHealthChecks = false,
         };
         options = configure?.Invoke(options) ?? options;
         var logs = new CapturingLoggerProvider();

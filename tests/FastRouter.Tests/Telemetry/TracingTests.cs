@@ -79,7 +79,7 @@ public sealed class TracingTests
         Assert.Equal("vllm-router", collector.ServiceNames.First());
     }
 
-    [Fact(Skip = "Enable once OrchestratedProxy puts RouterTracing.TraceParentFor on both legs (the proxy rewrite).")]
+    [Fact]
     public async Task TraceParent_ReachesBothSimulatorLegs()
     {
         await using TelemetryTestHost host = await TelemetryTestHost.StartAsync();

@@ -1,0 +1,29 @@
+using System.Diagnostics;
+using FastRouter.Discovery;
+using FastRouter.Telemetry;
+
+namespace FastRouter.Proxying;
+
+/// <summary>
+/// One call to a pod for one leg, from <c>BeginLeg</c> to <c>EndLeg</c>: its request, timeout, metrics record and
+/// span, and what it taught about the pod. A struct kept in the leg method's local, so a leg allocates no state of
+/// its own; the method sets <see cref="Outcome"/>, <see cref="Status"/> and <see cref="PodFailed"/> as it learns them.
+/// </summary>
+internal struct LegState
+{
+    public Backend Pod;
+    public SegmentedContent Content;
+    public HttpRequestMessage Request;
+    public CancellationTokenSource Timeout;
+    public BackendCall Call;
+    public Activity? Span;
+    public long WaitStartedAt;
+
+    /// <summary>The call failed through the pod's fault (transport, 5xx, timeout, a broken stream).</summary>
+    public bool PodFailed;
+
+    public BackendOutcome Outcome;
+
+    /// <summary>The pod's status code; 0 when it never answered.</summary>
+    public int Status;
+}
