@@ -9,6 +9,7 @@
 #   --quick       shorter phases (about 3 minutes instead of about 8)
 #   --streams N   concurrent slow streams for the many-streams phase (default: 10000, capped by ulimit -n)
 #   --no-streams  skip the many-streams phase
+#   --only-streams  run only the many-streams phase
 #   --gc-matrix   also run the wrk phase under workstation/server GC, concurrent or not, DATAS (env knobs)
 #   --out DIR     output folder (default loadtests/results/bench-<timestamp>)
 set -euo pipefail
@@ -20,12 +21,14 @@ OUT="$ROOT/loadtests/results/bench-$STAMP"
 QUICK=0
 STREAMS=10000
 RUN_STREAMS=1
+ONLY_STREAMS=0
 GC_MATRIX=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --streams) STREAMS=$2; shift ;;
     --no-streams) RUN_STREAMS=0 ;;
+    --only-streams) ONLY_STREAMS=1 ;;
     --gc-matrix) GC_MATRIX=1 ;;
     --out) OUT=$2; shift ;;
     -h|--help) sed -n 2,14p "$0"; exit 0 ;;
@@ -171,6 +174,7 @@ sleep 2
 record idle.rss_kb "$(status_kb "$ROUTER_PID" VmRSS)"
 A=$ROUTER_PID
 
+if [[ $ONLY_STREAMS == 0 ]]; then
 say "phase 1: zero latency, concurrency 1 (router-added latency, CPU per request)"
 routed zero-c1-chat-router 18001 --scenario chat --concurrency 1 --duration ${D_SHORT}s
 direct zero-c1-chat-direct 18100 18200 --scenario chat --concurrency 1 --duration ${D_SHORT}s
@@ -242,12 +246,16 @@ start_router 18002 http://127.0.0.1:18300 http://127.0.0.1:18400
 routed real-c16-stream-router 18002 --scenario chat-stream --concurrency 16 --duration ${D_LONG}s
 direct real-c16-stream-direct 18300 18400 --scenario chat-stream --concurrency 16 --duration ${D_LONG}s
 stop_pid "$ROUTER_PID"
+else
+  stop_pid "$A"
+fi
 
 if [[ $RUN_STREAMS == 1 ]]; then
-  # The router holds two sockets per stream (client and decode pod): cap N so it stays under ulimit -n.
-  cap=$(( (NOFILE - 200) / 2 ))
+  # The router holds up to three sockets per stream while they start (client, decode pod, and the prefill
+  # connection, pooled for 4 s after its call): cap N so it stays under ulimit -n.
+  cap=$(( (NOFILE - 300) / 3 ))
   if (( STREAMS > cap )); then
-    say "ulimit -n is $NOFILE (hard limit): capping the slow streams at $cap (2 sockets per stream in the router)"
+    say "ulimit -n is $NOFILE (hard limit): capping the slow streams at $cap (3 sockets per stream in the router at start)"
     STREAMS=$cap
   fi
   say "phase 4: $STREAMS concurrent slow streams (decode ITL 1 s, 20 tokens)"
@@ -259,7 +267,8 @@ if [[ $RUN_STREAMS == 1 ]]; then
   (
     for _ in $(seq 1 45); do
       sleep 1
-      echo "$(date -u +%H:%M:%S) rss_kb=$(status_kb "$ROUTER_PID" VmRSS) fds=$(ls "/proc/$ROUTER_PID/fd" | wc -l)" >>"$OUT/streams-rss.log"
+      heap=$(curl -s --max-time 1 "http://127.0.0.1:18003/metrics" | awk '/^dotnet_gc_last_collection_heap_size_bytes/ { s += $2 } END { printf "%.0f", s / 1024 }')
+      echo "$(date -u +%H:%M:%S) rss_kb=$(status_kb "$ROUTER_PID" VmRSS) gc_heap_kb=$heap fds=$(ls "/proc/$ROUTER_PID/fd" | wc -l)" >>"$OUT/streams-rss.log"
     done
   ) &
   sampler=$!
@@ -272,6 +281,7 @@ if [[ $RUN_STREAMS == 1 ]]; then
   record streams.errors "$(jqs many-streams '.requests.failed')"
   record streams.hwm_kb "$(status_kb "$ROUTER_PID" VmHWM)"
   record streams.peak_fds "$(awk -F'fds=' '{ print $2 }' "$OUT/streams-rss.log" | sort -n | tail -1)"
+  record streams.peak_gc_heap_kb "$(grep -o 'gc_heap_kb=[0-9]*' "$OUT/streams-rss.log" | cut -d= -f2 | sort -n | tail -1)"
   record streams.cpu_ms "$(( (c1 - c0) * 1000 / TCK ))"
   record streams.ttft_p99_ms "$(metric many-streams ttft p99_ms)"
   record streams.itl_p99_ms "$(metric many-streams itl p99_ms)"

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using FastRouter.Configuration;
+using FastRouter.Discovery;
 using FastRouter.Proxying;
+using FastRouter.Telemetry;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -22,14 +25,46 @@ public class SseRelayBenchmarks
 
     private readonly EventStream _stream = new(Event);
     private readonly DefaultHttpContext _context = new();
+    private RouterMetrics _metrics = null!;
+    private MetricsEndpoint _endpoint = null!;
+    private Backend _decode = null!;
 
     [Params(10, 1000)]
     public int Events { get; set; }
+
+    /// <summary>With the /metrics collector listening (as in production) or without any listener.</summary>
+    [Params(true, false)]
+    public bool Metrics { get; set; }
 
     [GlobalSetup]
     public void Setup()
     {
         _context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
+        var options = new RouterOptions
+        {
+            StaticBackends =
+            [
+                new StaticBackendOptions(new Uri("http://10.0.0.1:8000"), "m", "prefill"),
+                new StaticBackendOptions(new Uri("http://10.0.0.2:8000"), "m", "decode"),
+            ],
+            PrefillModelLabels = ["prefill"],
+            DecodeModelLabels = ["decode"],
+        };
+        var discovery = new StaticDiscovery(options);
+        _metrics = new RouterMetrics(discovery, options);
+        if (Metrics)
+        {
+            _endpoint = new MetricsEndpoint(_metrics);
+        }
+
+        _decode = discovery.Current.Backends[1];
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _endpoint?.Dispose();
+        _metrics.Dispose();
     }
 
     [Benchmark(Description = "relay, per event")]
@@ -40,7 +75,10 @@ public class SseRelayBenchmarks
         upstream.Content.Headers.TryAddWithoutValidation("Content-Type", "text/event-stream; charset=utf-8");
         using var idle = new CancellationTokenSource();
         _context.Response.StatusCode = 200;
-        RelayOutcome outcome = await DecodeRelay.RelayAsync(_context, upstream, TimeSpan.FromMinutes(5), idle).ConfigureAwait(false);
+        BackendCall call = _metrics.BackendCallStarted(_decode, "m");
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var telemetry = new RelayTelemetry(_metrics, _decode, call, started, started);
+        RelayOutcome outcome = await DecodeRelay.RelayAsync(_context, upstream, TimeSpan.FromMinutes(5), idle, telemetry).ConfigureAwait(false);
         return (int)outcome;
     }
 
