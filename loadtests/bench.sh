@@ -11,6 +11,7 @@
 #   --no-streams  skip the many-streams phase
 #   --only-streams  run only the many-streams phase
 #   --gc-matrix   also run the wrk phase under workstation/server GC, concurrent or not, DATAS (env knobs)
+#   --router-env K=V  environment for the routers (e.g. a GC knob: DOTNET_GCConserveMemory=5); repeatable
 #   --out DIR     output folder (default loadtests/results/bench-<timestamp>)
 set -euo pipefail
 
@@ -22,6 +23,7 @@ QUICK=0
 STREAMS=10000
 RUN_STREAMS=1
 ONLY_STREAMS=0
+ROUTER_ENV=(BENCH=1)
 GC_MATRIX=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -31,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     --only-streams) ONLY_STREAMS=1 ;;
     --gc-matrix) GC_MATRIX=1 ;;
     --out) OUT=$2; shift ;;
+    --router-env) ROUTER_ENV+=("$2"); shift ;;
     -h|--help) sed -n 2,14p "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -95,7 +98,7 @@ start_router() { # port prefill-url decode-url [env...]
   local port=$1 prefill=$2 decode=$3; shift 3
   local t0 t1
   t0=$EPOCHREALTIME
-  env "$@" "$BIN" --host 127.0.0.1 --port "$port" --service-discovery static \
+  env "${ROUTER_ENV[@]}" "$@" "$BIN" --host 127.0.0.1 --port "$port" --service-discovery static \
     --static-backends "$prefill,$decode" --static-model-labels prefill,decode \
     --static-models llama31-8b,llama31-8b --routing-logic disaggregated_prefill_orchestrated \
     --prefill-model-labels prefill --decode-model-labels decode --log-level warning >>"$OUT/router-$port.log" 2>&1 &

@@ -57,6 +57,11 @@ public static class AllocationProbe
             }
         }
 
+        if (Array.IndexOf(args, "--streams") is int si and >= 0)
+        {
+            return await HoldStreamsAsync(loadgen, target, args[si + 1], outDir).ConfigureAwait(false);
+        }
+
         // Idle allocation rate (timers, health probes): shown so it can be told apart from per-request cost.
         long idle0 = GC.GetTotalAllocatedBytes(precise: true);
         await Task.Delay(TimeSpan.FromSeconds(3)).ConfigureAwait(false);
@@ -89,6 +94,27 @@ public static class AllocationProbe
         Console.WriteLine(FormattableString.Invariant($"per relayed event ({longTokens} vs 8 tokens, {longTokens - 8} more events per stream): {perEvent:F2} B"));
         Environment.Exit(0);
         return await router.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Many slow streams (point --decode at a slow decode pod): what is allocated while they start, and the live
+    /// managed heap per stream once they are all open (after a full blocking GC).
+    /// </summary>
+    private static async Task<int> HoldStreamsAsync(string loadgen, string target, string streams, string outDir)
+    {
+        long baseLive = GC.GetTotalMemory(forceFullCollection: true);
+        var listener = new AllocationTickListener();
+        Task<long> load = RunLoadAsync(loadgen, target, ["--scenario", "chat-stream", "--concurrency", streams, "--max-tokens", "20", "--prompt-tokens", "16", "--timeout", "90s"], "15", outDir);
+        await Task.Delay(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        listener.Dispose();
+        long live = GC.GetTotalMemory(forceFullCollection: true);
+        GCMemoryInfo info = GC.GetGCMemoryInfo();
+        int n = int.Parse(streams, CultureInfo.InvariantCulture);
+        Console.WriteLine(FormattableString.Invariant($"{n} streams open: live managed heap {live / 1048576.0:F1} MiB (+{(live - baseLive) / (double)n:F0} B per stream), heap size {info.HeapSizeBytes / 1048576.0:F1} MiB, pinned objects {info.PinnedObjectsCount}, RSS {Environment.WorkingSet / 1048576.0:F0} MiB"));
+        listener.Print();
+        await load.ConfigureAwait(false);
+        Environment.Exit(0);
+        return 0;
     }
 
     private static async Task<long> RunLoadAsync(string loadgen, string target, string[] load, string seconds, string outDir)
@@ -149,7 +175,7 @@ internal sealed class AllocationTickListener : System.Diagnostics.Tracing.EventL
     {
         lock (_types)
         {
-            foreach (KeyValuePair<string, int> pair in _types.OrderByDescending(p => p.Value).Take(12))
+            foreach (KeyValuePair<string, int> pair in _types.OrderByDescending(p => p.Value).Take(20))
             {
                 Console.WriteLine(FormattableString.Invariant($"    {pair.Value,5} ticks  {pair.Key}"));
             }
