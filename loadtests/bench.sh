@@ -12,6 +12,7 @@
 #   --only-streams  run only the many-streams phase
 #   --gc-matrix   also run the wrk phase under workstation/server GC, concurrent or not, DATAS (env knobs)
 #   --router-env K=V  environment for the routers (e.g. a GC knob: DOTNET_GCConserveMemory=5); repeatable
+#   --report-only DIR  rewrite DIR/results.md and results.json from DIR/results.kv, run nothing
 #   --out DIR     output folder (default loadtests/results/bench-<timestamp>)
 set -euo pipefail
 
@@ -24,6 +25,7 @@ STREAMS=10000
 RUN_STREAMS=1
 ONLY_STREAMS=0
 ROUTER_ENV=(BENCH=1)
+REPORT_ONLY=""
 GC_MATRIX=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -34,11 +36,13 @@ while [[ $# -gt 0 ]]; do
     --gc-matrix) GC_MATRIX=1 ;;
     --out) OUT=$2; shift ;;
     --router-env) ROUTER_ENV+=("$2"); shift ;;
+    --report-only) REPORT_ONLY=$2; shift ;;
     -h|--help) sed -n 2,14p "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
+[[ -n $REPORT_ONLY ]] && OUT=$REPORT_ONLY
 mkdir -p "$OUT"
 LOG="$OUT/bench.log"
 say() { echo "[bench $(date -u +%H:%M:%S)] $*" | tee -a "$LOG"; }
@@ -47,14 +51,14 @@ if [[ $QUICK == 1 ]]; then D_SHORT=4; D_LONG=6; D_WRK=8; else D_SHORT=8; D_LONG=
 
 # ---------------------------------------------------------------- prerequisites
 BIN="$ROOT/artifacts/aot/fastrouter"
-if [[ ! -x $BIN ]]; then
+if [[ -z $REPORT_ONLY && ! -x $BIN ]]; then
   say "publishing the AOT binary (as CI does)"
   dotnet publish src/FastRouter.Aot -c Release -o artifacts/aot >>"$LOG" 2>&1
 fi
-say "building the load generator"
-dotnet build loadtests/FastRouter.LoadTests -c Release -o "$ROOT/artifacts/loadtests" >>"$LOG" 2>&1
+[[ -n $REPORT_ONLY ]] || say "building the load generator"
+[[ -n $REPORT_ONLY ]] || dotnet build loadtests/FastRouter.LoadTests -c Release -o "$ROOT/artifacts/loadtests" >>"$LOG" 2>&1
 LG_DLL="$ROOT/artifacts/loadtests/FastRouter.LoadTests.dll"
-if ! command -v wrk >/dev/null 2>&1; then
+if [[ -z $REPORT_ONLY ]] && ! command -v wrk >/dev/null 2>&1; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     say "installing wrk from Debian"
     (apt-get install -y wrk || (apt-get update && apt-get install -y wrk)) >>"$LOG" 2>&1 || true
@@ -124,7 +128,7 @@ sent() { jqs "$1" '.requests.sent_including_warmup'; }
 metric() { jqs "$1" ".metrics.$2.$3 // \"null\""; } # name metric p50_ms|p99_ms -> ms
 
 RESULTS="$OUT/results.kv"
-: >"$RESULTS"
+[[ -n $REPORT_ONLY ]] || : >"$RESULTS"
 record() { echo "$1=$2" >>"$RESULTS"; }
 
 # Runs the load generator against the router, measuring the router's CPU and peak RSS over the run.
@@ -158,146 +162,12 @@ direct() { # name prefill-port decode-port args...
 }
 load_now() { cut -d' ' -f1-3 /proc/loadavg; }
 
-# ---------------------------------------------------------------- run
-say "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r), ulimit -n $NOFILE; load before: $(load_now)"
-record machine.cores "$(nproc)"
-record machine.load_before "$(load_now)"
-record binary.bytes "$(stat -c %s "$BIN")"
-
-say "simulator pods: zero (18100/18200), realistic (18300/18400)"
-start_sim prefill 18100 --profile zero
-start_sim decode 18200 --profile zero
-start_sim prefill 18300 --profile realistic
-start_sim decode 18400 --profile realistic
-
-say "router A on :18001 (zero pods): start-up and idle RSS"
-start_router 18001 http://127.0.0.1:18100 http://127.0.0.1:18200
-record startup.ms "$STARTUP_MS"
-sleep 2
-record idle.rss_kb "$(status_kb "$ROUTER_PID" VmRSS)"
-A=$ROUTER_PID
-
-if [[ $ONLY_STREAMS == 0 ]]; then
-say "phase 1: zero latency, concurrency 1 (router-added latency, CPU per request)"
-routed zero-c1-chat-router 18001 --scenario chat --concurrency 1 --duration ${D_SHORT}s
-direct zero-c1-chat-direct 18100 18200 --scenario chat --concurrency 1 --duration ${D_SHORT}s
-routed zero-c1-stream-router 18001 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s
-direct zero-c1-stream-direct 18100 18200 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s
-say "phase 1b: CPU per relayed event (streams of 8 vs 264 tokens: 256 more events each)"
-routed zero-c1-ev8 18001 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s --max-tokens 8
-routed zero-c1-ev264 18001 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s --max-tokens 264
-
-# wrk: POST the load generator's default chat body (128-token prompt, max_tokens 64, not streamed).
-WRK_LUA="$OUT/chat.lua"
-PROMPT=$(printf 'lorem ipsum dolor sit amet %.0s' {1..19})
-cat >"$WRK_LUA" <<EOF
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"model":"llama31-8b","messages":[{"role":"user","content":"${PROMPT:0:512}"}],"max_tokens":64,"ignore_eos":true}'
-EOF
-
-wrk_run() { # name port -> records rps, cpu per request, errors
-  local name=$1 port=$2 c0 c1
-  wrk -t2 -c64 -d3s -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >/dev/null 2>&1 || true
-  reset_hwm "$ROUTER_PID"
-  c0=$(cpu_ticks "$ROUTER_PID")
-  wrk -t2 -c64 -d${D_WRK}s --latency -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >"$OUT/$name.txt" 2>&1 || true
-  c1=$(cpu_ticks "$ROUTER_PID")
-  local n rps bad
-  n=$(awk '/requests in/ { print $1 }' "$OUT/$name.txt")
-  rps=$(awk '/^Requests\/sec/ { print $2 }' "$OUT/$name.txt")
-  bad=$(awk '/Non-2xx/ { s += $NF } /Socket errors/ { gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }' "$OUT/$name.txt")
-  record "$name.requests" "$n"
-  record "$name.rps" "$rps"
-  record "$name.errors" "$bad"
-  record "$name.cpu_us_per_request" "$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / k / n }')"
-  record "$name.hwm_kb" "$(status_kb "$ROUTER_PID" VmHWM)"
-  record "$name.p50_ms" "$(awk '$1 == "50%" { print $2 }' "$OUT/$name.txt")"
-  record "$name.p99_ms" "$(awk '$1 == "99%" { print $2 }' "$OUT/$name.txt")"
-  record "$name.load" "$(load_now)"
-}
-
-say "phase 2: 64 concurrent clients, non-streaming (throughput)"
-if command -v wrk >/dev/null 2>&1; then
-  wrk_run zero-c64-wrk-router 18001
-fi
-routed zero-c64-chat-router 18001 --scenario chat --concurrency 64 --duration ${D_LONG}s
-direct zero-c64-chat-direct 18100 18200 --scenario chat --concurrency 64 --duration ${D_LONG}s
-record zero-c64.load "$(load_now)"
-
-if [[ $GC_MATRIX == 1 ]] && command -v wrk >/dev/null 2>&1; then
-  say "phase 2b: GC matrix (wrk, 64 connections, one router per setting)"
-  stop_pid "$A"
-  for gc in ws-nonconc:DOTNET_gcServer=0:DOTNET_gcConcurrent=0 ws-conc:DOTNET_gcServer=0:DOTNET_gcConcurrent=1 \
-            server-datas:DOTNET_gcServer=1:DOTNET_GCDynamicAdaptationMode=1 server-nodatas:DOTNET_gcServer=1:DOTNET_GCDynamicAdaptationMode=0; do
-    IFS=: read -r label e1 e2 <<<"$gc"
-    start_router 18009 http://127.0.0.1:18100 http://127.0.0.1:18200 "$e1" "$e2"
-    sleep 1
-    record "gc-$label.idle_rss_kb" "$(status_kb "$ROUTER_PID" VmRSS)"
-    record "gc-$label.threads" "$(status_kb "$ROUTER_PID" Threads)"
-    wrk_run "gc-$label" 18009
-    record "gc-$label.rss_after_kb" "$(status_kb "$ROUTER_PID" VmRSS)"
-    stop_pid "$ROUTER_PID"
-  done
-  start_router 18001 http://127.0.0.1:18100 http://127.0.0.1:18200
-  A=$ROUTER_PID
-fi
-
-say "phase 3: realistic latencies (prefill 15 ms + prompt, 7 ms ITL), 16 concurrent streams"
-stop_pid "$A"
-start_router 18002 http://127.0.0.1:18300 http://127.0.0.1:18400
-routed real-c16-stream-router 18002 --scenario chat-stream --concurrency 16 --duration ${D_LONG}s
-direct real-c16-stream-direct 18300 18400 --scenario chat-stream --concurrency 16 --duration ${D_LONG}s
-stop_pid "$ROUTER_PID"
-else
-  stop_pid "$A"
-fi
-
-if [[ $RUN_STREAMS == 1 ]]; then
-  # The router holds up to three sockets per stream while they start (client, decode pod, and the prefill
-  # connection, pooled for 4 s after its call): cap N so it stays under ulimit -n.
-  cap=$(( (NOFILE - 300) / 3 ))
-  if (( STREAMS > cap )); then
-    say "ulimit -n is $NOFILE (hard limit): capping the slow streams at $cap (3 sockets per stream in the router at start)"
-    STREAMS=$cap
-  fi
-  say "phase 4: $STREAMS concurrent slow streams (decode ITL 1 s, 20 tokens)"
-  start_sim decode 18500 --itl-ms 1000
-  start_router 18003 http://127.0.0.1:18100 http://127.0.0.1:18500
-  reset_hwm "$ROUTER_PID"
-  record streams.n "$STREAMS"
-  c0=$(cpu_ticks "$ROUTER_PID")
-  (
-    for _ in $(seq 1 45); do
-      sleep 1
-      heap=$(curl -s --max-time 1 "http://127.0.0.1:18003/metrics" | awk '/^dotnet_gc_last_collection_heap_size_bytes/ { s += $2 } END { printf "%.0f", s / 1024 }')
-      echo "$(date -u +%H:%M:%S) rss_kb=$(status_kb "$ROUTER_PID" VmRSS) gc_heap_kb=$heap fds=$(ls "/proc/$ROUTER_PID/fd" | wc -l)" >>"$OUT/streams-rss.log"
-    done
-  ) &
-  sampler=$!
-  loadgen many-streams --target http://127.0.0.1:18003 --scenario chat-stream --concurrency "$STREAMS" \
-    --max-tokens 20 --prompt-tokens 16 --duration 25s --warmup 0 --timeout 90s --drain-timeout 60s
-  wait "$sampler" 2>/dev/null || true
-  c1=$(cpu_ticks "$ROUTER_PID")
-  record streams.requests "$(sent many-streams)"
-  record streams.succeeded "$(jqs many-streams '.requests.succeeded')"
-  record streams.errors "$(jqs many-streams '.requests.failed')"
-  record streams.hwm_kb "$(status_kb "$ROUTER_PID" VmHWM)"
-  record streams.peak_fds "$(awk -F'fds=' '{ print $2 }' "$OUT/streams-rss.log" | sort -n | tail -1)"
-  record streams.peak_gc_heap_kb "$(grep -o 'gc_heap_kb=[0-9]*' "$OUT/streams-rss.log" | cut -d= -f2 | sort -n | tail -1)"
-  record streams.cpu_ms "$(( (c1 - c0) * 1000 / TCK ))"
-  record streams.ttft_p99_ms "$(metric many-streams ttft p99_ms)"
-  record streams.itl_p99_ms "$(metric many-streams itl p99_ms)"
-  stop_pid "$ROUTER_PID"
-fi
-record machine.load_after "$(load_now)"
-
 # ---------------------------------------------------------------- report
+write_report() {
 get() { awk -F= -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? "-" : v) }' "$RESULTS"; }
 int() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v }'; }
 us() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v * 1000 }'; }
-diffint() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v }'; }
-us() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "null" || b == "null") print "-"; else printf "%+.0f", (a - b) * 1000 }'; }
+diffus() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "null" || b == "null") print "-"; else printf "%+.0f", (a - b) * 1000 }'; }
 ev_cpu=$(awk -v a="$(get zero-c1-ev264.cpu_us_per_request)" -v b="$(get zero-c1-ev8.cpu_us_per_request)" 'BEGIN { printf "%.2f", (a - b) / 256 }')
 record derived.cpu_us_per_event "$ev_cpu"
 {
@@ -371,3 +241,154 @@ record derived.cpu_us_per_event "$ev_cpu"
 jq -Rn '[inputs | capture("^(?<k>[^=]+)=(?<v>.*)$")] | map({(.k): .v}) | add' "$RESULTS" >"$OUT/results.json"
 cat "$OUT/results.md"
 say "results in $OUT"
+}
+
+# ---------------------------------------------------------------- run
+if [[ -n $REPORT_ONLY ]]; then
+  STAMP=$(basename "$REPORT_ONLY")
+  GC_MATRIX=$(grep -q '^gc-' "$RESULTS" && echo 1 || echo 0)
+  RUN_STREAMS=$(grep -q '^streams' "$RESULTS" && echo 1 || echo 0)
+  write_report
+  exit 0
+fi
+say "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -r), ulimit -n $NOFILE; load before: $(load_now)"
+record machine.cores "$(nproc)"
+record machine.load_before "$(load_now)"
+record binary.bytes "$(stat -c %s "$BIN")"
+
+say "simulator pods: zero (18100/18200), realistic (18300/18400)"
+start_sim prefill 18100 --profile zero
+start_sim decode 18200 --profile zero
+start_sim prefill 18300 --profile realistic
+start_sim decode 18400 --profile realistic
+
+say "router A on :18001 (zero pods): start-up and idle RSS"
+start_router 18001 http://127.0.0.1:18100 http://127.0.0.1:18200
+record startup.ms "$STARTUP_MS"
+sleep 2
+record idle.rss_kb "$(status_kb "$ROUTER_PID" VmRSS)"
+A=$ROUTER_PID
+
+if [[ $ONLY_STREAMS == 0 ]]; then
+say "phase 1: zero latency, concurrency 1 (router-added latency, CPU per request)"
+routed zero-c1-chat-router 18001 --scenario chat --concurrency 1 --duration ${D_SHORT}s
+direct zero-c1-chat-direct 18100 18200 --scenario chat --concurrency 1 --duration ${D_SHORT}s
+routed zero-c1-stream-router 18001 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s
+direct zero-c1-stream-direct 18100 18200 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s
+say "phase 1b: CPU per relayed event (streams of 8 vs 264 tokens: 256 more events each)"
+routed zero-c1-ev8 18001 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s --max-tokens 8
+routed zero-c1-ev264 18001 --scenario chat-stream --concurrency 1 --duration ${D_SHORT}s --max-tokens 264
+
+# wrk: POST the load generator's default chat body (128-token prompt, max_tokens 64, not streamed).
+WRK_LUA="$OUT/chat.lua"
+PROMPT=$(printf 'lorem ipsum dolor sit amet %.0s' {1..19})
+cat >"$WRK_LUA" <<EOF
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"model":"llama31-8b","messages":[{"role":"user","content":"${PROMPT:0:512}"}],"max_tokens":64,"ignore_eos":true}'
+EOF
+
+wrk_run() { # name port -> records rps, cpu per request, errors
+  local name=$1 port=$2 c0 c1
+  wrk -t2 -c64 -d3s -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >/dev/null 2>&1 || true
+  reset_hwm "$ROUTER_PID"
+  c0=$(cpu_ticks "$ROUTER_PID")
+  wrk -t2 -c64 -d${D_WRK}s --latency -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >"$OUT/$name.txt" 2>&1 || true
+  c1=$(cpu_ticks "$ROUTER_PID")
+  local n rps bad
+  n=$(awk '/requests in/ { print $1 }' "$OUT/$name.txt")
+  rps=$(awk '/^Requests\/sec/ { print $2 }' "$OUT/$name.txt")
+  bad=$(awk '/Non-2xx/ { s += $NF } /Socket errors/ { gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }' "$OUT/$name.txt")
+  record "$name.requests" "$n"
+  record "$name.rps" "$rps"
+  record "$name.errors" "$bad"
+  record "$name.cpu_us_per_request" "$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / k / n }')"
+  record "$name.hwm_kb" "$(status_kb "$ROUTER_PID" VmHWM)"
+  record "$name.p50_ms" "$(awk '$1 == "50%" { print $2 }' "$OUT/$name.txt")"
+  record "$name.p99_ms" "$(awk '$1 == "99%" { print $2 }' "$OUT/$name.txt")"
+  record "$name.load" "$(load_now)"
+}
+
+say "phase 2: 64 concurrent clients, non-streaming (throughput)"
+if command -v wrk >/dev/null 2>&1; then
+  wrk_run zero-c64-wrk-router 18001
+fi
+routed zero-c64-chat-router 18001 --scenario chat --concurrency 64 --duration ${D_LONG}s
+direct zero-c64-chat-direct 18100 18200 --scenario chat --concurrency 64 --duration ${D_LONG}s
+record zero-c64.load "$(load_now)"
+
+if [[ $GC_MATRIX == 1 ]] && command -v wrk >/dev/null 2>&1; then
+  say "phase 2b: GC matrix (wrk, 64 connections, one router per setting)"
+  stop_pid "$A"
+  # Server GC is a different runtime library linked into the native binary (the DOTNET_gcServer variable does
+  # nothing to a workstation-linked binary), so it gets its own publish; concurrency and DATAS are runtime
+  # knobs the GC reads from DOTNET_* variables.
+  SVR="$ROOT/artifacts/aot-svr/fastrouter"
+  [[ -x $SVR ]] || dotnet publish src/FastRouter.Aot -c Release -o artifacts/aot-svr -p:ServerGarbageCollector=true >>"$LOG" 2>&1
+  BIN_WS=$BIN
+  for gc in "ws-nonconc:$BIN_WS:DOTNET_gcConcurrent=0" "ws-conc:$BIN_WS:DOTNET_gcConcurrent=1" \
+            "server-datas:$SVR:DOTNET_GCDynamicAdaptationMode=1" "server-nodatas:$SVR:DOTNET_GCDynamicAdaptationMode=0"; do
+    IFS=: read -r label bin e1 <<<"$gc"
+    BIN=$bin
+    start_router 18009 http://127.0.0.1:18100 http://127.0.0.1:18200 "$e1"
+    sleep 1
+    record "gc-$label.idle_rss_kb" "$(status_kb "$ROUTER_PID" VmRSS)"
+    record "gc-$label.threads" "$(status_kb "$ROUTER_PID" Threads)"
+    wrk_run "gc-$label" 18009
+    record "gc-$label.rss_after_kb" "$(status_kb "$ROUTER_PID" VmRSS)"
+    stop_pid "$ROUTER_PID"
+  done
+  BIN=$BIN_WS
+  start_router 18001 http://127.0.0.1:18100 http://127.0.0.1:18200
+  A=$ROUTER_PID
+fi
+
+say "phase 3: realistic latencies (prefill 15 ms + prompt, 7 ms ITL), 16 concurrent streams"
+stop_pid "$A"
+start_router 18002 http://127.0.0.1:18300 http://127.0.0.1:18400
+routed real-c16-stream-router 18002 --scenario chat-stream --concurrency 16 --duration ${D_LONG}s
+direct real-c16-stream-direct 18300 18400 --scenario chat-stream --concurrency 16 --duration ${D_LONG}s
+stop_pid "$ROUTER_PID"
+else
+  stop_pid "$A"
+fi
+
+if [[ $RUN_STREAMS == 1 ]]; then
+  # The router holds up to three sockets per stream while they start (client, decode pod, and the prefill
+  # connection, pooled for 4 s after its call): cap N so it stays under ulimit -n.
+  cap=$(( (NOFILE - 300) / 3 ))
+  if (( STREAMS > cap )); then
+    say "ulimit -n is $NOFILE (hard limit): capping the slow streams at $cap (3 sockets per stream in the router at start)"
+    STREAMS=$cap
+  fi
+  say "phase 4: $STREAMS concurrent slow streams (decode ITL 1 s, 20 tokens)"
+  start_sim decode 18500 --itl-ms 1000
+  start_router 18003 http://127.0.0.1:18100 http://127.0.0.1:18500
+  reset_hwm "$ROUTER_PID"
+  record streams.n "$STREAMS"
+  c0=$(cpu_ticks "$ROUTER_PID")
+  (
+    for _ in $(seq 1 45); do
+      sleep 1
+      heap=$(curl -s --max-time 1 "http://127.0.0.1:18003/metrics" | awk '/^dotnet_gc_last_collection_heap_size_bytes/ { s += $2 } END { printf "%.0f", s / 1024 }')
+      echo "$(date -u +%H:%M:%S) rss_kb=$(status_kb "$ROUTER_PID" VmRSS) gc_heap_kb=$heap fds=$(ls "/proc/$ROUTER_PID/fd" | wc -l)" >>"$OUT/streams-rss.log"
+    done
+  ) &
+  sampler=$!
+  loadgen many-streams --target http://127.0.0.1:18003 --scenario chat-stream --concurrency "$STREAMS" \
+    --max-tokens 20 --prompt-tokens 16 --duration 25s --warmup 0 --timeout 90s --drain-timeout 60s
+  wait "$sampler" 2>/dev/null || true
+  c1=$(cpu_ticks "$ROUTER_PID")
+  record streams.requests "$(sent many-streams)"
+  record streams.succeeded "$(jqs many-streams '.requests.succeeded')"
+  record streams.errors "$(jqs many-streams '.requests.failed')"
+  record streams.hwm_kb "$(status_kb "$ROUTER_PID" VmHWM)"
+  record streams.peak_fds "$(awk -F'fds=' '{ print $2 }' "$OUT/streams-rss.log" | sort -n | tail -1)"
+  record streams.peak_gc_heap_kb "$(grep -o 'gc_heap_kb=[0-9]*' "$OUT/streams-rss.log" | cut -d= -f2 | sort -n | tail -1)"
+  record streams.cpu_ms "$(( (c1 - c0) * 1000 / TCK ))"
+  record streams.ttft_p99_ms "$(metric many-streams ttft p99_ms)"
+  record streams.itl_p99_ms "$(metric many-streams itl p99_ms)"
+  stop_pid "$ROUTER_PID"
+fi
+record machine.load_after "$(load_now)"
+write_report
