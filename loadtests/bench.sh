@@ -324,7 +324,9 @@ if [[ $GC_MATRIX == 1 ]] && command -v wrk >/dev/null 2>&1; then
   # nothing to a workstation-linked binary), so it gets its own publish; concurrency and DATAS are runtime
   # knobs the GC reads from DOTNET_* variables.
   SVR="$ROOT/artifacts/aot-svr/fastrouter"
-  [[ -x $SVR ]] || dotnet publish src/FastRouter.Aot -c Release -o artifacts/aot-svr -p:ServerGarbageCollector=true >>"$LOG" 2>&1
+  # Its own obj/ and bin/: with the shared ones the link step is skipped and the workstation binary comes out again.
+  [[ -x $SVR ]] || dotnet publish src/FastRouter.Aot -c Release -o artifacts/aot-svr -p:ServerGarbageCollector=true \
+    -p:IntermediateOutputPath=obj/svr/ -p:OutputPath=bin/svr/ >>"$LOG" 2>&1
   BIN_WS=$BIN
   for gc in "ws-nonconc:$BIN_WS:DOTNET_gcConcurrent=0" "ws-conc:$BIN_WS:DOTNET_gcConcurrent=1" \
             "server-datas:$SVR:DOTNET_GCDynamicAdaptationMode=1" "server-nodatas:$SVR:DOTNET_GCDynamicAdaptationMode=0"; do
