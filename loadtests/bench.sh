@@ -325,7 +325,7 @@ if [[ $GC_MATRIX == 1 ]] && command -v wrk >/dev/null 2>&1; then
   # knobs the GC reads from DOTNET_* variables.
   SVR="$ROOT/artifacts/aot-svr/fastrouter"
   # Its own obj/ and bin/: with the shared ones the link step is skipped and the workstation binary comes out again.
-  [[ -x $SVR ]] || dotnet publish src/FastRouter.Aot -c Release -o artifacts/aot-svr -p:ServerGarbageCollector=true \
+  [[ -x $SVR ]] || dotnet publish src/FastRouter.Aot -c Release -o artifacts/aot-svr -p:ServerGarbageCollection=true \
     -p:IntermediateOutputPath=obj/svr/ -p:OutputPath=bin/svr/ >>"$LOG" 2>&1
   BIN_WS=$BIN
   for gc in "ws-nonconc:$BIN_WS:DOTNET_gcConcurrent=0" "ws-conc:$BIN_WS:DOTNET_gcConcurrent=1" \
