@@ -15,7 +15,6 @@ internal sealed partial class PodHealthTracker
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Telemetry.RouterMetrics? _metrics;
-    private long _ejections;
 
     public PodHealthTracker(RouterOptions options, TimeProvider time, ILogger<PodHealthTracker> logger, Telemetry.RouterMetrics? metrics = null)
     {
@@ -24,9 +23,6 @@ internal sealed partial class PodHealthTracker
         _logger = logger;
         _metrics = metrics;
     }
-
-    /// <summary>Ejections since start, for metrics.</summary>
-    public long TotalEjections => Interlocked.Read(ref _ejections);
 
     public long Now => _time.GetTimestamp();
 
@@ -77,7 +73,6 @@ internal sealed partial class PodHealthTracker
         int ejections = Interlocked.Increment(ref health.Ejections);
         TimeSpan length = EjectionLength(ejections);
         Volatile.Write(ref health.EjectedUntil, _time.GetTimestamp() + (long)(length.TotalSeconds * _time.TimestampFrequency));
-        Interlocked.Increment(ref _ejections);
         _metrics?.Ejected(backend);
         Log.Ejected(_logger, backend.Name, backend.Role.ToString(), threshold, length.TotalSeconds, ejections);
         return true;

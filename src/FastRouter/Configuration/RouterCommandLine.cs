@@ -53,7 +53,12 @@ internal static class RouterCommandLine
     }
 
     /// <summary>The product version without the "+commit" build metadata the SDK appends.</summary>
-    public static string GetVersion()
+    /// <summary>The product version (informational version without the commit suffix), read once.</summary>
+    public static string GetVersion() => CachedVersion;
+
+    private static readonly string CachedVersion = ReadVersion();
+
+    private static string ReadVersion()
     {
         // Reading an attribute of our own assembly is AOT-safe: attributes are kept by the trimmer.
         string? version = typeof(RouterCommandLine).Assembly

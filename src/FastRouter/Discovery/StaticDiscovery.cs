@@ -12,7 +12,7 @@ internal sealed class StaticDiscovery : IBackendDiscovery
         var backends = new List<Backend>();
         foreach (StaticBackendOptions entry in options.StaticBackends)
         {
-            BackendRole? role = RoleOf(entry.Label, options);
+            BackendRole? role = PodRoles.RoleOf(entry.Label, options);
             if (role is null)
             {
                 // The command line refuses labels in neither list; kept defensive for programmatic options.
@@ -34,23 +34,6 @@ internal sealed class StaticDiscovery : IBackendDiscovery
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>A pod is prefill when its label is in the prefill list, decode when in the decode list (production-stack).</summary>
-    public static BackendRole? RoleOf(string? label, RouterOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        if (label is null)
-        {
-            return null;
-        }
-
-        if (Contains(options.PrefillModelLabels, label))
-        {
-            return BackendRole.Prefill;
-        }
-
-        return Contains(options.DecodeModelLabels, label) ? BackendRole.Decode : null;
-    }
-
     public ValueTask DisposeAsync()
     {
         foreach (Backend backend in Current.Backends)
@@ -59,18 +42,5 @@ internal sealed class StaticDiscovery : IBackendDiscovery
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    private static bool Contains(IReadOnlyList<string> labels, string label)
-    {
-        foreach (string candidate in labels)
-        {
-            if (string.Equals(candidate, label, StringComparison.Ordinal))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -1,3 +1,4 @@
+using FastRouter.Configuration;
 using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
@@ -24,7 +25,7 @@ internal static class OtlpJsonWriter
             json.WriteStartObject("resource"u8);
             json.WriteStartArray("attributes"u8);
             StringAttribute(json, "service.name", serviceName);
-            StringAttribute(json, "service.version", RouterCommandLineVersion.Value);
+            StringAttribute(json, "service.version", RouterCommandLine.GetVersion());
             StringAttribute(json, "telemetry.sdk.name", "fastrouter");
             StringAttribute(json, "telemetry.sdk.language", "dotnet");
             json.WriteEndArray();
@@ -33,7 +34,7 @@ internal static class OtlpJsonWriter
             json.WriteStartObject();
             json.WriteStartObject("scope"u8);
             json.WriteString("name"u8, RouterTracing.SourceName);
-            json.WriteString("version"u8, RouterCommandLineVersion.Value);
+            json.WriteString("version"u8, RouterCommandLine.GetVersion());
             json.WriteEndObject();
             json.WriteStartArray("spans"u8);
             foreach (Activity span in spans)

@@ -1,3 +1,4 @@
+using FastRouter.Configuration;
 using System.Diagnostics;
 using FastRouter.Discovery;
 using FastRouter.Proxying;
@@ -18,7 +19,7 @@ internal sealed class RouterTracing
     public const string TraceStateHeader = "tracestate";
 
     /// <summary>One source per process: ActivitySource listeners are process-wide anyway.</summary>
-    public static readonly ActivitySource Source = new(SourceName, RouterCommandLineVersion.Value);
+    public static readonly ActivitySource Source = new(SourceName, RouterCommandLine.GetVersion());
 
     /// <summary>
     /// Step 0, after the request id is known: the server span for the whole request, child of the client's

@@ -32,7 +32,7 @@ public sealed class PodHealthTrackerTests
         Assert.False(PodHealthTracker.IsAvailable(pod, clock.GetTimestamp()));
         clock.Advance(TimeSpan.FromSeconds(0.1));
         Assert.True(PodHealthTracker.IsAvailable(pod, clock.GetTimestamp()));
-        Assert.Equal(1, tracker.TotalEjections);
+        Assert.Equal(1, pod.Health.EjectionCount);
     }
 
     [Fact]

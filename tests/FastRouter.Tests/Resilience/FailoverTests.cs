@@ -125,6 +125,25 @@ public sealed class FailoverTests
         Assert.Equal(1, harness.Decode.Sum(Fleet.Calls));
     }
 
+    [Fact]
+    public async Task RetriesAndEjections_AreCountedInMetrics_ByTheProxyItself()
+    {
+        await using RouterTestHarness harness = await Fleet.StartAsync(new ManualTimeProvider());
+        harness.Prefill[0].Faults.Set(SimulatorFaultMode.Status500, count: 3);
+
+        for (int i = 0; i < 6; i++)
+        {
+            using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", Fleet.ChatBody);
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+
+        string metrics = await harness.Client.GetStringAsync("/metrics");
+        string prefill = harness.Prefill[0].BaseAddress.GetLeftPart(UriPartial.Authority);
+        Assert.Contains("fastrouter_retries_total{role=\"prefill\",reason=\"server_error\"} 3", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastrouter_ejections_total{role=\"prefill\",pod=\"" + prefill + "\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("fastrouter_backend_calls_total{role=\"prefill\",pod=\"" + prefill + "\",outcome=\"server_error\"} 3", metrics, StringComparison.Ordinal);
+    }
+
     /// <summary>No kv_transfer_params object (identified by its blocks) reached two decode calls.</summary>
     private static void AssertEveryParamsSentOnce(RouterTestHarness harness)
     {

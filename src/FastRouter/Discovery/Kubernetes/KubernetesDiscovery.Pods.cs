@@ -59,7 +59,7 @@ internal sealed partial class KubernetesDiscovery
 
     private void ApplyPodLocked(PodInfo pod)
     {
-        BackendRole? role = StaticDiscovery.RoleOf(pod.ModelLabel, _options);
+        BackendRole? role = PodRoles.RoleOf(pod.ModelLabel, _options);
         if (role is null)
         {
             // production-stack's rule: a pod is prefill or decode by its model label; others are not ours to route.
