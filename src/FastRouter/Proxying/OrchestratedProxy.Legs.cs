@@ -82,7 +82,7 @@ internal sealed partial class OrchestratedProxy
     /// </summary>
     private async Task<BodySegments?> ReadKvTransferParamsAsync(HttpContext context, string requestId, Backend prefill, ProxyExchange exchange)
     {
-        List<string>? keys = _logger.IsEnabled(LogLevel.Debug) ? [] : null;
+        List<string>? keys = _logger.IsEnabled(LogLevel.Trace) ? [] : null;
         bool parsed = PrefillAnswerReader.TryRead(exchange.PrefillAnswer.Sequence, out KvTransferParamsLocation location, keys);
         Log.PrefillCompleted(_logger, Stopwatch.GetElapsedTime(exchange.PrefillStartedAt).TotalSeconds, requestId);
         if (keys is not null)

@@ -48,7 +48,8 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
             "--static-model-labels", "prefill,decode",
             "--routing-logic=disaggregated_prefill_orchestrated",
             "--prefill-model-labels=prefill",
-            "--decode-model-labels=decode");
+            "--decode-model-labels=decode",
+            "--log-level", "debug");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{routerPort}"), Timeout = TimeSpan.FromSeconds(20) };
         await prefill.WaitUntilServingAsync(client, $"http://127.0.0.2:{prefillPort}/health");
         await decode.WaitUntilServingAsync(client, $"http://127.0.0.1:{decodePort}/health");

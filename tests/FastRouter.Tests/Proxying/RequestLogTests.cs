@@ -3,22 +3,27 @@ using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Tests.Proxying;
 
-/// <summary>The per-request log lines read like production-stack's, carry the request id, and obey the level.</summary>
+/// <summary>
+/// The per-request log lines read like production-stack's and carry the request id; they are Debug, so the default
+/// level keeps them off the hot path.
+/// </summary>
 public sealed class RequestLogTests
 {
     private const string Body = "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":2}";
 
     [Fact]
-    public async Task AtInformation_TheSeedsLinesAppearInOrderWithTheRequestId()
+    public async Task AtDebug_TheSeedsLinesAppearInOrderWithTheRequestId()
     {
-        await using RouterTestHarness harness = await RouterTestHarness.StartAsync();
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { LogLevel = LogLevel.Debug }, logLevel: LogLevel.Debug);
 
         using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body, requestId: "log-me");
         await response.Content.ReadAsStringAsync();
 
         string prefill = harness.Prefill[0].BaseAddress.GetLeftPart(UriPartial.Authority);
         string decode = harness.Decode[0].BaseAddress.GetLeftPart(UriPartial.Authority);
-        string[] lines = [.. harness.Logs.Lines.Where(l => l.Category.EndsWith("OrchestratedProxy", StringComparison.Ordinal)).Select(l => l.Message)];
+        CapturedLog[] proxyLines = [.. harness.Logs.Lines.Where(l => l.Category.EndsWith("OrchestratedProxy", StringComparison.Ordinal))];
+        string[] lines = [.. proxyLines.Select(l => l.Message)];
+        Assert.All(proxyLines, l => Assert.Equal(LogLevel.Debug, l.Level));
         string[] expected =
         [
             "Starting orchestrated disaggregated inference",
@@ -41,17 +46,30 @@ public sealed class RequestLogTests
     }
 
     [Fact]
-    public async Task AtDebug_ThePrefillResponseKeysAreLogged()
+    public async Task AtTrace_ThePrefillResponseKeysAreLogged()
     {
-        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { LogLevel = LogLevel.Debug }, logLevel: LogLevel.Debug);
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { LogLevel = LogLevel.Trace }, logLevel: LogLevel.Trace);
 
         using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
         await response.Content.ReadAsStringAsync();
 
         CapturedLog keys = Assert.Single(harness.Logs.Lines, l => l.EventId.Id == 6);
-        Assert.Equal(LogLevel.Debug, keys.Level);
+        Assert.Equal(LogLevel.Trace, keys.Level);
         Assert.Contains("kv_transfer_params", keys.Message, StringComparison.Ordinal);
         Assert.Contains("choices", keys.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AtTheDefaultLevel_ASuccessfulRequestWritesNoLines()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(logLevel: LogLevel.Information);
+        Assert.Equal(LogLevel.Information, harness.Options.LogLevel);
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
+        await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.DoesNotContain(harness.Logs.Lines, l => l.Category.EndsWith("OrchestratedProxy", StringComparison.Ordinal));
     }
 
     [Fact]
