@@ -3,6 +3,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using FastRouter.Configuration;
 using FastRouter.Discovery;
+using FastRouter.Protocol;
 using FastRouter.Proxying;
 using FastRouter.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -60,6 +61,9 @@ public class SseRelayBenchmarks
         _decode = discovery.Current.Backends[1];
     }
 
+    // An in-memory answer went out on no connection: the relay reads it through the stream alone.
+    private readonly SegmentedContent _sent = new(new BodySegments());
+
     [GlobalCleanup]
     public void Cleanup()
     {
@@ -78,7 +82,7 @@ public class SseRelayBenchmarks
         BackendCall call = _metrics.BackendCallStarted(_decode, "m");
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var telemetry = new RelayTelemetry(_metrics, _decode, call, started, started);
-        RelayOutcome outcome = await DecodeRelay.RelayAsync(_context, upstream, TimeSpan.FromMinutes(5), idle, telemetry).ConfigureAwait(false);
+        RelayOutcome outcome = await DecodeRelay.RelayAsync(_context, upstream, TimeSpan.FromMinutes(5), idle, telemetry, _sent).ConfigureAwait(false);
         return (int)outcome;
     }
 

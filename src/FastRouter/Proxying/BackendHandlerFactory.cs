@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using FastRouter.Configuration;
 
 namespace FastRouter.Proxying;
@@ -24,9 +25,27 @@ internal static class BackendHandlerFactory
             // Trace context is written by the router itself, not by the handler's Activity propagation.
             ActivityHeadersPropagator = null,
             EnableMultipleHttp2Connections = true,
+
+            // The default connect, with our own stream on top: see BackendConnectionStream.
+            ConnectCallback = ConnectAsync,
         };
 
         // HttpMessageInvoker, not HttpClient: HttpClient adds buffering and a total timeout a stream must not have.
         return new HttpMessageInvoker(handler, disposeHandler: true);
+    }
+
+    private static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(context.DnsEndPoint, cancellationToken).ConfigureAwait(false);
+            return new BackendConnectionStream(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 }

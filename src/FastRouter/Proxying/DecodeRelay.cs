@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Net.Http.Headers;
 using FastRouter.Protocol;
 using FastRouter.Telemetry;
@@ -25,7 +26,8 @@ internal static class DecodeRelay
     /// <param name="idleTimeout">Reset before every read: a stream may run for hours but not fall silent this long.</param>
     /// <param name="idleSource">Cancels the upstream reads; linked to the client's abort.</param>
     /// <param name="telemetry">Where TTFT, the handoff gap, inter-event gaps and the usage's tokens are recorded.</param>
-    public static async Task<RelayOutcome> RelayAsync(HttpContext context, HttpResponseMessage upstream, TimeSpan idleTimeout, CancellationTokenSource idleSource, RelayTelemetry telemetry)
+    /// <param name="sent">The decode request's body, which knows the connection it went out on.</param>
+    public static async Task<RelayOutcome> RelayAsync(HttpContext context, HttpResponseMessage upstream, TimeSpan idleTimeout, CancellationTokenSource idleSource, RelayTelemetry telemetry, SegmentedContent sent)
     {
         HttpResponse response = context.Response;
         CancellationToken clientAborted = context.RequestAborted;
@@ -47,11 +49,38 @@ internal static class DecodeRelay
         {
             idleSource.CancelAfter(idleTimeout);
             Stream body = await upstream.Content.ReadAsStreamAsync(idleSource.Token).ConfigureAwait(false);
+            BackendConnectionStream? transport = IsChunked(upstream) ? sent.Transport : null;
+            bool drained = false;
             while (true)
             {
-                Memory<byte> memory = output.GetMemory(ReadSize);
+                // Wait for bytes before taking a block of Kestrel's output buffer, so an idle stream (a pod thinking
+                // between tokens) holds no buffer: that is what lets one router hold thousands of slow streams.
+                // Once a read has emptied HttpClient's buffer, the wait is a zero-byte receive on the socket, which
+                // allocates nothing (see BackendConnectionStream); otherwise a zero-byte read through HttpClient,
+                // which completes at once when bytes are buffered.
                 idleSource.CancelAfter(idleTimeout);
+                if (drained && transport!.IsReceivingAnswerTo(sent))
+                {
+                    // Awaited here, not in a helper: a helper's own async state machine would be allocated per wait.
+                    try
+                    {
+                        await transport.WaitForDataAsync(idleSource.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+                    {
+                        // A reset or closed connection: the read through HttpClient below reports it as it always does.
+                    }
+                }
+                else
+                {
+                    await body.ReadAsync(Memory<byte>.Empty, idleSource.Token).ConfigureAwait(false);
+                }
+
+                Memory<byte> memory = output.GetMemory(ReadSize);
                 int read = await body.ReadAsync(memory, idleSource.Token).ConfigureAwait(false);
+
+                // A chunked read that filled less than asked for stopped because HttpClient had nothing more buffered.
+                drained = transport is not null && read > 0 && read < memory.Length;
                 if (!started)
                 {
                     // The first bytes (or a clean empty body) are here: from now on the answer is the client's.
@@ -120,6 +149,10 @@ internal static class DecodeRelay
             return RelayOutcome.UpstreamFailed;
         }
     }
+
+    private static bool IsChunked(HttpResponseMessage upstream) =>
+        upstream.Headers.NonValidated.TryGetValues("Transfer-Encoding", out HeaderStringValues codings)
+        && codings.ToString().Contains("chunked", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// After the answer began, its status cannot change: an event stream gets vLLM's error event and ends

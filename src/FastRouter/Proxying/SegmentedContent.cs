@@ -24,6 +24,9 @@ internal sealed class SegmentedContent : HttpContent
     /// </summary>
     public bool IsIdle => Volatile.Read(ref _state) != 1;
 
+    /// <summary>The pooled connection this body was written to, when it was seen being written (see <see cref="BackendConnectionStream"/>).</summary>
+    public BackendConnectionStream? Transport { get; set; }
+
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
 
@@ -32,10 +35,20 @@ internal sealed class SegmentedContent : HttpContent
         Volatile.Write(ref _state, 1);
         try
         {
+            // Each call into the stream is marked, so the connection that (synchronously, from inside it) receives
+            // the bytes knows whose they are. The flush makes sure one does: HttpClient buffers small bodies.
             for (int i = 0; i < _segments.Count; i++)
             {
-                await stream.WriteAsync(_segments[i], cancellationToken).ConfigureAwait(false);
+                BackendConnectionStream.BeginWrite(this);
+                ValueTask write = stream.WriteAsync(_segments[i], cancellationToken);
+                BackendConnectionStream.EndWrite();
+                await write.ConfigureAwait(false);
             }
+
+            BackendConnectionStream.BeginWrite(this);
+            Task flush = stream.FlushAsync(cancellationToken);
+            BackendConnectionStream.EndWrite();
+            await flush.ConfigureAwait(false);
         }
         finally
         {
