@@ -7,7 +7,7 @@
 #   loadtests/bench.sh [--quick] [--streams N] [--no-streams] [--gc-matrix] [--out DIR]
 #
 #   --quick       shorter phases (about 3 minutes instead of about 8)
-#   --streams N   concurrent slow streams for the many-streams phase (default: 10000, capped by ulimit -n)
+#   --streams N   concurrent slow streams for the many-streams phase (default: 10000, capped by ulimit -n: 2 fds each)
 #   --no-streams  skip the many-streams phase
 #   --only-streams  run only the many-streams phase
 #   --gc-matrix   also run the wrk phase under workstation/server GC, concurrent or not, DATAS (env knobs)
@@ -234,7 +234,7 @@ record derived.cpu_us_per_event "$ev_cpu"
     echo
     echo "## Many slow streams"
     echo
-    echo "$(get streams.n) concurrent streams (closed loop), 20 tokens 1 s apart: $(get streams.succeeded) succeeded, $(get streams.errors) errors;"
+    echo "$(get streams.n) concurrent streams (open-loop ramp, capped in flight), 20 tokens 1 s apart: $(get streams.succeeded) succeeded, $(get streams.errors) errors;"
     echo "router peak RSS (VmHWM) $(( $(get streams.hwm_kb) / 1024 )) MiB, peak open fds $(get streams.peak_fds), CPU $(get streams.cpu_ms) ms; TTFT p99 $(get streams.ttft_p99_ms) ms, ITL p99 $(get streams.itl_p99_ms) ms."
   fi
 } >"$OUT/results.md"
@@ -356,29 +356,32 @@ else
 fi
 
 if [[ $RUN_STREAMS == 1 ]]; then
-  # The router holds up to three sockets per stream while they start (client, decode pod, and the prefill
-  # connection, pooled for 4 s after its call): cap N so it stays under ulimit -n.
-  cap=$(( (NOFILE - 300) / 3 ))
+  # Each held stream is two sockets in the router (client, decode pod). Streams start in an open-loop ramp
+  # (Poisson arrivals at STREAM_RATE/s, capped at N in flight), so a few pooled prefill connections serve every
+  # start instead of one per stream; N is capped so the router stays under ulimit -n.
+  cap=$(( (NOFILE - 400) / 2 ))
   if (( STREAMS > cap )); then
-    say "ulimit -n is $NOFILE (hard limit): capping the slow streams at $cap (3 sockets per stream in the router at start)"
+    say "ulimit -n is $NOFILE (hard limit): capping the slow streams at $cap (2 sockets per stream in the router)"
     STREAMS=$cap
   fi
-  say "phase 4: $STREAMS concurrent slow streams (decode ITL 1 s, 20 tokens)"
+  STREAM_RATE=$(( STREAMS / 16 + 1 ))
+  say "phase 4: $STREAMS concurrent slow streams (decode ITL 1 s, 20 tokens; arrivals $STREAM_RATE/s up to $STREAMS in flight)"
   start_sim decode 18500 --itl-ms 1000
   start_router 18003 http://127.0.0.1:18100 http://127.0.0.1:18500
   reset_hwm "$ROUTER_PID"
   record streams.n "$STREAMS"
   c0=$(cpu_ticks "$ROUTER_PID")
   (
-    for _ in $(seq 1 45); do
+    for _ in $(seq 1 70); do
       sleep 1
       heap=$(curl -s --max-time 1 "http://127.0.0.1:18003/metrics" | awk '/^dotnet_gc_last_collection_heap_size_bytes/ { s += $2 } END { printf "%.0f", s / 1024 }')
       echo "$(date -u +%H:%M:%S) rss_kb=$(status_kb "$ROUTER_PID" VmRSS) gc_heap_kb=$heap fds=$(ls "/proc/$ROUTER_PID/fd" | wc -l)" >>"$OUT/streams-rss.log"
     done
   ) &
   sampler=$!
-  loadgen many-streams --target http://127.0.0.1:18003 --scenario chat-stream --concurrency "$STREAMS" \
-    --max-tokens 20 --prompt-tokens 16 --duration 25s --warmup 0 --timeout 90s --drain-timeout 60s
+  loadgen many-streams --target http://127.0.0.1:18003 --scenario chat-stream --rate "$STREAM_RATE" --concurrency "$STREAMS" \
+    --max-tokens 20 --prompt-tokens 16 --duration 45s --warmup 0 --timeout 120s --drain-timeout 60s
+  kill "$sampler" 2>/dev/null || true
   wait "$sampler" 2>/dev/null || true
   c1=$(cpu_ticks "$ROUTER_PID")
   record streams.requests "$(sent many-streams)"

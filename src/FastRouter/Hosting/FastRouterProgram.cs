@@ -13,6 +13,7 @@ public static class FastRouterProgram
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
+        InlineSocketCompletions.EnableUnlessSet();
         if (args.Length > 0 && args[0] == "sim")
         {
             using var stop = new ConsoleStopSignal();
