@@ -3,7 +3,6 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using FastRouter.Configuration;
 using FastRouter.Discovery;
-using FastRouter.Protocol;
 using FastRouter.Proxying;
 using FastRouter.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -61,8 +60,8 @@ public class SseRelayBenchmarks
         _decode = discovery.Current.Backends[1];
     }
 
-    // An in-memory answer went out on no connection: the relay reads it through the stream alone.
-    private readonly SegmentedContent _sent = new(new BodySegments());
+    // An exchange whose answer went out on no connection: the relay reads it through the stream alone.
+    private readonly ProxyExchange _exchange = new();
 
     [GlobalCleanup]
     public void Cleanup()
@@ -82,7 +81,7 @@ public class SseRelayBenchmarks
         BackendCall call = _metrics.BackendCallStarted(_decode, "m");
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var telemetry = new RelayTelemetry(_metrics, _decode, call, started, started);
-        RelayOutcome outcome = await DecodeRelay.RelayAsync(_context, upstream, TimeSpan.FromMinutes(5), idle, telemetry, _sent).ConfigureAwait(false);
+        RelayOutcome outcome = await DecodeRelay.RelayAsync(_context, upstream, TimeSpan.FromMinutes(5), idle, telemetry, _exchange).ConfigureAwait(false);
         return (int)outcome;
     }
 

@@ -26,8 +26,8 @@ internal static class DecodeRelay
     /// <param name="idleTimeout">Reset before every read: a stream may run for hours but not fall silent this long.</param>
     /// <param name="idleSource">Cancels the upstream reads; linked to the client's abort.</param>
     /// <param name="telemetry">Where TTFT, the handoff gap, inter-event gaps and the usage's tokens are recorded.</param>
-    /// <param name="sent">The decode request's body, which knows the connection it went out on.</param>
-    public static async Task<RelayOutcome> RelayAsync(HttpContext context, HttpResponseMessage upstream, TimeSpan idleTimeout, CancellationTokenSource idleSource, RelayTelemetry telemetry, SegmentedContent sent)
+    /// <param name="exchange">The request's buffers: its decode body knows the connection it went out on; its bodies are released once the answer begins.</param>
+    public static async Task<RelayOutcome> RelayAsync(HttpContext context, HttpResponseMessage upstream, TimeSpan idleTimeout, CancellationTokenSource idleSource, RelayTelemetry telemetry, ProxyExchange exchange)
     {
         HttpResponse response = context.Response;
         CancellationToken clientAborted = context.RequestAborted;
@@ -49,7 +49,8 @@ internal static class DecodeRelay
         {
             idleSource.CancelAfter(idleTimeout);
             Stream body = await upstream.Content.ReadAsStreamAsync(idleSource.Token).ConfigureAwait(false);
-            BackendConnectionStream? transport = IsChunked(upstream) ? sent.Transport : null;
+            SegmentedContent? sent = exchange.DecodeContent;
+            BackendConnectionStream? transport = sent is not null && IsChunked(upstream) ? sent.Transport : null;
             bool drained = false;
             while (true)
             {
@@ -59,7 +60,7 @@ internal static class DecodeRelay
                 // allocates nothing (see BackendConnectionStream); otherwise a zero-byte read through HttpClient,
                 // which completes at once when bytes are buffered.
                 idleSource.CancelAfter(idleTimeout);
-                if (drained && transport!.IsReceivingAnswerTo(sent))
+                if (drained && transport!.IsReceivingAnswerTo(sent!))
                 {
                     // Awaited here, not in a helper: a helper's own async state machine would be allocated per wait.
                     try
@@ -85,6 +86,7 @@ internal static class DecodeRelay
                 {
                     // The first bytes (or a clean empty body) are here: from now on the answer is the client's.
                     started = true;
+                    exchange.ReleaseBodiesOnceAnswered();
                     response.StatusCode = (int)upstream.StatusCode;
                     response.ContentType = contentType;
                     if (!isEventStream && upstream.Content.Headers.ContentLength is long length)

@@ -130,7 +130,7 @@ internal sealed partial class OrchestratedProxy
             }
 
             var relay = new RelayTelemetry(_metrics, decode, leg.Call, exchange.Clock.StartedAt, exchange.PrefillAnsweredAt);
-            switch (await DecodeRelay.RelayAsync(context, answer, _options.StreamIdleTimeout, leg.Timeout, relay, leg.Content).ConfigureAwait(false))
+            switch (await DecodeRelay.RelayAsync(context, answer, _options.StreamIdleTimeout, leg.Timeout, relay, exchange).ConfigureAwait(false))
             {
                 case RelayOutcome.Completed:
                     return LegResult.Succeeded;

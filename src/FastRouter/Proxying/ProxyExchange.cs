@@ -83,6 +83,26 @@ internal sealed class ProxyExchange
     }
 
     /// <summary>
+    /// Once the decode answer has begun reaching the client nothing can be retried, so the client's body and the
+    /// prefill answer are no longer needed: they go back to the pool for the rest of the stream, which may last
+    /// minutes (a long prompt would otherwise stay held by every open stream). Kept when a leg's body may still be
+    /// being written from them.
+    /// </summary>
+    public void ReleaseBodiesOnceAnswered()
+    {
+        if (!(PrefillContent?.IsIdle ?? true) || !(DecodeContent?.IsIdle ?? true))
+        {
+            return;
+        }
+
+        PrefillBody.Reset();
+        KvTransferParams.Reset();
+        DecodeBody.Reset();
+        RequestBody.Release();
+        PrefillAnswer.Release();
+    }
+
+    /// <summary>
     /// Makes the exchange ready for another request. Returns false when a body may still be being written
     /// to a socket: then its memory must not be reused, and the exchange is dropped instead of pooled.
     /// </summary>

@@ -1,0 +1,63 @@
+using System.Text;
+using FastRouter.Proxying;
+
+namespace FastRouter.Tests.Proxying;
+
+/// <summary>Once the decode answer has begun, a request's bodies go back to the pool, unless a socket may still be reading them.</summary>
+public sealed class ProxyExchangeTests
+{
+    [Fact]
+    public async Task ReleaseBodiesOnceAnswered_ReturnsBothBodies_WhenNoLegIsStillWriting()
+    {
+        ProxyExchange exchange = await FilledExchangeAsync();
+        var decode = new SegmentedContent(exchange.DecodeBody);
+        await decode.CopyToAsync(Stream.Null);
+        exchange.DecodeContent = decode;
+
+        exchange.ReleaseBodiesOnceAnswered();
+
+        Assert.Equal(0, exchange.RequestBody.Length);
+        Assert.Equal(0, exchange.PrefillAnswer.Length);
+        Assert.Equal(0, exchange.DecodeBody.Count);
+    }
+
+    [Fact]
+    public async Task ReleaseBodiesOnceAnswered_KeepsThem_WhileTheDecodeBodyIsStillBeingWritten()
+    {
+        ProxyExchange exchange = await FilledExchangeAsync();
+        var decode = new SegmentedContent(exchange.DecodeBody);
+        var stuck = new StuckStream();
+        Task writing = decode.CopyToAsync(stuck);
+        exchange.DecodeContent = decode;
+
+        exchange.ReleaseBodiesOnceAnswered();
+
+        Assert.False(decode.IsIdle);
+        Assert.NotEqual(0, exchange.RequestBody.Length);
+        Assert.NotEqual(0, exchange.PrefillAnswer.Length);
+        Assert.NotEqual(0, exchange.DecodeBody.Count);
+        stuck.Release.SetResult();
+        await writing;
+    }
+
+    private static async Task<ProxyExchange> FilledExchangeAsync()
+    {
+        var exchange = new ProxyExchange();
+        byte[] request = Encoding.UTF8.GetBytes("{\"model\":\"m\",\"prompt\":\"hello\"}");
+        byte[] answer = Encoding.UTF8.GetBytes("{\"kv_transfer_params\":{\"remote_host\":\"h\"}}");
+        await exchange.RequestBody.ReadToEndAsync(new MemoryStream(request), request.Length, 1024, CancellationToken.None);
+        await exchange.PrefillAnswer.ReadToEndAsync(new MemoryStream(answer), answer.Length, 1024, CancellationToken.None);
+        exchange.DecodeBody.Add(exchange.RequestBody.Memory);
+        exchange.DecodeBody.Add(exchange.PrefillAnswer.Memory);
+        return exchange;
+    }
+
+    /// <summary>A socket that has not finished taking the body: its write completes when the test says so.</summary>
+    private sealed class StuckStream : MemoryStream
+    {
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            await Release.Task.WaitAsync(cancellationToken);
+    }
+}
