@@ -14,6 +14,7 @@ namespace FastRouter.Benchmarks;
 /// <code>
 /// dotnet run -c Release --project loadtests/FastRouter.Benchmarks -- alloc-probe \
 ///   --prefill http://127.0.0.1:18100 --decode http://127.0.0.1:18200 --loadgen artifacts/loadtests/FastRouter.LoadTests.dll
+///   [--long-tokens N] [--long-concurrency N] [--allocation-ticks] [--streams N]
 /// </code>
 /// </summary>
 public static class AllocationProbe
@@ -26,7 +27,9 @@ public static class AllocationProbe
         string port = Arg(args, "--port", "18901");
         string seconds = Arg(args, "--seconds", "6");
         int longTokens = int.Parse(Arg(args, "--long-tokens", "4104"), CultureInfo.InvariantCulture);
-        string longName = "chat-stream " + longTokens.ToString(CultureInfo.InvariantCulture) + " tokens c=1";
+        // More than one long stream at once gives the allocation-tick trace enough samples to name a paced event's cost.
+        string longConcurrency = Arg(args, "--long-concurrency", "1");
+        string longName = "chat-stream " + longTokens.ToString(CultureInfo.InvariantCulture) + " tokens c=" + longConcurrency;
         string outDir = Arg(args, "--out", Path.Combine(Path.GetTempPath(), "fastrouter-alloc-probe"));
 
         string[] routerArgs =
@@ -73,7 +76,7 @@ public static class AllocationProbe
             ("chat c=1", ["--scenario", "chat", "--concurrency", "1"]),
             ("chat c=64", ["--scenario", "chat", "--concurrency", "64"]),
             ("chat-stream 8 tokens c=1", ["--scenario", "chat-stream", "--concurrency", "1", "--max-tokens", "8"]),
-            (longName, ["--scenario", "chat-stream", "--concurrency", "1", "--max-tokens", longTokens.ToString(CultureInfo.InvariantCulture)]),
+            (longName, ["--scenario", "chat-stream", "--concurrency", longConcurrency, "--max-tokens", longTokens.ToString(CultureInfo.InvariantCulture)]),
         ];
         var perRequest = new Dictionary<string, double>();
         bool ticks = Array.IndexOf(args, "--allocation-ticks") >= 0;
