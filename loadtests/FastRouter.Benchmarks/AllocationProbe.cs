@@ -14,7 +14,7 @@ namespace FastRouter.Benchmarks;
 /// <code>
 /// dotnet run -c Release --project loadtests/FastRouter.Benchmarks -- alloc-probe \
 ///   --prefill http://127.0.0.1:18100 --decode http://127.0.0.1:18200 --loadgen artifacts/loadtests/FastRouter.LoadTests.dll
-///   [--long-tokens N] [--long-concurrency N] [--allocation-ticks] [--streams N]
+///   [--long-tokens N] [--long-concurrency N] [--allocation-ticks] [--ticks-after S [--window S]] [--streams N]
 /// </code>
 /// </summary>
 public static class AllocationProbe
@@ -82,13 +82,25 @@ public static class AllocationProbe
         var perRequest = new Dictionary<string, double>();
         var perRequestNetOfIdle = new Dictionary<string, double>();
         bool ticks = Array.IndexOf(args, "--allocation-ticks") >= 0;
+        double ticksAfter = double.Parse(Arg(args, "--ticks-after", "0"), CultureInfo.InvariantCulture);
+        double window = double.Parse(Arg(args, "--window", "0"), CultureInfo.InvariantCulture);
         foreach ((string name, string[] load) in scenarios)
         {
             await RunLoadAsync(loadgen, target, load, "2", Path.Combine(outDir, "warm")).ConfigureAwait(false);
-            using AllocationTickListener? listener = ticks ? new AllocationTickListener() : null;
             long before = GC.GetTotalAllocatedBytes(precise: true);
             long started = Stopwatch.GetTimestamp();
-            long requests = await RunLoadAsync(loadgen, target, load, seconds, Path.Combine(outDir, "run")).ConfigureAwait(false);
+            Task<long> run = RunLoadAsync(loadgen, target, load, seconds, Path.Combine(outDir, "run"));
+
+            // --ticks-after S: trace only from S seconds into the run, once streams are running, so what they
+            // allocate per event is not drowned by what starting them allocates.
+            await Task.Delay(TimeSpan.FromSeconds(ticksAfter)).ConfigureAwait(false);
+            using AllocationTickListener? listener = ticks ? new AllocationTickListener() : null;
+            if (window > 0 && name == longName)
+            {
+                await PrintSteadyStateAsync(target, window, idleRate).ConfigureAwait(false);
+            }
+
+            long requests = await run.ConfigureAwait(false);
             double elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
             long after = GC.GetTotalAllocatedBytes(precise: true);
             double bytes = (after - before) / (double)requests;
@@ -107,6 +119,39 @@ public static class AllocationProbe
         Console.WriteLine(FormattableString.Invariant($"per relayed event ({longTokens} vs 8 tokens, {longTokens - 8} more events per stream): {perEvent:F2} B ({perEventNet:F2} B net of idle)"));
         Environment.Exit(0);
         return await router.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// --window S (with --ticks-after): bytes allocated per relayed event while the long streams are all running, from
+    /// the router's own count of relayed events (the inter-event-gap histogram). The /metrics scrapes that count them
+    /// happen outside the measured window, so their own allocation is not counted.
+    /// </summary>
+    private static async Task PrintSteadyStateAsync(string target, double window, double idleRate)
+    {
+        using var client = new HttpClient();
+        double events0 = await RelayedEventsAsync(client, target).ConfigureAwait(false);
+        long bytes0 = GC.GetTotalAllocatedBytes(precise: true);
+        await Task.Delay(TimeSpan.FromSeconds(window)).ConfigureAwait(false);
+        long bytes1 = GC.GetTotalAllocatedBytes(precise: true);
+        double events1 = await RelayedEventsAsync(client, target).ConfigureAwait(false);
+        double events = events1 - events0;
+        double net = bytes1 - bytes0 - (idleRate * window);
+        Console.WriteLine(FormattableString.Invariant($"steady state, {window:F0} s while the streams run: {events:F0} events, {bytes1 - bytes0} B, {(bytes1 - bytes0) / events:F2} B per event ({net / events:F2} B net of idle)"));
+    }
+
+    private static async Task<double> RelayedEventsAsync(HttpClient client, string target)
+    {
+        string metrics = await client.GetStringAsync(new Uri(target + "/metrics")).ConfigureAwait(false);
+        double total = 0;
+        foreach (string line in metrics.Split('\n'))
+        {
+            if (line.StartsWith("fastrouter_inter_event_gap_seconds_count", StringComparison.Ordinal))
+            {
+                total += double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return total;
     }
 
     /// <summary>
