@@ -10,8 +10,8 @@ namespace FastRouter.Proxying;
 /// across the wait, are promoted and pile up in gen 2 under thousands of slow streams.
 /// <para>
 /// Waiting beside <c>HttpClient</c> is only sound while the connection still carries this relay's answer and the
-/// answer's end has not been received. Two facts decide that: which request body was last written here
-/// (<see cref="Sender"/>, captured while <see cref="SegmentedContent"/> writes), and the last four bytes received,
+/// answer's end has not been received. Two facts decide that: which request body was last written here (captured
+/// while <see cref="SegmentedContent"/> writes, see <see cref="BeginWrite"/>), and the last four bytes received,
 /// which end in CR LF CR LF once a chunked answer's last chunk has arrived. Every doubt answers "don't wait", and the
 /// relay then reads through <c>HttpClient</c> as before.
 /// </para>
@@ -24,6 +24,7 @@ internal sealed class BackendConnectionStream : NetworkStream
     [ThreadStatic]
     private static SegmentedContent? t_writing;
 
+    /// <summary>The request body whose write last reached this connection; null when the last write was not one.</summary>
     private SegmentedContent? _sender;
     private uint _lastFourBytes = EndOfMessage;
 
@@ -31,9 +32,6 @@ internal sealed class BackendConnectionStream : NetworkStream
         : base(socket, ownsSocket: true)
     {
     }
-
-    /// <summary>The request body whose write last reached this connection; null when the last write was not one.</summary>
-    public SegmentedContent? Sender => Volatile.Read(ref _sender);
 
     /// <summary>
     /// Marks <paramref name="content"/> as the body being written on this thread until <see cref="EndWrite"/>: a
