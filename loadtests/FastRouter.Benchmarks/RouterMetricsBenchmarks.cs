@@ -27,16 +27,7 @@ public class RouterMetricsBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var options = new RouterOptions
-        {
-            StaticBackends =
-            [
-                new StaticBackendOptions(new Uri("http://10.0.0.1:8000"), "m", "prefill"),
-                new StaticBackendOptions(new Uri("http://10.0.0.2:8000"), "m", "decode"),
-            ],
-            PrefillModelLabels = ["prefill"],
-            DecodeModelLabels = ["decode"],
-        };
+        RouterOptions options = TwoPodOptions.Create();
         _discovery = new StaticDiscovery(options);
         _with = new RouterMetrics(_discovery, options);
         _endpoint = new MetricsEndpoint(_with);

@@ -40,16 +40,7 @@ public class SseRelayBenchmarks
     public void Setup()
     {
         _context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null));
-        var options = new RouterOptions
-        {
-            StaticBackends =
-            [
-                new StaticBackendOptions(new Uri("http://10.0.0.1:8000"), "m", "prefill"),
-                new StaticBackendOptions(new Uri("http://10.0.0.2:8000"), "m", "decode"),
-            ],
-            PrefillModelLabels = ["prefill"],
-            DecodeModelLabels = ["decode"],
-        };
+        RouterOptions options = TwoPodOptions.Create();
         var discovery = new StaticDiscovery(options);
         _metrics = new RouterMetrics(discovery, options);
         if (Metrics)

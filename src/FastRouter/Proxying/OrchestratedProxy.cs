@@ -212,19 +212,10 @@ internal sealed partial class OrchestratedProxy
     }
 
     /// <summary>Every attempt failed: the client gets the last failure's answer.</summary>
-    private static Task AnswerExhaustedAsync(HttpContext context, LegResult result)
-    {
-        if (result.Status != LegStatus.Retryable || context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
-        {
-            return Task.CompletedTask;
-        }
-
-        HttpResponse response = context.Response;
-        response.StatusCode = result.ErrorStatus;
-        response.ContentType = "application/json";
-        response.ContentLength = result.ErrorBody.Length;
-        return response.Body.WriteAsync(result.ErrorBody, context.RequestAborted).AsTask();
-    }
+    private static Task AnswerExhaustedAsync(HttpContext context, LegResult result) =>
+        result.Status != LegStatus.Retryable || context.RequestAborted.IsCancellationRequested || context.Response.HasStarted
+            ? Task.CompletedTask
+            : RelayBackendErrorAsync(context, result.ErrorStatus, result.ErrorBody);
 
     /// <summary>Reads the client's body within the size limit; answers 413 or 400 and returns false otherwise.</summary>
     private async Task<bool> ReadRequestBodyAsync(HttpContext context, PooledBuffer buffer)

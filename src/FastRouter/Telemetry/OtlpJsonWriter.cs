@@ -89,28 +89,20 @@ internal static class OtlpJsonWriter
                     StringAttribute(json, tag.Key, text);
                     break;
                 case int or long or short:
-                    json.WriteStartObject();
-                    json.WriteString("key"u8, tag.Key);
-                    json.WriteStartObject("value"u8);
+                    // OTLP/JSON carries 64-bit integers as strings.
+                    BeginAttribute(json, tag.Key);
                     json.WriteString("intValue"u8, Convert.ToInt64(tag.Value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
-                    json.WriteEndObject();
-                    json.WriteEndObject();
+                    EndAttribute(json);
                     break;
                 case bool flag:
-                    json.WriteStartObject();
-                    json.WriteString("key"u8, tag.Key);
-                    json.WriteStartObject("value"u8);
+                    BeginAttribute(json, tag.Key);
                     json.WriteBoolean("boolValue"u8, flag);
-                    json.WriteEndObject();
-                    json.WriteEndObject();
+                    EndAttribute(json);
                     break;
                 case double number:
-                    json.WriteStartObject();
-                    json.WriteString("key"u8, tag.Key);
-                    json.WriteStartObject("value"u8);
+                    BeginAttribute(json, tag.Key);
                     json.WriteNumber("doubleValue"u8, number);
-                    json.WriteEndObject();
-                    json.WriteEndObject();
+                    EndAttribute(json);
                     break;
                 case null:
                     break;
@@ -141,10 +133,21 @@ internal static class OtlpJsonWriter
 
     private static void StringAttribute(Utf8JsonWriter json, string key, string value)
     {
+        BeginAttribute(json, key);
+        json.WriteString("stringValue"u8, value);
+        EndAttribute(json);
+    }
+
+    /// <summary>Opens <c>{"key": key, "value": {</c>; the caller writes the one typed value field.</summary>
+    private static void BeginAttribute(Utf8JsonWriter json, string key)
+    {
         json.WriteStartObject();
         json.WriteString("key"u8, key);
         json.WriteStartObject("value"u8);
-        json.WriteString("stringValue"u8, value);
+    }
+
+    private static void EndAttribute(Utf8JsonWriter json)
+    {
         json.WriteEndObject();
         json.WriteEndObject();
     }

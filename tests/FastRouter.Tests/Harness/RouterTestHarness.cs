@@ -81,19 +81,7 @@ internal sealed class RouterTestHarness : IAsyncDisposable
             backends.Add(new StaticBackendOptions(decodePods[i].BaseAddress, decode[i].Model, "decode"));
         }
 
-        var options = new RouterOptions
-        {
-            Host = "127.0.0.1",
-            Port = 0,
-            StaticBackends = backends,
-            HasStaticModels = true,
-            PrefillModelLabels = ["prefill"],
-            DecodeModelLabels = ["decode"],
-            LogLevel = logLevel,
-
-            // Probes would show up in the pods' request records; tests of active health turn them on.
-            ActiveHealthChecks = false,
-        };
+        RouterOptions options = TestRouterOptions.For(backends) with { LogLevel = logLevel };
         options = configureRouter?.Invoke(options) ?? options;
         var logs = new CapturingLoggerProvider();
         WebApplication app = RouterHost.Build(options, new StaticDiscovery(options), logging => logging.AddProvider(logs), time);

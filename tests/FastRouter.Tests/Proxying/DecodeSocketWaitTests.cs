@@ -157,15 +157,9 @@ public sealed class DecodeSocketWaitTests
         public static async Task<Router> StartAsync(ScriptedDecodePod decode)
         {
             VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill });
-            var options = new RouterOptions
+            RouterOptions options = TestRouterOptions.For(
+                [new StaticBackendOptions(prefill.BaseAddress, "llama31-8b", "prefill"), new StaticBackendOptions(decode.BaseAddress, "llama31-8b", "decode")]) with
             {
-                Host = "127.0.0.1",
-                Port = 0,
-                StaticBackends = [new StaticBackendOptions(prefill.BaseAddress, "llama31-8b", "prefill"), new StaticBackendOptions(decode.BaseAddress, "llama31-8b", "decode")],
-                HasStaticModels = true,
-                PrefillModelLabels = ["prefill"],
-                DecodeModelLabels = ["decode"],
-                ActiveHealthChecks = false,
                 StreamIdleTimeout = TimeSpan.FromMinutes(1),
                 PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             };

@@ -59,18 +59,7 @@ internal sealed class TelemetryTestHost : IAsyncDisposable
         }
 
         var backends = pods.Select((p, i) => new StaticBackendOptions(p.BaseAddress, Model, i == 0 ? "prefill" : "decode")).ToList();
-        var options = new RouterOptions
-        {
-            Host = "127.0.0.1",
-            Port = 0,
-            StaticBackends = backends,
-            HasStaticModels = true,
-            PrefillModelLabels = ["prefill"],
-            DecodeModelLabels = ["decode"],
-
-            // Probes would show up in the pods' request records.
-            ActiveHealthChecks = false,
-        };
+        RouterOptions options = TestRouterOptions.For(backends);
         options = configure?.Invoke(options) ?? options;
         var logs = new CapturingLoggerProvider();
         WebApplication app = RouterHost.Build(options, new StaticDiscovery(options), builder =>

@@ -1,0 +1,22 @@
+using FastRouter.Configuration;
+
+namespace FastRouter.Tests.Harness;
+
+/// <summary>The router options every in-process test host starts from.</summary>
+internal static class TestRouterOptions
+{
+    /// <summary>
+    /// Loopback on a free port, the given pods with their models and prefill/decode labels, and no active health
+    /// probes (they would show up in the pods' request records; tests of active health turn them on).
+    /// </summary>
+    public static RouterOptions For(IReadOnlyList<StaticBackendOptions> backends) => new()
+    {
+        Host = "127.0.0.1",
+        Port = 0,
+        StaticBackends = backends,
+        HasStaticModels = true,
+        PrefillModelLabels = ["prefill"],
+        DecodeModelLabels = ["decode"],
+        ActiveHealthChecks = false,
+    };
+}
