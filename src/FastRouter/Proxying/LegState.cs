@@ -14,7 +14,12 @@ internal struct LegState
     public Backend Pod;
     public SegmentedContent Content;
     public HttpRequestMessage Request;
+
+    /// <summary>Cancelled by the leg's timer, and by the client's abort for as long as <see cref="ClientAbort"/> stays hooked.</summary>
     public CancellationTokenSource Timeout;
+
+    /// <summary>The client's abort hooked to <see cref="Timeout"/>; the prefill leg unhooks it once the pod answers.</summary>
+    public CancellationTokenRegistration ClientAbort;
     public BackendCall Call;
     public Activity? Span;
     public long WaitStartedAt;

@@ -44,10 +44,15 @@ internal sealed partial class OrchestratedProxy
 
             // From here the prefill pod holds KV blocks for this request. Cancelling the read now would not free them
             // (the engine's request is already finished), so the answer is read even if the client leaves, and
-            // step 8 has decode release them.
-            using var answerTimeout = new CancellationTokenSource(_options.PrefillTimeout);
-            Stream stream = await answer.Content.ReadAsStreamAsync(answerTimeout.Token).ConfigureAwait(false);
-            if (!await exchange.PrefillAnswer.ReadToEndAsync(stream, answer.Content.Headers.ContentLength, _maxPrefillAnswerBytes, answerTimeout.Token).ConfigureAwait(false))
+            // step 8 has decode release them: the client's abort is unhooked and only the leg's timer still counts.
+            // Only when the client left just as the answer came (the hook already fired) does the read need a timer
+            // of its own.
+            using CancellationTokenSource? ownTimer = leg.ClientAbort.Unregister() || !clientAborted.IsCancellationRequested
+                ? null
+                : new CancellationTokenSource(_options.PrefillTimeout);
+            CancellationToken readTimeout = ownTimer?.Token ?? timeout;
+            Stream stream = await answer.Content.ReadAsStreamAsync(readTimeout).ConfigureAwait(false);
+            if (!await exchange.PrefillAnswer.ReadToEndAsync(stream, answer.Content.Headers.ContentLength, _maxPrefillAnswerBytes, readTimeout).ConfigureAwait(false))
             {
                 await OpenAiErrors.WriteAsync(context.Response, 502, "The prefill pod's answer is larger than the router accepts.").ConfigureAwait(false);
                 return LegResult.Finished;
@@ -223,10 +228,13 @@ internal sealed partial class OrchestratedProxy
             Content = new SegmentedContent(body),
             Call = _metrics.BackendCallStarted(pod, exchange.Model),
             Span = RouterTracing.StartLeg(exchange.Span, pod, exchange.Model),
-            Timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted),
+            Timeout = new CancellationTokenSource(timeout),
         };
+
+        // Hooked by hand rather than linked, so the prefill leg can unhook it once the pod answers and keep the timer
+        // (a linked source cannot be unlinked; a second source per request would cost its own timer).
+        leg.ClientAbort = context.RequestAborted.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), leg.Timeout);
         leg.Request = CreateRequest(pod, endpoint, leg.Content, requestId, RouterTracing.TraceParentFor(leg.Span, context));
-        leg.Timeout.CancelAfter(timeout);
         return leg;
     }
 
@@ -238,6 +246,7 @@ internal sealed partial class OrchestratedProxy
         _metrics.BackendCallCompleted(ref leg.Call, leg.Outcome);
         RouterTracing.CompleteLeg(leg.Span, leg.Outcome, leg.Status);
         exchange.NoteContent(leg.Content);
+        leg.ClientAbort.Dispose();
         leg.Timeout.Dispose();
         leg.Request.Dispose();
         exchange.Clock.EndWait(leg.WaitStartedAt);

@@ -70,6 +70,20 @@ public sealed class BackendErrorTests
     }
 
     [Fact]
+    public async Task PrefillAnswerWhoseBodyStalls_IsBoundedByThePrefillTimeout_Gets504()
+    {
+        // The pod answers 200 at once and then never sends the body: the read of it runs on the leg's own timer,
+        // which the client's abort no longer cancels once the pod has answered.
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { PrefillTimeout = TimeSpan.FromMilliseconds(400) });
+        harness.Prefill[0].Faults.Set(SimulatorFaultMode.SlowAnswerBody, delay: TimeSpan.FromMinutes(5));
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", "{\"model\":\"llama31-8b\",\"prompt\":\"x\"}");
+
+        await OpenAiErrorAssert.IsErrorAsync(response, 504, "GatewayTimeoutError");
+        Assert.Empty(harness.Decode[0].ReceivedRequests);
+    }
+
+    [Fact]
     public async Task DecodeStreamBreakingAfterItBegan_EndsWithAnSseErrorEventNotDone()
     {
         // The gap between tokens lets the first events reach the client before the pod drops the connection.
