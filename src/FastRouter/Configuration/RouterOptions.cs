@@ -123,6 +123,14 @@ internal sealed record RouterOptions
     public bool Demo { get; init; }
 
     /// <summary>
+    /// Kestrel hands each request to the router on the socket thread that read it, and sends the answer from the
+    /// thread that wrote it, instead of hopping through the thread pool both ways. Not a flag: the process entry sets
+    /// it when socket completions run inline (<c>Hosting/InlineSocketCompletions</c>), the pairing Kestrel's docs ask
+    /// for; hosts embedded in another process (tests) choose for themselves.
+    /// </summary>
+    public bool InlineIoScheduling { get; init; }
+
+    /// <summary>
     /// From --k8s-namespace: where the vLLM pods live. Null means "the router's own namespace" (read from the service
     /// account); production-stack defaults to "default" instead, but its Helm chart always passes the release namespace.
     /// </summary>

@@ -3,6 +3,7 @@ using FastRouter.Discovery;
 using FastRouter.Discovery.Kubernetes;
 using FastRouter.Simulation;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Hosting;
@@ -41,6 +42,7 @@ public static class FastRouterProgram
             return parsed.ExitCode;
         }
 
+        options = options with { InlineIoScheduling = InlineSocketCompletions.IsEnabled };
         if (options.Demo)
         {
             return await DemoEnvironment.RunAsync(options).ConfigureAwait(false);
@@ -59,6 +61,7 @@ public static class FastRouterProgram
             return 2;
         }
 
+        RuntimeSettingsLog.Write(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FastRouterProgram)), options);
         await app.RunAsync().ConfigureAwait(false);
         return 0;
     }

@@ -11,6 +11,9 @@ internal static class InlineSocketCompletions
 {
     public const string VariableName = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    /// <summary>Whether .NET runs socket completions inline in this process (it reads the same value, "1").</summary>
+    public static bool IsEnabled => Environment.GetEnvironmentVariable(VariableName) == "1";
+
     public static void EnableUnlessSet()
     {
         if (Environment.GetEnvironmentVariable(VariableName) is null)

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -50,6 +51,12 @@ internal static class RouterHost
             Listen(kestrel, options.Host, options.Port);
         });
 
+
+        // Inline, a request costs no thread-pool hop in and none out, and each relayed SSE event none either: router
+        // CPU per paced SSE event fell from about 47 to 35 µs, with CPU per non-streaming request and router-added
+        // TTFT unchanged (docs/benchmarks.md, "Runtime settings"). The router never blocks a thread, and its heaviest
+        // synchronous step, scanning a 4 MB body, takes about 160 µs.
+        builder.Services.Configure<SocketTransportOptions>(sockets => sockets.UnsafePreferInlineScheduling = options.InlineIoScheduling);
         builder.Logging.SetMinimumLevel(options.LogLevel);
 
         // Kestrel's own per-connection chatter is not what an operator of a router wants at Information.

@@ -79,6 +79,9 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         using JsonDocument stats = JsonDocument.Parse(await client.GetStringAsync($"http://127.0.0.2:{prefillPort}/sim/stats"));
         Assert.Equal(0, stats.RootElement.GetProperty("held_kv_blocks").GetInt32());
         Assert.Contains("Orchestrated request completed", router.Output, StringComparison.Ordinal);
+
+        // The product runs with the runtime settings its CPU and memory figures were measured with.
+        Assert.Contains("Runtime: inline socket completions True, inline Kestrel scheduling True, workstation GC, concurrent GC False", router.Output, StringComparison.Ordinal);
     }
 
     [Fact]

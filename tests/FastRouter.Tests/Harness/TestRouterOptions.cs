@@ -6,8 +6,9 @@ namespace FastRouter.Tests.Harness;
 internal static class TestRouterOptions
 {
     /// <summary>
-    /// Loopback on a free port, the given pods with their models and prefill/decode labels, and no active health
-    /// probes (they would show up in the pods' request records; tests of active health turn them on).
+    /// Loopback on a free port, the given pods with their models and prefill/decode labels, no active health probes
+    /// (they would show up in the pods' request records; tests of active health turn them on), and Kestrel's inline
+    /// scheduling, as the router process runs it.
     /// </summary>
     public static RouterOptions For(IReadOnlyList<StaticBackendOptions> backends) => new()
     {
@@ -18,5 +19,6 @@ internal static class TestRouterOptions
         PrefillModelLabels = ["prefill"],
         DecodeModelLabels = ["decode"],
         ActiveHealthChecks = false,
+        InlineIoScheduling = true,
     };
 }
