@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # FastRouter end-to-end benchmark: simulator pods + the AOT router on loopback, each scenario run through the
 # router and in the load generator's direct (no router) mode, router CPU and memory sampled from /proc.
+# With wrk, phase 2 also runs a plain YARP one-hop forwarder (loadtests/YarpReference, JIT) under the same load, so
+# the router's CPU per request can be read in YARP hops measured on the same machine in the same minutes.
 # Writes loadtests/results/bench-<timestamp>/{results.md,results.json,<scenario>/{summary.json,report.html}}.
 # See docs/benchmarks.md ("End to end") for what each figure means. Usage:
 #
@@ -37,7 +39,7 @@ while [[ $# -gt 0 ]]; do
     --out) OUT=$2; shift ;;
     --router-env) ROUTER_ENV+=("$2"); shift ;;
     --report-only) REPORT_ONLY=$2; shift ;;
-    -h|--help) sed -n 2,14p "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -58,6 +60,9 @@ fi
 [[ -n $REPORT_ONLY ]] || say "building the load generator"
 [[ -n $REPORT_ONLY ]] || dotnet build loadtests/FastRouter.LoadTests -c Release -o "$ROOT/artifacts/loadtests" >>"$LOG" 2>&1
 LG_DLL="$ROOT/artifacts/loadtests/FastRouter.LoadTests.dll"
+[[ -n $REPORT_ONLY ]] || say "building the YARP reference forwarder"
+[[ -n $REPORT_ONLY ]] || dotnet build loadtests/YarpReference -c Release -o "$ROOT/artifacts/yarp-reference" >>"$LOG" 2>&1
+YARP_DLL="$ROOT/artifacts/yarp-reference/YarpReference.dll"
 if [[ -z $REPORT_ONLY ]] && ! command -v wrk >/dev/null 2>&1; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     say "installing wrk from Debian"
@@ -130,6 +135,7 @@ metric() { jqs "$1" ".metrics.$2.$3 // \"null\""; } # name metric p50_ms|p99_ms 
 RESULTS="$OUT/results.kv"
 [[ -n $REPORT_ONLY ]] || : >"$RESULTS"
 record() { echo "$1=$2" >>"$RESULTS"; }
+get() { awk -F= -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? "-" : v) }' "$RESULTS"; } # last value, or -
 
 # Runs the load generator against the router, measuring the router's CPU and peak RSS over the run.
 # warm-up is a separate unrecorded run so CPU covers exactly the measured requests.
@@ -164,7 +170,6 @@ load_now() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # ---------------------------------------------------------------- report
 write_report() {
-get() { awk -F= -v k="$1" '$1 == k { v = $2 } END { print (v == "" ? "-" : v) }' "$RESULTS"; }
 int() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v }'; }
 us() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v * 1000 }'; }
 diffus() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "null" || b == "null") print "-"; else printf "%+.0f", (a - b) * 1000 }'; }
@@ -197,6 +202,8 @@ record derived.cpu_us_per_event "$ev_cpu"
   echo "| CPU per streaming request (64 tokens, 67 events), concurrency 1 | $(get zero-c1-stream-router.cpu_us_per_request) µs |"
   echo "| CPU per relayed event: (CPU/req at 264 tokens − at 8 tokens) / 256 | $ev_cpu µs |"
   echo "| CPU per non-streaming request, 64 clients (wrk) | $(get zero-c64-wrk-router.cpu_us_per_request) µs |"
+  echo "| CPU per request, plain YARP forwarder, one hop (JIT), 64 clients (wrk), same machine and minutes | $(get zero-c64-wrk-yarp.cpu_us_per_request) µs |"
+  echo "| Router CPU per request in YARP hops (router ÷ YARP) | $(get derived.router_per_yarp_hop) |"
   echo "| CPU per non-streaming request, 64 clients (load generator) | $(get zero-c64-chat-router.cpu_us_per_request) µs |"
   echo "| Start-up: exec to first 200 from /livez | $(get startup.ms) ms |"
   echo "| Idle RSS 2 s after start | $(( $(get idle.rss_kb) / 1024 )) MiB |"
@@ -207,6 +214,7 @@ record derived.cpu_us_per_event "$ev_cpu"
   echo "| Driver | Path | req/s | p50 | p99 | errors |"
   echo "|---|---|---|---|---|---|"
   echo "| wrk -t2 -c64 | router | $(get zero-c64-wrk-router.rps) | $(get zero-c64-wrk-router.p50_ms) | $(get zero-c64-wrk-router.p99_ms) | $(get zero-c64-wrk-router.errors) |"
+  echo "| wrk -t2 -c64 | plain YARP, one hop to the decode pod (reference) | $(get zero-c64-wrk-yarp.rps) | $(get zero-c64-wrk-yarp.p50_ms) | $(get zero-c64-wrk-yarp.p99_ms) | $(get zero-c64-wrk-yarp.errors) |"
   echo "| load generator, 64 workers | router | $(int "$(get zero-c64-chat-router.rps)") | $(get zero-c64-chat-router.e2e.p50_ms) ms | $(get zero-c64-chat-router.e2e.p99_ms) ms | $(get zero-c64-chat-router.errors) |"
   echo "| load generator, 64 workers | direct | $(int "$(get zero-c64-chat-direct.rps)") | $(get zero-c64-chat-direct.e2e.p50_ms) ms | $(get zero-c64-chat-direct.e2e.p99_ms) ms | $(get zero-c64-chat-direct.errors) |"
   if [[ $GC_MATRIX == 1 ]]; then
@@ -288,13 +296,14 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"llama31-8b","messages":[{"role":"user","content":"${PROMPT:0:512}"}],"max_tokens":64,"ignore_eos":true}'
 EOF
 
-wrk_run() { # name port -> records rps, cpu per request, errors
-  local name=$1 port=$2 c0 c1
-  wrk -t2 -c64 -d3s -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >/dev/null 2>&1 || true
-  reset_hwm "$ROUTER_PID"
-  c0=$(cpu_ticks "$ROUTER_PID")
+# Measures the CPU of process $3 (default: the router) over the wrk run, after an unrecorded warm-up run of $4 s.
+wrk_run() { # name port [pid [warm-up seconds]] -> records rps, cpu per request, errors
+  local name=$1 port=$2 pid=${3:-$ROUTER_PID} warm=${4:-3} c0 c1
+  wrk -t2 -c64 -d${warm}s -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >/dev/null 2>&1 || true
+  reset_hwm "$pid"
+  c0=$(cpu_ticks "$pid")
   wrk -t2 -c64 -d${D_WRK}s --latency -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >"$OUT/$name.txt" 2>&1 || true
-  c1=$(cpu_ticks "$ROUTER_PID")
+  c1=$(cpu_ticks "$pid")
   local n rps bad
   n=$(awk '/requests in/ { print $1 }' "$OUT/$name.txt")
   rps=$(awk '/^Requests\/sec/ { print $2 }' "$OUT/$name.txt")
@@ -303,7 +312,7 @@ wrk_run() { # name port -> records rps, cpu per request, errors
   record "$name.rps" "$rps"
   record "$name.errors" "$bad"
   record "$name.cpu_us_per_request" "$(awk -v t=$((c1 - c0)) -v k="$TCK" -v n="$n" 'BEGIN { printf "%.1f", t * 1e6 / k / n }')"
-  record "$name.hwm_kb" "$(status_kb "$ROUTER_PID" VmHWM)"
+  record "$name.hwm_kb" "$(status_kb "$pid" VmHWM)"
   record "$name.p50_ms" "$(awk '$1 == "50%" { print $2 }' "$OUT/$name.txt")"
   record "$name.p99_ms" "$(awk '$1 == "99%" { print $2 }' "$OUT/$name.txt")"
   record "$name.load" "$(load_now)"
@@ -312,6 +321,18 @@ wrk_run() { # name port -> records rps, cpu per request, errors
 say "phase 2: 64 concurrent clients, non-streaming (throughput)"
 if command -v wrk >/dev/null 2>&1; then
   wrk_run zero-c64-wrk-router 18001
+  # Reference: a plain YARP forwarder (JIT, SDK defaults) making one hop to the zero-latency decode pod, under the
+  # same wrk load right after the router's run; the router makes two hops (prefill, then decode) per request.
+  say "phase 2 (reference): the same wrk load through a plain YARP forwarder on :18010 (one hop to the decode pod, reference)"
+  dotnet "$YARP_DLL" --port 18010 --target http://127.0.0.1:18200 >>"$OUT/yarp-reference-18010.log" 2>&1 &
+  YARP_PID=$!
+  PIDS+=($YARP_PID)
+  wait_http 18010 /health
+  wrk_run zero-c64-wrk-yarp 18010 "$YARP_PID" 8 # a longer warm-up: JIT tiering settles before the measured run
+  stop_pid "$YARP_PID"
+  ratio=$(awk -v r="$(get zero-c64-wrk-router.cpu_us_per_request)" -v y="$(get zero-c64-wrk-yarp.cpu_us_per_request)" \
+    'BEGIN { if (r + 0 > 0 && y + 0 > 0) printf "%.2f", r / y }')
+  [[ -z $ratio ]] || record derived.router_per_yarp_hop "$ratio"
 fi
 routed zero-c64-chat-router 18001 --scenario chat --concurrency 64 --duration ${D_LONG}s
 direct zero-c64-chat-direct 18100 18200 --scenario chat --concurrency 64 --duration ${D_LONG}s
