@@ -27,7 +27,7 @@ public sealed class DecodeRelayBodyReleaseTests
         await using var discovery = new StaticDiscovery(options);
         using var metrics = new RouterMetrics(discovery, options);
         Backend decode = discovery.Current.Backends[0];
-        ProxyExchange exchange = await FilledExchangeAsync();
+        ProxyExchange exchange = await FilledExchange.CreateAsync();
         var pod = new PacedAnswerStream("data: {\"choices\":[]}\n\n");
         using var answer = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(pod) };
         answer.Content.Headers.TryAddWithoutValidation("Content-Type", "text/event-stream");
@@ -52,17 +52,6 @@ public sealed class DecodeRelayBodyReleaseTests
         Assert.Contains("data: {\"choices\":[]}", Encoding.UTF8.GetString(client.ToArray()), StringComparison.Ordinal);
     }
 
-    private static async Task<ProxyExchange> FilledExchangeAsync()
-    {
-        var exchange = new ProxyExchange();
-        byte[] request = Encoding.UTF8.GetBytes("{\"model\":\"m\",\"prompt\":\"hello\",\"stream\":true}");
-        byte[] answer = Encoding.UTF8.GetBytes("{\"kv_transfer_params\":{\"remote_host\":\"h\"}}");
-        await exchange.RequestBody.ReadToEndAsync(new MemoryStream(request), request.Length, 1024, CancellationToken.None);
-        await exchange.PrefillAnswer.ReadToEndAsync(new MemoryStream(answer), answer.Length, 1024, CancellationToken.None);
-        exchange.DecodeBody.Add(exchange.RequestBody.Memory);
-        exchange.DecodeBody.Add(exchange.PrefillAnswer.Memory);
-        return exchange;
-    }
 
     /// <summary>A decode pod's SSE body: one event at once, then nothing until the test ends the stream.</summary>
     private sealed class PacedAnswerStream(string firstEvent) : Stream

@@ -1,4 +1,3 @@
-using System.Text;
 using FastRouter.Proxying;
 
 namespace FastRouter.Tests.Proxying;
@@ -9,7 +8,7 @@ public sealed class ProxyExchangeTests
     [Fact]
     public async Task ReleaseBodiesOnceAnswered_ReturnsBothBodies_WhenNoLegIsStillWriting()
     {
-        ProxyExchange exchange = await FilledExchangeAsync();
+        ProxyExchange exchange = await FilledExchange.CreateAsync();
         var decode = new SegmentedContent(exchange.DecodeBody);
         await decode.CopyToAsync(Stream.Null);
         exchange.DecodeContent = decode;
@@ -24,7 +23,7 @@ public sealed class ProxyExchangeTests
     [Fact]
     public async Task ReleaseBodiesOnceAnswered_KeepsThem_WhileTheDecodeBodyIsStillBeingWritten()
     {
-        ProxyExchange exchange = await FilledExchangeAsync();
+        ProxyExchange exchange = await FilledExchange.CreateAsync();
         var decode = new SegmentedContent(exchange.DecodeBody);
         var stuck = new StuckStream();
         Task writing = decode.CopyToAsync(stuck);
@@ -40,17 +39,6 @@ public sealed class ProxyExchangeTests
         await writing;
     }
 
-    private static async Task<ProxyExchange> FilledExchangeAsync()
-    {
-        var exchange = new ProxyExchange();
-        byte[] request = Encoding.UTF8.GetBytes("{\"model\":\"m\",\"prompt\":\"hello\"}");
-        byte[] answer = Encoding.UTF8.GetBytes("{\"kv_transfer_params\":{\"remote_host\":\"h\"}}");
-        await exchange.RequestBody.ReadToEndAsync(new MemoryStream(request), request.Length, 1024, CancellationToken.None);
-        await exchange.PrefillAnswer.ReadToEndAsync(new MemoryStream(answer), answer.Length, 1024, CancellationToken.None);
-        exchange.DecodeBody.Add(exchange.RequestBody.Memory);
-        exchange.DecodeBody.Add(exchange.PrefillAnswer.Memory);
-        return exchange;
-    }
 
     /// <summary>A socket that has not finished taking the body: its write completes when the test says so.</summary>
     private sealed class StuckStream : MemoryStream
