@@ -51,7 +51,6 @@ internal static class RouterHost
             Listen(kestrel, options.Host, options.Port);
         });
 
-
         // Inline, a request costs no thread-pool hop in and none out, and each relayed SSE event none either: router
         // CPU per paced SSE event fell from about 47 to 35 µs, with CPU per non-streaming request and router-added
         // TTFT unchanged (docs/benchmarks.md, "Runtime settings"). The router never blocks a thread, and its heaviest

@@ -20,6 +20,7 @@ internal struct LegState
 
     /// <summary>The client's abort hooked to <see cref="Timeout"/>; the prefill leg unhooks it once the pod answers.</summary>
     public CancellationTokenRegistration ClientAbort;
+
     public BackendCall Call;
     public Activity? Span;
     public long WaitStartedAt;
