@@ -11,7 +11,7 @@ namespace FastRouter.Proxying;
 /// <para>
 /// Waiting beside <c>HttpClient</c> is only sound while the connection still carries this relay's answer and the
 /// answer's end has not been received. Two facts decide that: which request body was last written here (captured
-/// while <see cref="SegmentedContent"/> writes, see <see cref="BeginWrite"/>), and the last four bytes received,
+/// while <see cref="SegmentedContent"/> writes, see <see cref="WriteMarkedAsync"/>), and the last four bytes received,
 /// which end in CR LF CR LF once a chunked answer's last chunk has arrived. Every doubt answers "don't wait", and the
 /// relay then reads through <c>HttpClient</c> as before.
 /// </para>
@@ -34,12 +34,36 @@ internal sealed class BackendConnectionStream : NetworkStream
     }
 
     /// <summary>
-    /// Marks <paramref name="content"/> as the body being written on this thread until <see cref="EndWrite"/>: a
-    /// connection written to meanwhile (synchronously, from inside the write) records it as its sender.
+    /// Starts <paramref name="stream"/>'s write of <paramref name="segment"/> with <paramref name="content"/> marked as
+    /// the body being written on this thread: a connection written to from inside the call (synchronously) records it
+    /// as its sender. The mark is cleared when the call returns or throws, so it never outlives the write.
     /// </summary>
-    public static void BeginWrite(SegmentedContent content) => t_writing = content;
+    public static ValueTask WriteMarkedAsync(Stream stream, SegmentedContent content, ReadOnlyMemory<byte> segment, CancellationToken cancellationToken)
+    {
+        t_writing = content;
+        try
+        {
+            return stream.WriteAsync(segment, cancellationToken);
+        }
+        finally
+        {
+            t_writing = null;
+        }
+    }
 
-    public static void EndWrite() => t_writing = null;
+    /// <summary>As <see cref="WriteMarkedAsync"/>, for the flush that pushes a body HttpClient buffered onto the connection.</summary>
+    public static Task FlushMarkedAsync(Stream stream, SegmentedContent content, CancellationToken cancellationToken)
+    {
+        t_writing = content;
+        try
+        {
+            return stream.FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            t_writing = null;
+        }
+    }
 
     /// <summary>
     /// True when the answer to <paramref name="content"/> is still being received on this connection, so data for

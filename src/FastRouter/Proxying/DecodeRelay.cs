@@ -24,7 +24,7 @@ internal static class DecodeRelay
     /// <param name="context">The client's exchange.</param>
     /// <param name="upstream">The decode pod's answer, headers received.</param>
     /// <param name="idleTimeout">Reset before every read: a stream may run for hours but not fall silent this long.</param>
-    /// <param name="idleSource">Cancels the upstream reads; linked to the client's abort.</param>
+    /// <param name="idleSource">Cancels the upstream reads; the client's abort cancels it too.</param>
     /// <param name="telemetry">Where TTFT, the handoff gap, inter-event gaps and the usage's tokens are recorded.</param>
     /// <param name="exchange">The request's buffers: its decode body knows the connection it went out on; its bodies are released once the answer begins.</param>
     public static async Task<RelayOutcome> RelayAsync(HttpContext context, HttpResponseMessage upstream, TimeSpan idleTimeout, CancellationTokenSource idleSource, RelayTelemetry telemetry, ProxyExchange exchange)

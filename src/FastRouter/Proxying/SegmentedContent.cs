@@ -39,16 +39,10 @@ internal sealed class SegmentedContent : HttpContent
             // the bytes knows whose they are. The flush makes sure one does: HttpClient buffers small bodies.
             for (int i = 0; i < _segments.Count; i++)
             {
-                BackendConnectionStream.BeginWrite(this);
-                ValueTask write = stream.WriteAsync(_segments[i], cancellationToken);
-                BackendConnectionStream.EndWrite();
-                await write.ConfigureAwait(false);
+                await BackendConnectionStream.WriteMarkedAsync(stream, this, _segments[i], cancellationToken).ConfigureAwait(false);
             }
 
-            BackendConnectionStream.BeginWrite(this);
-            Task flush = stream.FlushAsync(cancellationToken);
-            BackendConnectionStream.EndWrite();
-            await flush.ConfigureAwait(false);
+            await BackendConnectionStream.FlushMarkedAsync(stream, this, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
