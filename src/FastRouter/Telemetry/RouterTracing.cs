@@ -87,8 +87,9 @@ internal sealed class RouterTracing
 
     /// <summary>
     /// The <c>traceparent</c> header value for a leg (steps 4 and 6), always set on both legs: the leg span's id
-    /// when tracing; else the ambient request activity's id (the host's, which already continues the client's
-    /// trace); else the client's own header when valid; else a new trace. Allocates only in the last case.
+    /// when tracing; else the ambient request activity's id (ASP.NET Core's, which continues the client's trace and
+    /// exists only with JSON logs, see <c>RouterHost</c>); else the client's own header when valid, as sent (the
+    /// router records no span, so none stands between); else a new trace. Allocates only in the last case.
     /// </summary>
     public static string TraceParentFor(Activity? leg, HttpContext context)
     {

@@ -80,16 +80,30 @@ public sealed class TracingTests
     }
 
     [Fact]
-    public async Task TraceParent_ReachesBothSimulatorLegs()
+    public async Task WithTextLogs_BothLegsCarryTheClientsTraceParentAsSent_NoHostSpanBetween()
     {
+        // With text logs ASP.NET Core starts no Activity per request (RouterHost), so no span stands between the
+        // client's and the pods': a host activity would have given the legs a span id of its own.
         await using TelemetryTestHost host = await TelemetryTestHost.StartAsync();
         await host.CompleteAsync(stream: true, traceParent: ClientTraceParent);
         foreach (FastRouter.Simulation.VllmSimulator pod in host.Pods)
         {
-            string? traceParent = Assert.Single(pod.ReceivedRequests).TraceParent;
-            Assert.NotNull(traceParent);
-            Assert.Contains(ClientTraceId, traceParent, StringComparison.Ordinal);
+            Assert.Equal(ClientTraceParent, Assert.Single(pod.ReceivedRequests).TraceParent);
         }
+    }
+
+    [Fact]
+    public async Task WithJsonLogs_TheHostsRequestActivity_ContinuesTheClientsTrace_AsOneSpanForBothLegs()
+    {
+        // JSON lines print the trace id of the request's activity, so with them ASP.NET Core's stays on: a child of
+        // the client's span, which both legs name as their parent.
+        await using TelemetryTestHost host = await TelemetryTestHost.StartAsync(configure: o => o with { LogFormat = LogFormat.Json });
+        await host.CompleteAsync(stream: false, traceParent: ClientTraceParent);
+        string[] received = host.Pods.Select(pod => Assert.Single(pod.ReceivedRequests).TraceParent ?? "").ToArray();
+        Assert.Equal(2, received.Length);
+        Assert.Equal(received[0], received[1]);
+        Assert.StartsWith("00-" + ClientTraceId + "-", received[0], StringComparison.Ordinal);
+        Assert.NotEqual(ClientTraceParent, received[0]);
     }
 
     private static string? Attribute(JsonElement span, string key) =>
