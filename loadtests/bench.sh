@@ -49,7 +49,8 @@ mkdir -p "$OUT"
 LOG="$OUT/bench.log"
 say() { echo "[bench $(date -u +%H:%M:%S)] $*" | tee -a "$LOG"; }
 
-if [[ $QUICK == 1 ]]; then D_SHORT=4; D_LONG=6; D_WRK=8; else D_SHORT=8; D_LONG=15; D_WRK=15; fi
+if [[ $QUICK == 1 ]]; then D_SHORT=4; D_LONG=6; D_WRK=8; D_ROUND=3; else D_SHORT=8; D_LONG=15; D_WRK=15; D_ROUND=5; fi
+HOP_ROUNDS=4 # alternated router/YARP rounds for the CPU comparison
 
 # ---------------------------------------------------------------- prerequisites
 BIN="$ROOT/artifacts/aot/fastrouter"
@@ -170,6 +171,7 @@ load_now() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # ---------------------------------------------------------------- report
 write_report() {
+round_list() { local r out=""; for r in $(seq 1 "$HOP_ROUNDS"); do out+="${out:+ · }$(get "hops-r$r-$1.cpu_us_per_request")"; done; echo "$out"; }
 int() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v }'; }
 us() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v * 1000 }'; }
 diffus() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || a == "null" || b == "null") print "-"; else printf "%+.0f", (a - b) * 1000 }'; }
@@ -203,7 +205,7 @@ record derived.cpu_us_per_event "$ev_cpu"
   echo "| CPU per relayed event: (CPU/req at 264 tokens − at 8 tokens) / 256 | $ev_cpu µs |"
   echo "| CPU per non-streaming request, 64 clients (wrk) | $(get zero-c64-wrk-router.cpu_us_per_request) µs |"
   echo "| CPU per request, plain YARP forwarder, one hop (JIT), 64 clients (wrk), same machine and minutes | $(get zero-c64-wrk-yarp.cpu_us_per_request) µs |"
-  echo "| Router CPU per request in YARP hops (router ÷ YARP) | $(get derived.router_per_yarp_hop) |"
+  echo "| Router CPU per request in YARP hops: median over $HOP_ROUNDS alternated rounds of router ÷ YARP (${D_ROUND} s each, wrk -t2 -c64) | $(get derived.router_per_yarp_hop) (rounds: $(get derived.router_per_yarp_hop_rounds); router $(round_list router) µs, YARP $(round_list yarp) µs) |"
   echo "| CPU per non-streaming request, 64 clients (load generator) | $(get zero-c64-chat-router.cpu_us_per_request) µs |"
   echo "| Start-up: exec to first 200 from /livez | $(get startup.ms) ms |"
   echo "| Idle RSS 2 s after start | $(( $(get idle.rss_kb) / 1024 )) MiB |"
@@ -296,13 +298,14 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"llama31-8b","messages":[{"role":"user","content":"${PROMPT:0:512}"}],"max_tokens":64,"ignore_eos":true}'
 EOF
 
-# Measures the CPU of process $3 (default: the router) over the wrk run, after an unrecorded warm-up run of $4 s.
-wrk_run() { # name port [pid [warm-up seconds]] -> records rps, cpu per request, errors
-  local name=$1 port=$2 pid=${3:-$ROUTER_PID} warm=${4:-3} c0 c1
+# Measures the CPU of process $3 (default: the router) over a wrk run of $5 s (default D_WRK), after an unrecorded
+# warm-up run of $4 s.
+wrk_run() { # name port [pid [warm-up seconds [seconds]]] -> records rps, cpu per request, errors
+  local name=$1 port=$2 pid=${3:-$ROUTER_PID} warm=${4:-3} secs=${5:-$D_WRK} c0 c1
   wrk -t2 -c64 -d${warm}s -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >/dev/null 2>&1 || true
   reset_hwm "$pid"
   c0=$(cpu_ticks "$pid")
-  wrk -t2 -c64 -d${D_WRK}s --latency -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >"$OUT/$name.txt" 2>&1 || true
+  wrk -t2 -c64 -d${secs}s --latency -s "$WRK_LUA" "http://127.0.0.1:$port/v1/chat/completions" >"$OUT/$name.txt" 2>&1 || true
   c1=$(cpu_ticks "$pid")
   local n rps bad
   n=$(awk '/requests in/ { print $1 }' "$OUT/$name.txt")
@@ -329,10 +332,19 @@ if command -v wrk >/dev/null 2>&1; then
   PIDS+=($YARP_PID)
   wait_http 18010 /health
   wrk_run zero-c64-wrk-yarp 18010 "$YARP_PID" 8 # a longer warm-up: JIT tiering settles before the measured run
+  # The VM's speed drifts by tens of percent within minutes, so a router run and a YARP run one after the other can
+  # be far apart. Short alternated rounds compare the two at the same speed; the hop figure is the median of the
+  # rounds' ratios.
+  ratios=()
+  for r in $(seq 1 "$HOP_ROUNDS"); do
+    wrk_run "hops-r$r-router" 18001 "$A" 1 "$D_ROUND"
+    wrk_run "hops-r$r-yarp" 18010 "$YARP_PID" 1 "$D_ROUND"
+    ratios+=("$(awk -v r="$(get "hops-r$r-router.cpu_us_per_request")" -v y="$(get "hops-r$r-yarp.cpu_us_per_request")" \
+      'BEGIN { if (r + 0 > 0 && y + 0 > 0) printf "%.2f", r / y; else print "-" }')")
+  done
   stop_pid "$YARP_PID"
-  ratio=$(awk -v r="$(get zero-c64-wrk-router.cpu_us_per_request)" -v y="$(get zero-c64-wrk-yarp.cpu_us_per_request)" \
-    'BEGIN { if (r + 0 > 0 && y + 0 > 0) printf "%.2f", r / y }')
-  [[ -z $ratio ]] || record derived.router_per_yarp_hop "$ratio"
+  record derived.router_per_yarp_hop_rounds "${ratios[*]}"
+  record derived.router_per_yarp_hop "$(printf '%s\n' "${ratios[@]}" | grep -v '^-$' | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
 fi
 routed zero-c64-chat-router 18001 --scenario chat --concurrency 64 --duration ${D_LONG}s
 direct zero-c64-chat-direct 18100 18200 --scenario chat --concurrency 64 --duration ${D_LONG}s
