@@ -193,7 +193,7 @@ internal sealed partial class OrchestratedProxy
         LegBodyBuilder.BuildDrain(exchange.RequestBody.Sequence, exchange.Scan, kvTransferParams, exchange.DecodeBody);
         var content = new SegmentedContent(exchange.DecodeBody);
         exchange.DecodeContent = content;
-        using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId, RouterTracing.TraceParentFor(null, context));
+        using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId, LegTraceParent(null, context, exchange));
         using var timeout = new CancellationTokenSource(DrainTimeout);
         bool podFailed = false;
         long waitStarted = RequestClock.BeginWait();
@@ -234,9 +234,13 @@ internal sealed partial class OrchestratedProxy
         // Hooked by hand rather than linked, so the prefill leg can unhook it once the pod answers and keep the timer
         // (a linked source cannot be unlinked; a second source per request would cost its own timer).
         leg.ClientAbort = context.RequestAborted.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), leg.Timeout);
-        leg.Request = CreateRequest(pod, endpoint, leg.Content, requestId, RouterTracing.TraceParentFor(leg.Span, context));
+        leg.Request = CreateRequest(pod, endpoint, leg.Content, requestId, LegTraceParent(leg.Span, context, exchange));
         return leg;
     }
+
+    /// <summary>A leg's <c>traceparent</c>: its own span's when tracing, else the request's, the same for every leg.</summary>
+    private static string LegTraceParent(Activity? legSpan, HttpContext context, ProxyExchange exchange) =>
+        legSpan is not null ? RouterTracing.TraceParentFor(legSpan, context) : exchange.TraceParent ??= RouterTracing.TraceParentFor(null, context);
 
     /// <summary>Everything a leg records when it ends, whichever way: the pod's call count and health, metrics, span, wait.</summary>
     private void EndLeg(ref LegState leg, ProxyExchange exchange)

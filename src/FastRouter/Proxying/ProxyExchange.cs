@@ -33,6 +33,12 @@ internal sealed class ProxyExchange
     /// <summary>The request's trace span; null when tracing is off.</summary>
     public Activity? Span { get; set; }
 
+    /// <summary>
+    /// Without leg spans, the <c>traceparent</c> both legs carry (and every retry's): worked out once per request, so
+    /// a request the client sent without one still names a single new trace on both pods.
+    /// </summary>
+    public string? TraceParent { get; set; }
+
     /// <summary>The model of the route taken (null for the catch-all route), for metrics and spans.</summary>
     public string? Model { get; set; }
 
@@ -125,6 +131,7 @@ internal sealed class ProxyExchange
 
         Scan.Reset();
         Span = null;
+        TraceParent = null;
         Model = null;
         PrefillAnsweredAt = 0;
         PrefillBody.Reset();

@@ -17,6 +17,11 @@ internal sealed class RouterTracing
     public const string SourceName = "FastRouter";
     public const string TraceParentHeader = "traceparent";
     public const string TraceStateHeader = "tracestate";
+    private const int TraceIdBytes = 16;
+    private const int SpanIdBytes = 8;
+
+    /// <summary><c>00-</c>, 32 hex digits, <c>-</c>, 16 hex digits, <c>-01</c>.</summary>
+    private const int TraceParentLength = 3 + (2 * TraceIdBytes) + 1 + (2 * SpanIdBytes) + 3;
 
     /// <summary>One source per process: ActivitySource listeners are process-wide anyway.</summary>
     public static readonly ActivitySource Source = new(SourceName, RouterCommandLine.GetVersion());
@@ -157,7 +162,24 @@ internal sealed class RouterTracing
         request.Dispose();
     }
 
-    /// <summary>A fresh sampled trace context: <c>00-{trace}-{span}-01</c>.</summary>
-    public static string NewTraceParent() =>
-        "00-" + ActivityTraceId.CreateRandom().ToHexString() + "-" + ActivitySpanId.CreateRandom().ToHexString() + "-01";
+    /// <summary>A fresh sampled trace context: <c>00-{trace}-{span}-01</c>, built as one string.</summary>
+    public static string NewTraceParent()
+    {
+        // Ids must be unique, not secret: the shared thread-local generator (as ActivityTraceId.CreateRandom's).
+        Span<byte> ids = stackalloc byte[TraceIdBytes + SpanIdBytes];
+        Random.Shared.NextBytes(ids);
+
+        // All-zero ids are invalid in W3C trace context; one bit makes them valid at no cost to uniqueness.
+        ids[TraceIdBytes - 1] |= 1;
+        ids[^1] |= 1;
+        Span<char> text = stackalloc char[TraceParentLength];
+        "00-".CopyTo(text);
+        Convert.TryToHexStringLower(ids[..TraceIdBytes], text[3..], out int written);
+        int at = 3 + written;
+        text[at++] = '-';
+        Convert.TryToHexStringLower(ids[TraceIdBytes..], text[at..], out written);
+        at += written;
+        "-01".CopyTo(text[at..]);
+        return new string(text);
+    }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using FastRouter.Proxying;
+using FastRouter.Simulation;
 using FastRouter.Telemetry;
 using FastRouter.Tests.Support;
 using Microsoft.AspNetCore.Builder;
@@ -86,9 +87,46 @@ public sealed class TracingTests
         // client's and the pods': a host activity would have given the legs a span id of its own.
         await using TelemetryTestHost host = await TelemetryTestHost.StartAsync();
         await host.CompleteAsync(stream: true, traceParent: ClientTraceParent);
-        foreach (FastRouter.Simulation.VllmSimulator pod in host.Pods)
+        foreach (VllmSimulator pod in host.Pods)
         {
             Assert.Equal(ClientTraceParent, Assert.Single(pod.ReceivedRequests).TraceParent);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutAClientTraceParent_BothLegsNameOneNewTrace_ANewOneForEachRequest()
+    {
+        await using TelemetryTestHost host = await TelemetryTestHost.StartAsync();
+        await host.CompleteAsync(stream: false);
+        await host.CompleteAsync(stream: true);
+        VllmSimulator[] pods = host.Pods.ToArray();
+        Assert.Equal(2, pods.Length);
+        var perRequest = new List<string>();
+        for (int request = 0; request < 2; request++)
+        {
+            string? prefill = pods[0].ReceivedRequests[request].TraceParent;
+            string? decode = pods[1].ReceivedRequests[request].TraceParent;
+            Assert.True(ActivityContext.TryParse(prefill, null, out ActivityContext parsed), prefill);
+            Assert.NotEqual(default, parsed.TraceId);
+            Assert.NotEqual(default, parsed.SpanId);
+            Assert.Equal(prefill, decode);
+            perRequest.Add(prefill!);
+        }
+
+        Assert.NotEqual(perRequest[0], perRequest[1]);
+    }
+
+    [Fact]
+    public void NewTraceParent_IsAValidSampledContext_InTheW3CShape_AndNeverRepeats()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < 10_000; i++)
+        {
+            string created = RouterTracing.NewTraceParent();
+            Assert.Matches("^00-[0-9a-f]{32}-[0-9a-f]{16}-01$", created);
+            Assert.True(ActivityContext.TryParse(created, null, out ActivityContext parsed), created);
+            Assert.Equal(ActivityTraceFlags.Recorded, parsed.TraceFlags);
+            Assert.True(seen.Add(created));
         }
     }
 
