@@ -10,12 +10,16 @@ internal sealed class MetricSeries
     private double _value;
     private double _sum;
 
-    public MetricSeries(string[] labelNames, string[] labelValues, int bucketCount)
+    public MetricSeries(SeriesKey key, string[] labelNames, string[] labelValues, int bucketCount)
     {
+        Key = key;
         LabelNames = labelNames;
         LabelValues = labelValues;
         _buckets = bucketCount > 0 ? new long[bucketCount + 1] : null;
     }
+
+    /// <summary>The label values this series was created for, as the first measurement passed them.</summary>
+    public SeriesKey Key { get; }
 
     public string[] LabelNames { get; }
 

@@ -52,6 +52,14 @@ internal readonly struct SeriesKey : IEquatable<SeriesKey>
         && string.Equals(_v2, other._v2, StringComparison.Ordinal)
         && string.Equals(_v3, other._v3, StringComparison.Ordinal);
 
+    /// <summary>True when both hold the very same string instances: equal without reading a character.</summary>
+    public bool HasSameReferences(in SeriesKey other) =>
+        _count == other._count
+        && ReferenceEquals(_v0, other._v0)
+        && ReferenceEquals(_v1, other._v1)
+        && ReferenceEquals(_v2, other._v2)
+        && ReferenceEquals(_v3, other._v3);
+
     public override bool Equals(object? obj) => obj is SeriesKey other && Equals(other);
 
     public override int GetHashCode() => HashCode.Combine(_v0, _v1, _v2, _v3, _count);
