@@ -74,6 +74,7 @@ internal static class RouterHost
         {
             builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
         }
+
         if (configureLogging is null && options.LogFormat == Telemetry.LogFormat.Json)
         {
             builder.Logging.AddConsole(console => console.FormatterName = Telemetry.JsonLineFormatter.FormatterName);

@@ -169,7 +169,7 @@ internal sealed class RouterTracing
         Span<byte> ids = stackalloc byte[TraceIdBytes + SpanIdBytes];
         Random.Shared.NextBytes(ids);
 
-        // All-zero ids are invalid in W3C trace context; one bit makes them valid at no cost to uniqueness.
+        // All-zero ids are invalid in W3C trace context: one bit set in each rules them out, for one bit of randomness.
         ids[TraceIdBytes - 1] |= 1;
         ids[^1] |= 1;
         Span<char> text = stackalloc char[TraceParentLength];
