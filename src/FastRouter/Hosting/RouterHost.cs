@@ -22,7 +22,7 @@ namespace FastRouter.Hosting;
 internal static class RouterHost
 {
     /// <summary>The log category whose being enabled makes ASP.NET Core start a per-request Activity and log scope.</summary>
-    public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
+    private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     /// <summary>Builds the host around an existing discovery (tests, the demo).</summary>
     public static WebApplication Build(RouterOptions options, IBackendDiscovery discovery, Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null)

@@ -20,8 +20,11 @@ internal sealed class RouterTracing
     private const int TraceIdBytes = 16;
     private const int SpanIdBytes = 8;
 
-    /// <summary><c>00-</c>, 32 hex digits, <c>-</c>, 16 hex digits, <c>-01</c>.</summary>
-    private const int TraceParentLength = 3 + (2 * TraceIdBytes) + 1 + (2 * SpanIdBytes) + 3;
+    // 00-{32 hex digits}-{16 hex digits}-01: where each part starts.
+    private const int TraceIdAt = 3;
+    private const int SpanIdAt = TraceIdAt + (2 * TraceIdBytes) + 1;
+    private const int FlagsAt = SpanIdAt + (2 * SpanIdBytes);
+    private const int TraceParentLength = FlagsAt + 3;
 
     /// <summary>One source per process: ActivitySource listeners are process-wide anyway.</summary>
     public static readonly ActivitySource Source = new(SourceName, RouterCommandLine.GetVersion());
@@ -174,12 +177,10 @@ internal sealed class RouterTracing
         ids[^1] |= 1;
         Span<char> text = stackalloc char[TraceParentLength];
         "00-".CopyTo(text);
-        Convert.TryToHexStringLower(ids[..TraceIdBytes], text[3..], out int written);
-        int at = 3 + written;
-        text[at++] = '-';
-        Convert.TryToHexStringLower(ids[TraceIdBytes..], text[at..], out written);
-        at += written;
-        "-01".CopyTo(text[at..]);
+        Convert.TryToHexStringLower(ids[..TraceIdBytes], text[TraceIdAt..], out _);
+        text[SpanIdAt - 1] = '-';
+        Convert.TryToHexStringLower(ids[TraceIdBytes..], text[SpanIdAt..], out _);
+        "-01".CopyTo(text[FlagsAt..]);
         return new string(text);
     }
 }

@@ -82,6 +82,12 @@ public sealed class FailoverTests
         Assert.Equal(1, Fleet.Calls(harness.Prefill[0]));
         Assert.Equal(1, Fleet.Calls(harness.Prefill[1]));
         Assert.Contains(harness.Logs.Lines, l => l.EventId.Id == 18);
+
+        // The retry and the decode leg continue the failed attempt's trace: one request, one trace context.
+        string? first = Assert.Single(harness.Prefill[0].ReceivedRequests).TraceParent;
+        Assert.NotNull(first);
+        Assert.Equal(first, Assert.Single(harness.Prefill[1].ReceivedRequests).TraceParent);
+        Assert.Equal(first, Assert.Single(harness.Decode.SelectMany(pod => pod.ReceivedRequests)).TraceParent);
     }
 
     [Fact]
