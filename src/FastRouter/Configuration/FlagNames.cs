@@ -37,14 +37,13 @@ internal static class FlagNames
     public const string StreamIdleTimeout = "--stream-idle-timeout";
     public const string PooledConnectionIdleTimeout = "--pooled-connection-idle-timeout";
     public const string MaxJsonDepth = "--max-json-depth";
+    public const string SocketThreads = "--socket-threads";
     public const string Demo = "--demo";
     public const string LogFormat = "--log-format";
     public const string MetricsPort = "--metrics-port";
     public const string OtelEndpoint = "--otel-endpoint";
     public const string OtelServiceName = "--otel-service-name";
     public const string OtelSecure = "--otel-secure";
-
-    // production-stack flags accepted and ignored (with a warning)
     public const string MaxRetries = "--max-retries";
     public const string PodSelection = "--pod-selection";
     public const string EjectAfterFailures = "--eject-after-failures";
@@ -61,6 +60,8 @@ internal static class FlagNames
     public const string ApiKeyFile = "--api-key-file";
     public const string MaxRequestHeadersBytes = "--max-request-headers-bytes";
     public const string MaxRequestLineBytes = "--max-request-line-bytes";
+
+    // production-stack flags accepted and ignored (with a warning)
     public const string K8sServiceDiscoveryType = "--k8s-service-discovery-type";
     public const string EngineStatsInterval = "--engine-stats-interval";
     public const string RequestStatsWindow = "--request-stats-window";

@@ -62,6 +62,12 @@ internal sealed record RouterOptions
     /// <summary>Deepest JSON nesting accepted in a request body.</summary>
     public int MaxJsonDepth { get; init; } = 64;
 
+    /// <summary>
+    /// From --socket-threads: how many socket threads .NET runs; null leaves the choice to <c>Hosting/SocketThreads</c>
+    /// (one per two cores, or the operator's <c>DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT</c>).
+    /// </summary>
+    public int? SocketThreads { get; init; }
+
     /// <summary>How many times a failed request may be retried (prefill failover, or the whole flow again).</summary>
     public int MaxRetries { get; init; } = 2;
 

@@ -14,6 +14,9 @@ internal static class RouterOptionsFactory
     /// </summary>
     public const int MaxJsonDepthLimit = 1024;
 
+    /// <summary>Upper bound for --socket-threads: far beyond any core count a router pod gets, so a typo cannot start thousands of threads.</summary>
+    public const int MaxSocketThreads = 256;
+
     /// <summary>production-stack's --routing-logic values other than ours (parser.py, plus "priority" from older releases).</summary>
     private static readonly string[] ProductionStackOnlyRoutingLogics =
         ["roundrobin", "session", "kvaware", "prefixaware", "disaggregated_prefill", "priority"];
@@ -163,6 +166,9 @@ internal static class RouterOptionsFactory
             KubernetesNamespace = k8sNamespace,
             KubernetesPort = k8sPort,
             KubernetesLabelSelector = k8sLabelSelector,
+            SocketThreads = Has(FlagNames.SocketThreads)
+                ? CommandLineValues.ParseInt(FlagNames.SocketThreads, Get(FlagNames.SocketThreads)!, 1, MaxSocketThreads, "count")
+                : defaults.SocketThreads,
             MaxRetries = Has(FlagNames.MaxRetries) ? CommandLineValues.ParseInt(FlagNames.MaxRetries, Get(FlagNames.MaxRetries)!, 0, 10, "count") : defaults.MaxRetries,
             PodSelection = Has(FlagNames.PodSelection)
                 ? CommandLineValues.ParseChoice(FlagNames.PodSelection, Get(FlagNames.PodSelection)!, PodSelectionChoices)

@@ -2,7 +2,9 @@ using FastRouter.Configuration;
 using FastRouter.Discovery;
 using FastRouter.Simulation;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Hosting;
 
@@ -38,6 +40,7 @@ internal static class DemoEnvironment
         RouterOptions demo = WithSimulators(options, prefill.BaseAddress, decode.BaseAddress);
         var discovery = new StaticDiscovery(demo);
         WebApplication app = RouterHost.Build(demo, discovery);
+        RuntimeSettingsLog.Write(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DemoEnvironment)), demo);
         await app.StartAsync().ConfigureAwait(false);
         Uri router = RouterHost.GetListenAddress(app);
         await Console.Out.WriteAsync(Banner(router, prefill, decode)).ConfigureAwait(false);

@@ -43,6 +43,7 @@ public static class FastRouterProgram
         }
 
         options = options with { InlineIoScheduling = InlineSocketCompletions.IsEnabled };
+        SocketThreads.Apply(options.SocketThreads);
         if (options.Demo)
         {
             return await DemoEnvironment.RunAsync(options).ConfigureAwait(false);

@@ -17,11 +17,12 @@ internal static partial class RuntimeSettingsLog
         RuntimeSettings(
             logger,
             InlineSocketCompletions.IsEnabled,
+            SocketThreads.Describe(),
             options.InlineIoScheduling,
             GCSettings.IsServerGC ? "server" : "workstation",
             GCSettings.LatencyMode != GCLatencyMode.Batch);
     }
 
-    [LoggerMessage(401, LogLevel.Information, "Runtime: inline socket completions {InlineSocketCompletions}, inline Kestrel scheduling {InlineIoScheduling}, {GcFlavour} GC, concurrent GC {ConcurrentGc}")]
-    private static partial void RuntimeSettings(ILogger logger, bool inlineSocketCompletions, bool inlineIoScheduling, string gcFlavour, bool concurrentGc);
+    [LoggerMessage(401, LogLevel.Information, "Runtime: inline socket completions {InlineSocketCompletions}, socket threads {SocketThreads}, inline Kestrel scheduling {InlineIoScheduling}, {GcFlavour} GC, concurrent GC {ConcurrentGc}")]
+    private static partial void RuntimeSettings(ILogger logger, bool inlineSocketCompletions, string socketThreads, bool inlineIoScheduling, string gcFlavour, bool concurrentGc);
 }

@@ -8,6 +8,9 @@ namespace FastRouter.Tests.Aot;
 [Collection(AotCollection.Name)]
 public sealed class AotBinaryTests(AotBinaryFixture fixture)
 {
+    /// <summary>What .NET names its epoll threads.</summary>
+    private const string SocketThreadName = ".NET Sockets";
+
     private readonly string _binary = fixture.BinaryPath;
 
     [Fact]
@@ -81,7 +84,30 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         Assert.Contains("Orchestrated request completed", router.Output, StringComparison.Ordinal);
 
         // The product runs with the runtime settings its CPU and memory figures were measured with.
-        Assert.Contains("Runtime: inline socket completions True, inline Kestrel scheduling True, workstation GC, concurrent GC False", router.Output, StringComparison.Ordinal);
+        int socketThreads = Math.Max(1, Environment.ProcessorCount / 2);
+        Assert.Contains($"Runtime: inline socket completions True, socket threads {socketThreads}, inline Kestrel scheduling True, workstation GC, concurrent GC False", router.Output, StringComparison.Ordinal);
+        Assert.Equal(socketThreads, router.CountThreadsNamed(SocketThreadName));
+    }
+
+    [Theory]
+    [InlineData("3", null, 3)]
+    [InlineData(null, "2", 2)]
+    public async Task SocketThreads_FollowTheFlag_ElseTheOperatorsVariable(string? flag, string? variable, int expected)
+    {
+        int port = NativeProcess.FreePort();
+        var environment = new Dictionary<string, string>();
+        if (variable is not null)
+        {
+            environment["DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT"] = variable;
+        }
+
+        string[] args = ["--demo", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        using NativeProcess demo = NativeProcess.Start(_binary, environment, flag is null ? args : [.. args, "--socket-threads", flag]);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
+        await demo.WaitUntilServingAsync(client, "/health");
+
+        Assert.Contains($"socket threads {expected},", demo.Output, StringComparison.Ordinal);
+        Assert.Equal(expected, demo.CountThreadsNamed(SocketThreadName));
     }
 
     [Fact]

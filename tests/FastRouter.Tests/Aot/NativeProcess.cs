@@ -45,6 +45,11 @@ internal sealed class NativeProcess : IDisposable
         };
         info.Environment.Remove("VLLM_API_KEY");
         info.Environment.Remove("KUBECONFIG");
+
+        // The runtime settings the binary chooses for itself are under test; an in-process test that flips one of
+        // these for a moment must not leak it into a binary started meanwhile.
+        info.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS");
+        info.Environment.Remove("DOTNET_SYSTEM_NET_SOCKETS_THREAD_COUNT");
         foreach ((string name, string value) in environment)
         {
             info.Environment[name] = value;
@@ -54,6 +59,28 @@ internal sealed class NativeProcess : IDisposable
     }
 
     public int Id => _process.Id;
+
+    /// <summary>How many of the process's threads carry <paramref name="name"/> (Linux: /proc/PID/task/*/comm).</summary>
+    public int CountThreadsNamed(string name)
+    {
+        int count = 0;
+        foreach (string task in Directory.GetDirectories($"/proc/{_process.Id}/task"))
+        {
+            try
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == name)
+                {
+                    count++;
+                }
+            }
+            catch (IOException)
+            {
+                // The thread ended while the directory was read.
+            }
+        }
+
+        return count;
+    }
 
     /// <summary>Sends SIGTERM, as Kubernetes does when it stops a pod.</summary>
     public void Terminate()

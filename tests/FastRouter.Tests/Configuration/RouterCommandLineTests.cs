@@ -108,6 +108,7 @@ public sealed class RouterCommandLineTests
         Assert.Equal(defaults.StreamIdleTimeout, options.StreamIdleTimeout);
         Assert.Equal(defaults.PooledConnectionIdleTimeout, options.PooledConnectionIdleTimeout);
         Assert.Equal(defaults.MaxJsonDepth, options.MaxJsonDepth);
+        Assert.Null(options.SocketThreads);
         Assert.False(options.Demo);
         Assert.Null(options.KubernetesNamespace);
         Assert.Equal(8000, options.KubernetesPort);
@@ -122,7 +123,7 @@ public sealed class RouterCommandLineTests
             "--kv-remote-host", "always", "--on-missing-kv-params", "fail", "--max-request-body-bytes", "1048576",
             "--backend-api-key", "secret", "--connect-timeout", "0.5", "--prefill-timeout", "30",
             "--decode-first-byte-timeout", "60", "--stream-idle-timeout", "120", "--pooled-connection-idle-timeout", "3",
-            "--max-json-depth", "32"));
+            "--max-json-depth", "32", "--socket-threads", "3"));
 
         Assert.Equal("127.0.0.1", options.Host);
         Assert.Equal(9000, options.Port);
@@ -139,6 +140,7 @@ public sealed class RouterCommandLineTests
         Assert.Equal(TimeSpan.FromSeconds(120), options.StreamIdleTimeout);
         Assert.Equal(TimeSpan.FromSeconds(3), options.PooledConnectionIdleTimeout);
         Assert.Equal(32, options.MaxJsonDepth);
+        Assert.Equal(3, options.SocketThreads);
     }
 
     [Theory]

@@ -144,6 +144,11 @@ public sealed class RouterCommandLineValidationTests
     [InlineData("--k8s-port", "0")]
     [InlineData("--max-json-depth", "0")]
     [InlineData("--max-json-depth", "100000")]
+    [InlineData("--socket-threads", "0")]
+    [InlineData("--socket-threads", "-2")]
+    [InlineData("--socket-threads", "257")]
+    [InlineData("--socket-threads", "two")]
+    [InlineData("--socket-threads", "")]
     public void Bad_integers_are_refused(string flag, string value)
     {
         string[] args = flag == "--k8s-port"
