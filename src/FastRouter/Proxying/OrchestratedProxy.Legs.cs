@@ -30,7 +30,7 @@ internal sealed partial class OrchestratedProxy
         exchange.PrefillContent = leg.Content;
         CancellationToken timeout = leg.Timeout.Token;
         Log.SendingPrefill(_logger, leg.Request.RequestUri!, requestId);
-        exchange.PrefillStartedAt = Stopwatch.GetTimestamp();
+        exchange.PrefillStartedAt = _logger.IsEnabled(LogLevel.Debug) ? Stopwatch.GetTimestamp() : 0;
         prefill.Reserve();
         HttpResponseMessage? answer = null;
         try
@@ -89,7 +89,10 @@ internal sealed partial class OrchestratedProxy
     {
         List<string>? keys = _logger.IsEnabled(LogLevel.Trace) ? [] : null;
         bool parsed = PrefillAnswerReader.TryRead(exchange.PrefillAnswer.Sequence, out KvTransferParamsLocation location, keys);
-        Log.PrefillCompleted(_logger, Stopwatch.GetElapsedTime(exchange.PrefillStartedAt).TotalSeconds, requestId);
+        if (exchange.PrefillStartedAt != 0)
+        {
+            Log.PrefillCompleted(_logger, Stopwatch.GetElapsedTime(exchange.PrefillStartedAt).TotalSeconds, requestId);
+        }
         if (keys is not null)
         {
             Log.PrefillResponseKeys(_logger, string.Join(", ", keys), requestId);

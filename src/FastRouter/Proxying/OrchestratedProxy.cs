@@ -52,7 +52,8 @@ internal sealed partial class OrchestratedProxy
         exchange.Span = RouterTracing.StartRequest(context, endpoint, requestId);
         try
         {
-            if (await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false))
+            // The level is checked here, not only inside the log call, so a request that logs nothing reads no clock.
+            if (await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false) && _logger.IsEnabled(LogLevel.Debug))
             {
                 Log.Completed(_logger, exchange.Clock.Elapsed.TotalSeconds, requestId);
             }
@@ -79,7 +80,8 @@ internal sealed partial class OrchestratedProxy
         {
             bool disconnected = context.RequestAborted.IsCancellationRequested;
             int status = context.Response.StatusCode;
-            _metrics.RequestCompleted(endpoint, exchange.Scan.Stream, status, disconnected, exchange.Clock.Elapsed, exchange.Clock.RouterTime);
+            TimeSpan elapsed = exchange.Clock.Elapsed;
+            _metrics.RequestCompleted(endpoint, exchange.Scan.Stream, status, disconnected, elapsed, exchange.Clock.RouterTime(elapsed));
             RouterTracing.CompleteRequest(exchange.Span, status, disconnected, exchange.Model);
             if (exchange.TryReset())
             {

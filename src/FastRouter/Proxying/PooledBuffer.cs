@@ -19,8 +19,9 @@ internal sealed class PooledBuffer
     public ReadOnlyMemory<byte> Memory => _array.AsMemory(0, Length);
 
     /// <summary>
-    /// Reads <paramref name="source"/> to its end. Returns false, having stopped reading, when it holds more
-    /// than <paramref name="limit"/> bytes.
+    /// Reads <paramref name="source"/> to its end, or to <paramref name="expectedLength"/> when the stream's framing
+    /// announced one (Content-Length: the stream cannot hand out more). Returns false, having stopped reading, when it
+    /// holds more than <paramref name="limit"/> bytes.
     /// </summary>
     public async ValueTask<bool> ReadToEndAsync(Stream source, long? expectedLength, long limit, CancellationToken cancellationToken)
     {
@@ -55,6 +56,13 @@ internal sealed class PooledBuffer
             if (Length > limit)
             {
                 return false;
+            }
+
+            // The announced length is all the stream may hand out (HttpClient ends a Content-Length body there), so
+            // the read that would only say so is skipped.
+            if (Length == expectedLength)
+            {
+                return true;
             }
         }
     }

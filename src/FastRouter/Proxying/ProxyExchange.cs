@@ -45,7 +45,7 @@ internal sealed class ProxyExchange
     /// <summary>When the prefill answer had been read (a <see cref="Stopwatch"/> timestamp), for the handoff gap.</summary>
     public long PrefillAnsweredAt { get; set; }
 
-    /// <summary>When the prefill leg was sent (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    /// <summary>When the prefill leg was sent (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), for the Debug log; 0 below Debug.</summary>
     public long PrefillStartedAt { get; set; }
 
     /// <summary>The prefill leg's request body, once sent.</summary>

@@ -29,13 +29,13 @@ internal struct RequestClock
     /// <summary>Time spent waiting so far.</summary>
     public readonly TimeSpan Waited => TimeSpan.FromTicks((long)(_waited * ((double)TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
 
-    /// <summary>Elapsed minus waiting: the router's own work (parsing, patching, picking, copying).</summary>
-    public readonly TimeSpan RouterTime
+    /// <summary>
+    /// <paramref name="elapsed"/> (this clock's <see cref="Elapsed"/>, read once by the caller) minus waiting: the
+    /// router's own work (parsing, patching, picking, copying).
+    /// </summary>
+    public readonly TimeSpan RouterTime(TimeSpan elapsed)
     {
-        get
-        {
-            TimeSpan own = Elapsed - Waited;
-            return own < TimeSpan.Zero ? TimeSpan.Zero : own;
-        }
+        TimeSpan own = elapsed - Waited;
+        return own < TimeSpan.Zero ? TimeSpan.Zero : own;
     }
 }

@@ -36,7 +36,8 @@ internal static class MetricsFlow
         metrics.Tokens(decodeCall, 7, 4);
         metrics.BackendCallCompleted(ref decodeCall, status >= 500 ? BackendOutcome.ServerError : BackendOutcome.Success);
         clock.EndWait(wait);
-        metrics.RequestCompleted(CompletionEndpoint.Completions, stream, status, clientDisconnected: false, clock.Elapsed, clock.RouterTime);
+        TimeSpan elapsed = clock.Elapsed;
+        metrics.RequestCompleted(CompletionEndpoint.Completions, stream, status, clientDisconnected: false, elapsed, clock.RouterTime(elapsed));
     }
 
     /// <summary>One of each rarer event, so every family has a series.</summary>
