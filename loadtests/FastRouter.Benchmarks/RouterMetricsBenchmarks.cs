@@ -80,6 +80,7 @@ public class RouterMetricsBenchmarks
 
         metrics.Tokens(decode, 812, 256);
         metrics.BackendCallCompleted(ref decode, BackendOutcome.Success);
-        metrics.RequestCompleted(CompletionEndpoint.ChatCompletions, true, 200, false, clock.Elapsed, clock.RouterTime);
+        TimeSpan elapsed = clock.Elapsed;
+        metrics.RequestCompleted(CompletionEndpoint.ChatCompletions, true, 200, false, elapsed, clock.RouterTime(elapsed));
     }
 }
