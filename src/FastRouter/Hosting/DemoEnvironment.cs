@@ -40,11 +40,19 @@ internal static class DemoEnvironment
         RouterOptions demo = WithSimulators(options, prefill.BaseAddress, decode.BaseAddress);
         var discovery = new StaticDiscovery(demo);
         WebApplication app = RouterHost.Build(demo, discovery);
-        RuntimeSettingsLog.Write(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DemoEnvironment)), demo);
-        await app.StartAsync().ConfigureAwait(false);
-        Uri router = RouterHost.GetListenAddress(app);
-        await Console.Out.WriteAsync(Banner(router, prefill, decode)).ConfigureAwait(false);
-        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        await using (app.ConfigureAwait(false))
+        {
+            RuntimeSettingsLog.Write(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DemoEnvironment)), demo);
+            if (!await RouterHost.TryStartAsync(app).ConfigureAwait(false))
+            {
+                return 1;
+            }
+
+            Uri router = RouterHost.GetListenAddress(app);
+            await Console.Out.WriteAsync(Banner(router, prefill, decode)).ConfigureAwait(false);
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+        }
+
         return 0;
     }
 

@@ -4,6 +4,7 @@ using FastRouter.Discovery.Kubernetes;
 using FastRouter.Simulation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Hosting;
@@ -63,7 +64,16 @@ public static class FastRouterProgram
         }
 
         RuntimeSettingsLog.Write(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FastRouterProgram)), options);
-        await app.RunAsync().ConfigureAwait(false);
+        await using (app.ConfigureAwait(false))
+        {
+            if (!await RouterHost.TryStartAsync(app).ConfigureAwait(false))
+            {
+                return 1;
+            }
+
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+        }
+
         return 0;
     }
 

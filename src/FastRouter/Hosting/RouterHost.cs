@@ -144,6 +144,25 @@ internal static class RouterHost
         return app;
     }
 
+    /// <summary>
+    /// Starts <paramref name="app"/>. When it cannot listen (the port is taken, or privileged), says so on standard
+    /// error in one line and returns false, instead of letting the exception end the process with an abort.
+    /// </summary>
+    public static async Task<bool> TryStartAsync(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.StartAsync().ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException)
+        {
+            await Console.Error.WriteLineAsync("fastrouter: error: could not start listening: " + exception.Message).ConfigureAwait(false);
+            return false;
+        }
+    }
+
     /// <summary>The address the started host listens on, e.g. <c>http://127.0.0.1:40123</c> (port 0 resolved).</summary>
     public static Uri GetListenAddress(WebApplication app)
     {

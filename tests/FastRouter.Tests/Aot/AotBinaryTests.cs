@@ -90,6 +90,28 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task APortInUse_IsAnErrorLine_AndExitCode1_NotACrash(bool demo)
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        string port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string[] args = demo
+            ? ["--demo", "--host", "127.0.0.1", "--port", port]
+            : ["--host", "127.0.0.1", "--port", port, "--service-discovery", "static", "--static-backends", "http://127.0.0.1:1,http://127.0.0.1:2",
+               "--static-model-labels", "prefill,decode", "--routing-logic", "disaggregated_prefill_orchestrated",
+               "--prefill-model-labels", "prefill", "--decode-model-labels", "decode"];
+
+        var (exitCode, output) = await NativeProcess.RunAsync(_binary, args);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("fastrouter: error: could not start listening: ", output, StringComparison.Ordinal);
+        Assert.Contains("address already in use", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("3", null, 3)]
     [InlineData(null, "2", 2)]
     public async Task SocketThreads_FollowTheFlag_ElseTheOperatorsVariable(string? flag, string? variable, int expected)
