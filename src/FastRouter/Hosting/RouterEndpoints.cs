@@ -96,26 +96,8 @@ internal sealed class RouterEndpoints
             return WriteJsonAsync(context, 429, OverloadedBody);
         }
 
-        Task proxied = _proxy.HandleAsync(context, endpoint);
-        if (proxied.IsCompletedSuccessfully)
-        {
-            _gate.Exit();
-            return Task.CompletedTask;
-        }
-
-        return AwaitThenExitAsync(proxied);
-    }
-
-    private async Task AwaitThenExitAsync(Task proxied)
-    {
-        try
-        {
-            await proxied.ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Exit();
-        }
+        // The proxy leaves the gate as its last step, so no wrapper awaits it (one async frame less per request).
+        return _proxy.HandleAsync(context, endpoint, _gate);
     }
 
     /// <summary>200 when at least one prefill and one decode pod are known; else 503 naming the missing roles.</summary>

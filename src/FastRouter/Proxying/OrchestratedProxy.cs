@@ -42,51 +42,60 @@ internal sealed partial class OrchestratedProxy
         _maxPrefillAnswerBytes = Math.Max(16L * 1024 * 1024, 2 * options.MaxRequestBodyBytes);
     }
 
-    public async Task HandleAsync(HttpContext context, CompletionEndpoint endpoint)
+    /// <summary>Runs one completion request; <paramref name="admission"/> is left when it ends, however it ends.</summary>
+    public async Task HandleAsync(HttpContext context, CompletionEndpoint endpoint, ConcurrencyGate admission)
     {
-        ProxyExchange exchange = _exchanges.Rent();
-        exchange.Clock = RequestClock.Start();
-        _metrics.RequestStarted();
-        string requestId = RequestIds.FromHeaderOrNew(context.Request.Headers);
-        context.Response.Headers[RequestIds.HeaderName] = requestId;
-        exchange.Span = RouterTracing.StartRequest(context, endpoint, requestId);
         try
         {
-            // The level is checked here, not only inside the log call, so a request that logs nothing reads no clock.
-            if (await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false) && _logger.IsEnabled(LogLevel.Debug))
+            ProxyExchange exchange = _exchanges.Rent();
+            exchange.Clock = RequestClock.Start();
+            _metrics.RequestStarted();
+            string requestId = RequestIds.FromHeaderOrNew(context.Request.Headers);
+            context.Response.Headers[RequestIds.HeaderName] = requestId;
+            exchange.Span = RouterTracing.StartRequest(context, endpoint, requestId);
+            try
             {
-                Log.Completed(_logger, exchange.Clock.Elapsed.TotalSeconds, requestId);
+                // The level is checked here, not only inside the log call, so a request that logs nothing reads no clock.
+                if (await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false) && _logger.IsEnabled(LogLevel.Debug))
+                {
+                    Log.Completed(_logger, exchange.Clock.Elapsed.TotalSeconds, requestId);
+                }
             }
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
-        {
-            // A bug must cost one request, never the process, and the client still gets an answer.
-            Log.UnexpectedFailure(_logger, requestId, exception);
-            if (!context.Response.HasStarted)
+            catch (Exception exception) when (exception is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
             {
-                await OpenAiErrors.WriteAsync(context.Response, 500, "The router failed to handle the request.").ConfigureAwait(false);
+                // A bug must cost one request, never the process, and the client still gets an answer.
+                Log.UnexpectedFailure(_logger, requestId, exception);
+                if (!context.Response.HasStarted)
+                {
+                    await OpenAiErrors.WriteAsync(context.Response, 500, "The router failed to handle the request.").ConfigureAwait(false);
+                }
+                else
+                {
+                    context.Abort();
+                }
             }
-            else
+            catch (OperationCanceledException)
             {
-                context.Abort();
+                _metrics.ClientDisconnected(DisconnectPhase.Request);
+                Log.ClientDisconnected(_logger, requestId, "request");
             }
-        }
-        catch (OperationCanceledException)
-        {
-            _metrics.ClientDisconnected(DisconnectPhase.Request);
-            Log.ClientDisconnected(_logger, requestId, "request");
+            finally
+            {
+                bool disconnected = context.RequestAborted.IsCancellationRequested;
+                int status = context.Response.StatusCode;
+                TimeSpan elapsed = exchange.Clock.Elapsed;
+                _metrics.RequestCompleted(endpoint, exchange.Scan.Stream, status, disconnected, elapsed, exchange.Clock.RouterTime(elapsed));
+                RouterTracing.CompleteRequest(exchange.Span, status, disconnected, exchange.Model);
+                if (exchange.TryReset())
+                {
+                    _exchanges.Return(exchange);
+                }
+            }
         }
         finally
         {
-            bool disconnected = context.RequestAborted.IsCancellationRequested;
-            int status = context.Response.StatusCode;
-            TimeSpan elapsed = exchange.Clock.Elapsed;
-            _metrics.RequestCompleted(endpoint, exchange.Scan.Stream, status, disconnected, elapsed, exchange.Clock.RouterTime(elapsed));
-            RouterTracing.CompleteRequest(exchange.Span, status, disconnected, exchange.Model);
-            if (exchange.TryReset())
-            {
-                _exchanges.Return(exchange);
-            }
+            // Last, and whatever happened above: a slot never given back would shrink the router's capacity for good.
+            admission.Exit();
         }
     }
 

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using FastRouter.Hosting;
+using FastRouter.Proxying;
 using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,6 +32,48 @@ public sealed class LoadSheddingAndShutdownTests
         // Room again once they finished.
         using HttpResponseMessage fourth = await harness.PostAsync("/v1/completions", Fleet.StreamBody);
         Assert.Equal(200, (int)fourth.StatusCode);
+    }
+
+    [Fact]
+    public async Task EveryWayARequestEnds_GivesItsSlotBack()
+    {
+        await using RouterTestHarness harness = await Fleet.StartAsync(
+            new ManualTimeProvider(), o => o with { MaxConcurrentRequests = 2 }, decodeInterTokenLatency: TimeSpan.FromMilliseconds(100));
+        ConcurrencyGate gate = harness.Services.GetRequiredService<ConcurrencyGate>();
+
+        using (HttpResponseMessage ok = await harness.PostAsync("/v1/completions", Fleet.StreamBody))
+        {
+            Assert.Equal(200, (int)ok.StatusCode);
+            await ok.Content.ReadAsStringAsync();
+        }
+
+        using (HttpResponseMessage malformed = await harness.PostAsync("/v1/completions", "{\"model\":"))
+        {
+            Assert.Equal(400, (int)malformed.StatusCode);
+        }
+
+        using (HttpResponseMessage unknownModel = await harness.PostAsync("/v1/completions", "{\"model\":\"nope\",\"prompt\":\"x\"}"))
+        {
+            Assert.Equal(404, (int)unknownModel.StatusCode);
+        }
+
+        // A client that leaves in the middle of a stream (no draining: disposing the answer closes the connection).
+        using (var leaving = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = harness.Address })
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = new StringContent(SlowStream, Encoding.UTF8, "application/json") })
+        using (HttpResponseMessage left = await leaving.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(200, (int)left.StatusCode);
+            await using Stream events = await left.Content.ReadAsStreamAsync();
+            Assert.True(await events.ReadAsync(new byte[1]) > 0);
+        }
+
+        Assert.True(await Eventually.TrueAsync(() => gate.InFlight == 0, TimeSpan.FromSeconds(5)), $"{gate.InFlight} slot(s) still taken");
+
+        // Both slots usable again, at once.
+        using HttpResponseMessage first = await harness.PostAsync("/v1/completions", SlowStream);
+        using HttpResponseMessage second = await harness.PostAsync("/v1/completions", SlowStream);
+        Assert.Equal(200, (int)first.StatusCode);
+        Assert.Equal(200, (int)second.StatusCode);
     }
 
     [Fact]

@@ -1,10 +1,11 @@
 using FastRouter.Configuration;
 
-namespace FastRouter.Hosting;
+namespace FastRouter.Proxying;
 
 /// <summary>
 /// Load shedding: at most --max-concurrent-requests completion requests in flight; beyond it a request is refused
-/// at once (429 with Retry-After) instead of queueing without bound. One Interlocked operation per request.
+/// at once (429 with Retry-After) instead of queueing without bound. One Interlocked operation per request: entered
+/// by <c>Hosting/RouterEndpoints</c>, left by <see cref="OrchestratedProxy"/> as the last step of the request.
 /// </summary>
 internal sealed class ConcurrencyGate
 {
