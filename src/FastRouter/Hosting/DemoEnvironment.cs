@@ -2,9 +2,6 @@ using FastRouter.Configuration;
 using FastRouter.Discovery;
 using FastRouter.Simulation;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Hosting;
 
@@ -40,20 +37,7 @@ internal static class DemoEnvironment
         RouterOptions demo = WithSimulators(options, prefill.BaseAddress, decode.BaseAddress);
         var discovery = new StaticDiscovery(demo);
         WebApplication app = RouterHost.Build(demo, discovery);
-        await using (app.ConfigureAwait(false))
-        {
-            RuntimeSettingsLog.Write(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DemoEnvironment)), demo);
-            if (!await RouterHost.TryStartAsync(app).ConfigureAwait(false))
-            {
-                return 1;
-            }
-
-            Uri router = RouterHost.GetListenAddress(app);
-            await Console.Out.WriteAsync(Banner(router, prefill, decode)).ConfigureAwait(false);
-            await app.WaitForShutdownAsync().ConfigureAwait(false);
-        }
-
-        return 0;
+        return await RouterHost.RunAsync(app, demo, started => Console.Out.WriteAsync(Banner(RouterHost.GetListenAddress(started), prefill, decode))).ConfigureAwait(false);
     }
 
     /// <summary>The options the demo routes with: the two simulators as labelled static backends.</summary>

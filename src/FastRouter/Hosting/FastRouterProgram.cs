@@ -3,8 +3,6 @@ using FastRouter.Discovery;
 using FastRouter.Discovery.Kubernetes;
 using FastRouter.Simulation;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Hosting;
@@ -63,18 +61,7 @@ public static class FastRouterProgram
             return 2;
         }
 
-        RuntimeSettingsLog.Write(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FastRouterProgram)), options);
-        await using (app.ConfigureAwait(false))
-        {
-            if (!await RouterHost.TryStartAsync(app).ConfigureAwait(false))
-            {
-                return 1;
-            }
-
-            await app.WaitForShutdownAsync().ConfigureAwait(false);
-        }
-
-        return 0;
+        return await RouterHost.RunAsync(app, options).ConfigureAwait(false);
     }
 
     private static IBackendDiscovery CreateDiscovery(RouterOptions options, ILoggerFactory loggerFactory) =>

@@ -145,22 +145,36 @@ internal static class RouterHost
     }
 
     /// <summary>
-    /// Starts <paramref name="app"/>. When it cannot listen (the port is taken, or privileged), says so on standard
-    /// error in one line and returns false, instead of letting the exception end the process with an abort.
+    /// The process's life with a built host: logs the runtime settings (line 401), starts listening, runs
+    /// <paramref name="started"/> (the demo's banner), waits for shutdown, disposes the host. Returns the exit code:
+    /// 0 after a shutdown; 1 when it could not listen (the port is taken, or privileged), said on standard error in
+    /// one line instead of an exception ending the process with an abort.
     /// </summary>
-    public static async Task<bool> TryStartAsync(WebApplication app)
+    public static async Task<int> RunAsync(WebApplication app, RouterOptions options, Func<WebApplication, Task>? started = null)
     {
         ArgumentNullException.ThrowIfNull(app);
-        try
+        await using (app.ConfigureAwait(false))
         {
-            await app.StartAsync().ConfigureAwait(false);
-            return true;
+            RuntimeSettingsLog.Write(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RouterHost)), options);
+            try
+            {
+                await app.StartAsync().ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException)
+            {
+                await Console.Error.WriteLineAsync("fastrouter: error: could not start listening: " + exception.Message).ConfigureAwait(false);
+                return 1;
+            }
+
+            if (started is not null)
+            {
+                await started(app).ConfigureAwait(false);
+            }
+
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException)
-        {
-            await Console.Error.WriteLineAsync("fastrouter: error: could not start listening: " + exception.Message).ConfigureAwait(false);
-            return false;
-        }
+
+        return 0;
     }
 
     /// <summary>The address the started host listens on, e.g. <c>http://127.0.0.1:40123</c> (port 0 resolved).</summary>
