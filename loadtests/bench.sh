@@ -2,7 +2,8 @@
 # FastRouter end-to-end benchmark: simulator pods + the AOT router on loopback, each scenario run through the
 # router and in the load generator's direct (no router) mode, router CPU and memory sampled from /proc.
 # With wrk, phase 2 also runs a plain YARP one-hop forwarder (loadtests/YarpReference, JIT) under the same load, so
-# the router's CPU per request can be read in YARP hops measured on the same machine in the same minutes.
+# the router's CPU per request can be read in YARP hops measured on the same machine in the same minutes, and a
+# C proxy that makes only the legs' socket calls (loadtests/SyscallFloor) gives the floor any router pays here.
 # Writes loadtests/results/bench-<timestamp>/{results.md,results.json,<scenario>/{summary.json,report.html}}.
 # See docs/benchmarks.md ("End to end") for what each figure means. Usage:
 #
@@ -71,6 +72,18 @@ if [[ -z $REPORT_ONLY ]] && ! command -v wrk >/dev/null 2>&1; then
   fi
 fi
 command -v wrk >/dev/null 2>&1 || say "wrk not available: the throughput phase uses the load generator instead"
+FLOOR_BIN="$ROOT/artifacts/syscall-floor/floor_proxy"
+if [[ -z $REPORT_ONLY ]]; then
+  c_compiler() { command -v cc || command -v gcc || command -v clang; } 2>/dev/null
+  if ! c_compiler >/dev/null && [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    say "installing a C compiler from Debian (for the syscall floor)"
+    (apt-get install -y gcc || (apt-get update && apt-get install -y gcc)) >>"$LOG" 2>&1 || true
+  fi
+  mkdir -p "$(dirname "$FLOOR_BIN")"
+  CC=$(c_compiler || true)
+  [[ -n $CC ]] && "$CC" -O2 -o "$FLOOR_BIN" loadtests/SyscallFloor/floor_proxy.c >>"$LOG" 2>&1 || FLOOR_BIN=""
+  [[ -n $FLOOR_BIN ]] || say "no C compiler: the syscall floor rounds are skipped"
+fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
 TCK=$(getconf CLK_TCK)
@@ -168,6 +181,9 @@ direct() { # name prefill-port decode-port args...
   for m in ttft itl e2e; do for p in p50_ms p99_ms; do record "$name.$m.$p" "$(metric "$name" $m $p)"; done; done
 }
 load_now() { cut -d' ' -f1-3 /proc/loadavg; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1f", a - b; else print "-" }'; }
+median() { printf '%s\n' "$@" | grep -v '^-$' | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # ---------------------------------------------------------------- report
 write_report() {
@@ -206,6 +222,8 @@ record derived.cpu_us_per_event "$ev_cpu"
   echo "| CPU per non-streaming request, 64 clients (wrk) | $(get zero-c64-wrk-router.cpu_us_per_request) µs |"
   echo "| CPU per request, plain YARP forwarder, one hop (JIT), 64 clients (wrk), same machine and minutes | $(get zero-c64-wrk-yarp.cpu_us_per_request) µs |"
   echo "| Router CPU per request in YARP hops: median over $HOP_ROUNDS alternated rounds of router ÷ YARP (${D_ROUND} s each, wrk -t2 -c64) | $(get derived.router_per_yarp_hop) (rounds: $(get derived.router_per_yarp_hop_rounds); router $(round_list router) µs, YARP $(round_list yarp) µs) |"
+  echo "| Syscall floor, two legs: a C proxy making only the legs' socket calls (\`loadtests/SyscallFloor\`), same rounds | $(round_list floor2) µs |"
+  echo "| Router CPU above that floor: median over the rounds of router − floor | $(get derived.router_above_floor_us) µs (a YARP hop above its one-hop floor of $(round_list floor1) µs: $(get derived.yarp_above_floor_us) µs) |"
   echo "| CPU per non-streaming request, 64 clients (load generator) | $(get zero-c64-chat-router.cpu_us_per_request) µs |"
   echo "| Start-up: exec to first 200 from /livez | $(get startup.ms) ms |"
   echo "| Idle RSS 2 s after start | $(( $(get idle.rss_kb) / 1024 )) MiB |"
@@ -297,6 +315,9 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"model":"llama31-8b","messages":[{"role":"user","content":"${PROMPT:0:512}"}],"max_tokens":64,"ignore_eos":true}'
 EOF
+# What the router sends the prefill pod for that body (protocol.md §2), for the syscall floor's prefill leg.
+PREFILL_BODY="$OUT/prefill-body.json"
+printf '%s' '{"model":"llama31-8b","messages":[{"role":"user","content":"'"${PROMPT:0:512}"'"}],"max_tokens":1,"ignore_eos":true,"kv_transfer_params":{"do_remote_decode":true,"do_remote_prefill":false,"remote_engine_id":null,"remote_block_ids":null,"remote_host":null,"remote_port":null}}' >"$PREFILL_BODY"
 
 # Measures the CPU of process $3 (default: the router) over a wrk run of $5 s (default D_WRK), after an unrecorded
 # warm-up run of $4 s.
@@ -335,16 +356,41 @@ if command -v wrk >/dev/null 2>&1; then
   # The VM's speed drifts by tens of percent within minutes, so a router run and a YARP run one after the other can
   # be far apart. Short alternated rounds compare the two at the same speed; the hop figure is the median of the
   # rounds' ratios.
+  # The syscall floor takes its turn in the same rounds: the least any proxy pays here for the two legs' socket
+  # calls and wake-ups (floor2), and for YARP's one hop (floor1), so what each spends above it can be compared.
+  FLOOR2_PID=""
+  FLOOR1_PID=""
+  if [[ -n $FLOOR_BIN ]]; then
+    "$FLOOR_BIN" 18020 18200 18100 "$PREFILL_BODY" >>"$OUT/floor-18020.log" 2>&1 &
+    FLOOR2_PID=$!
+    "$FLOOR_BIN" 18021 18200 >>"$OUT/floor-18021.log" 2>&1 &
+    FLOOR1_PID=$!
+    PIDS+=($FLOOR2_PID $FLOOR1_PID)
+    wait_http 18021 /health
+  fi
   ratios=()
+  above=()
+  yarp_above=()
   for r in $(seq 1 "$HOP_ROUNDS"); do
     wrk_run "hops-r$r-router" 18001 "$A" 1 "$D_ROUND"
     wrk_run "hops-r$r-yarp" 18010 "$YARP_PID" 1 "$D_ROUND"
-    ratios+=("$(awk -v r="$(get "hops-r$r-router.cpu_us_per_request")" -v y="$(get "hops-r$r-yarp.cpu_us_per_request")" \
-      'BEGIN { if (r + 0 > 0 && y + 0 > 0) printf "%.2f", r / y; else print "-" }')")
+    ratios+=("$(ratio "$(get "hops-r$r-router.cpu_us_per_request")" "$(get "hops-r$r-yarp.cpu_us_per_request")")")
+    if [[ -n $FLOOR2_PID ]]; then
+      wrk_run "hops-r$r-floor2" 18020 "$FLOOR2_PID" 1 "$D_ROUND"
+      wrk_run "hops-r$r-floor1" 18021 "$FLOOR1_PID" 1 "$D_ROUND"
+      above+=("$(minus "$(get "hops-r$r-router.cpu_us_per_request")" "$(get "hops-r$r-floor2.cpu_us_per_request")")")
+      yarp_above+=("$(minus "$(get "hops-r$r-yarp.cpu_us_per_request")" "$(get "hops-r$r-floor1.cpu_us_per_request")")")
+    fi
   done
   stop_pid "$YARP_PID"
   record derived.router_per_yarp_hop_rounds "${ratios[*]}"
-  record derived.router_per_yarp_hop "$(printf '%s\n' "${ratios[@]}" | grep -v '^-$' | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')"
+  record derived.router_per_yarp_hop "$(median "${ratios[@]}")"
+  if [[ -n $FLOOR2_PID ]]; then
+    stop_pid "$FLOOR2_PID"
+    stop_pid "$FLOOR1_PID"
+    record derived.router_above_floor_us "$(median "${above[@]}")"
+    record derived.yarp_above_floor_us "$(median "${yarp_above[@]}")"
+  fi
 fi
 routed zero-c64-chat-router 18001 --scenario chat --concurrency 64 --duration ${D_LONG}s
 direct zero-c64-chat-direct 18100 18200 --scenario chat --concurrency 64 --duration ${D_LONG}s
