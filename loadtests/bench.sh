@@ -3,7 +3,8 @@
 # router and in the load generator's direct (no router) mode, router CPU and memory sampled from /proc.
 # With wrk, phase 2 also runs a plain YARP one-hop forwarder (loadtests/YarpReference, JIT) under the same load, so
 # the router's CPU per request can be read in YARP hops measured on the same machine in the same minutes, and a
-# C proxy that makes only the legs' socket calls (loadtests/SyscallFloor) gives the floor any router pays here.
+# C proxy that makes only the legs' socket calls (loadtests/SyscallFloor) gives the floor any router pays here, and
+# a .NET orchestrator with only the router's parts (loadtests/MinimalOrchestrator) what its own work adds.
 # Writes loadtests/results/bench-<timestamp>/{results.md,results.json,<scenario>/{summary.json,report.html}}.
 # See docs/benchmarks.md ("End to end") for what each figure means. Usage:
 #
@@ -65,6 +66,9 @@ LG_DLL="$ROOT/artifacts/loadtests/FastRouter.LoadTests.dll"
 [[ -n $REPORT_ONLY ]] || say "building the YARP reference forwarder"
 [[ -n $REPORT_ONLY ]] || dotnet build loadtests/YarpReference -c Release -o "$ROOT/artifacts/yarp-reference" >>"$LOG" 2>&1
 YARP_DLL="$ROOT/artifacts/yarp-reference/YarpReference.dll"
+[[ -n $REPORT_ONLY ]] || say "building the minimal orchestrator (the design floor)"
+[[ -n $REPORT_ONLY ]] || dotnet build loadtests/MinimalOrchestrator -c Release -o "$ROOT/artifacts/minimal-orchestrator" >>"$LOG" 2>&1
+MINIMAL_DLL="$ROOT/artifacts/minimal-orchestrator/MinimalOrchestrator.dll"
 if [[ -z $REPORT_ONLY ]] && ! command -v wrk >/dev/null 2>&1; then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     say "installing wrk from Debian"
@@ -224,6 +228,8 @@ record derived.cpu_us_per_event "$ev_cpu"
   echo "| Router CPU per request in YARP hops: median over $HOP_ROUNDS alternated rounds of router ÷ YARP (${D_ROUND} s each, wrk -t2 -c64) | $(get derived.router_per_yarp_hop) (rounds: $(get derived.router_per_yarp_hop_rounds); router $(round_list router) µs, YARP $(round_list yarp) µs) |"
   echo "| Syscall floor, two legs: a C proxy making only the legs' socket calls (\`loadtests/SyscallFloor\`), same rounds | $(round_list floor2) µs |"
   echo "| Router CPU above that floor: median over the rounds of router − floor | $(get derived.router_above_floor_us) µs (a YARP hop above its one-hop floor of $(round_list floor1) µs: $(get derived.yarp_above_floor_us) µs) |"
+  echo "| Design floor: Kestrel + two SocketsHttpHandler legs and nothing else (\`loadtests/MinimalOrchestrator\`, JIT, the router's runtime settings), same rounds | $(round_list minimal) µs |"
+  echo "| Router CPU above the design floor: median over the rounds of router − minimal orchestrator (what the router's own work costs) | $(get derived.router_above_design_floor_us) µs |"
   echo "| CPU per non-streaming request, 64 clients (load generator) | $(get zero-c64-chat-router.cpu_us_per_request) µs |"
   echo "| Start-up: exec to first 200 from /livez | $(get startup.ms) ms |"
   echo "| Idle RSS 2 s after start | $(( $(get idle.rss_kb) / 1024 )) MiB |"
@@ -368,6 +374,13 @@ if command -v wrk >/dev/null 2>&1; then
     PIDS+=($FLOOR2_PID $FLOOR1_PID)
     wait_http 18021 /health
   fi
+  # The design floor: Kestrel and two SocketsHttpHandler legs on the router's runtime settings, nothing else.
+  dotnet "$MINIMAL_DLL" --port 18022 --prefill http://127.0.0.1:18100 --decode http://127.0.0.1:18200 >>"$OUT/minimal-18022.log" 2>&1 &
+  MINIMAL_PID=$!
+  PIDS+=($MINIMAL_PID)
+  wait_http 18022 /health
+  wrk -t2 -c64 -d8s -s "$WRK_LUA" "http://127.0.0.1:18022/v1/chat/completions" >/dev/null 2>&1 || true # JIT tiering settles
+  design=()
   ratios=()
   above=()
   yarp_above=()
@@ -381,7 +394,11 @@ if command -v wrk >/dev/null 2>&1; then
       above+=("$(minus "$(get "hops-r$r-router.cpu_us_per_request")" "$(get "hops-r$r-floor2.cpu_us_per_request")")")
       yarp_above+=("$(minus "$(get "hops-r$r-yarp.cpu_us_per_request")" "$(get "hops-r$r-floor1.cpu_us_per_request")")")
     fi
+    wrk_run "hops-r$r-minimal" 18022 "$MINIMAL_PID" 1 "$D_ROUND"
+    design+=("$(minus "$(get "hops-r$r-router.cpu_us_per_request")" "$(get "hops-r$r-minimal.cpu_us_per_request")")")
   done
+  stop_pid "$MINIMAL_PID"
+  record derived.router_above_design_floor_us "$(median "${design[@]}")"
   stop_pid "$YARP_PID"
   record derived.router_per_yarp_hop_rounds "${ratios[*]}"
   record derived.router_per_yarp_hop "$(median "${ratios[@]}")"
