@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # FastRouter end-to-end benchmark: simulator pods + the AOT router on loopback, each scenario run through the
 # router and in the load generator's direct (no router) mode, router CPU and memory sampled from /proc.
-# With wrk, phase 2 also runs a plain YARP one-hop forwarder (loadtests/YarpReference, JIT) under the same load, so
-# the router's CPU per request can be read in YARP hops measured on the same machine in the same minutes, and a
-# C proxy that makes only the legs' socket calls (loadtests/SyscallFloor) gives the floor any router pays here, and
-# a .NET orchestrator with only the router's parts (loadtests/MinimalOrchestrator) what its own work adds.
+# With wrk, phase 2 also runs three references under the same load, in the same minutes: a plain YARP one-hop
+# forwarder (loadtests/YarpReference, JIT), so the router's CPU per request can be read in YARP hops; a C proxy that
+# makes only the legs' socket calls (loadtests/SyscallFloor), the floor any router pays here; and a .NET
+# orchestrator with only the router's parts (loadtests/MinimalOrchestrator), so what the router's own work adds shows.
 # Writes loadtests/results/bench-<timestamp>/{results.md,results.json,<scenario>/{summary.json,report.html}}.
 # See docs/benchmarks.md ("End to end") for what each figure means. Usage:
 #
