@@ -5,19 +5,95 @@ using System.Text.Json;
 namespace FastRouter.Protocol;
 
 /// <summary>
-/// Finds the top-level <c>kv_transfer_params</c> object in a prefill answer (protocol.md §2) in one
-/// forward pass, without a DOM: the object is later spliced into the decode body as its raw bytes.
+/// Finds the top-level <c>kv_transfer_params</c> object in a prefill answer (protocol.md §2) without a DOM: the
+/// object is later spliced into the decode body as its raw bytes. vLLM writes it as the answer's last member, so
+/// that shape is looked for from the end first; any other answer gets one forward pass over all of it.
 /// </summary>
 internal static class PrefillAnswerReader
 {
     /// <summary>Longest remote_host worth classifying; anything longer is a real host name, not loopback.</summary>
     private const int MaxClassifiedHostLength = 256;
 
+    private static ReadOnlySpan<byte> QuotedKey => "\"kv_transfer_params\""u8;
+
+    private static ReadOnlySpan<byte> JsonWhitespace => " \t\r\n"u8;
+
     /// <summary>
     /// Reads <paramref name="answer"/>. Returns false when it is not a JSON object. <paramref name="topLevelKeys"/>,
     /// when given, receives the answer's top-level keys (for the Debug log only).
     /// </summary>
     public static bool TryRead(in ReadOnlySequence<byte> answer, out KvTransferParamsLocation location, List<string>? topLevelKeys = null)
+    {
+        // The router's buffers are one array, so the answer is one segment unless a caller split it.
+        if (topLevelKeys is null && answer.IsSingleSegment && TryReadAsLastMember(answer.FirstSpan, out location))
+        {
+            return true;
+        }
+
+        return TryReadWhole(answer, out location, topLevelKeys);
+    }
+
+    /// <summary>
+    /// The shape vLLM sends: <c>{…,"kv_transfer_params":{…}}</c>, the object last. Tokenizing the members before it
+    /// was a third of the router's own work on a prefill answer; here they are not read at all. True only when the
+    /// last <c>"kv_transfer_params"</c> in the bytes is a key (after <c>{</c> or <c>,</c>, so not an escaped quote
+    /// inside a string), its value is an object that parses, and the root's closing brace follows it: in a valid
+    /// answer that is the root's last member, so the same one the forward pass would keep. The members before it
+    /// are not validated; the router copies none of them. False sends the answer through the forward pass.
+    /// </summary>
+    private static bool TryReadAsLastMember(ReadOnlySpan<byte> answer, out KvTransferParamsLocation location)
+    {
+        location = default;
+        int key = answer.LastIndexOf(QuotedKey);
+        if (key < 0
+            || answer.IndexOfAnyExcept(JsonWhitespace) is not (>= 0 and var first) || answer[first] != (byte)'{'
+            || answer[..key].LastIndexOfAnyExcept(JsonWhitespace) is not (>= 0 and var before) || answer[before] is not ((byte)'{' or (byte)','))
+        {
+            return false;
+        }
+
+        int colon = SkipWhitespace(answer, key + QuotedKey.Length);
+        if (colon >= answer.Length || answer[colon] != (byte)':')
+        {
+            return false;
+        }
+
+        int value = SkipWhitespace(answer, colon + 1);
+        if (value >= answer.Length || answer[value] != (byte)'{')
+        {
+            return false;
+        }
+
+        var reader = new Utf8JsonReader(answer[value..], new JsonReaderOptions { MaxDepth = 256 });
+        try
+        {
+            reader.Read();
+            ReadKvParamsObject(ref reader, ref location, value);
+        }
+        catch (JsonException)
+        {
+            location = default;
+            return false;
+        }
+
+        int rootClose = SkipWhitespace(answer, value + (int)reader.BytesConsumed);
+        if (rootClose >= answer.Length || answer[rootClose] != (byte)'}' || SkipWhitespace(answer, rootClose + 1) != answer.Length)
+        {
+            location = default;
+            return false;
+        }
+
+        return true;
+    }
+
+    private static int SkipWhitespace(ReadOnlySpan<byte> bytes, int from)
+    {
+        int offset = bytes[from..].IndexOfAnyExcept(JsonWhitespace);
+        return offset < 0 ? bytes.Length : from + offset;
+    }
+
+    /// <summary>Every member of the answer in order, each value tokenized (and so validated) or skipped.</summary>
+    private static bool TryReadWhole(in ReadOnlySequence<byte> answer, out KvTransferParamsLocation location, List<string>? topLevelKeys)
     {
         location = default;
         var reader = new Utf8JsonReader(answer, new JsonReaderOptions { MaxDepth = 256 });
@@ -37,7 +113,7 @@ internal static class PrefillAnswerReader
                 {
                     // The last occurrence wins, as with Python's json.
                     location = default;
-                    ReadKvParamsObject(ref reader, ref location);
+                    ReadKvParamsObject(ref reader, ref location, offset: 0);
                 }
                 else if (isKvParams)
                 {
@@ -54,14 +130,17 @@ internal static class PrefillAnswerReader
         }
         catch (JsonException)
         {
+            // A kv_transfer_params object that broke off midway was marked found when it began: it is not.
+            location = default;
             return false;
         }
     }
 
-    private static void ReadKvParamsObject(ref Utf8JsonReader reader, ref KvTransferParamsLocation location)
+    /// <summary>Reads the object the reader stands on; <paramref name="offset"/> is where the reader's bytes begin in the answer.</summary>
+    private static void ReadKvParamsObject(ref Utf8JsonReader reader, ref KvTransferParamsLocation location, int offset)
     {
         location.Found = true;
-        location.ObjectStart = (int)reader.TokenStartIndex;
+        location.ObjectStart = offset + (int)reader.TokenStartIndex;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             location.MemberCount++;
@@ -69,18 +148,18 @@ internal static class PrefillAnswerReader
             reader.Read();
             if (isRemoteHost)
             {
-                location.RemoteHostValueStart = (int)reader.TokenStartIndex;
+                location.RemoteHostValueStart = offset + (int)reader.TokenStartIndex;
                 location.RemoteHost = Classify(ref reader);
             }
 
             reader.Skip();
             if (isRemoteHost)
             {
-                location.RemoteHostValueEnd = (int)reader.BytesConsumed;
+                location.RemoteHostValueEnd = offset + (int)reader.BytesConsumed;
             }
         }
 
-        location.ObjectClose = (int)reader.TokenStartIndex;
+        location.ObjectClose = offset + (int)reader.TokenStartIndex;
     }
 
     private static RemoteHostState Classify(ref Utf8JsonReader reader)

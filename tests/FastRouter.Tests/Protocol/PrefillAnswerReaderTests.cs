@@ -112,9 +112,55 @@ public sealed class PrefillAnswerReaderTests
     [InlineData("not json")]
     [InlineData("[1]")]
     [InlineData("{\"kv_transfer_params\":{\"a\":")]
-    public void AnAnswerThatIsNotAJsonObject_IsReported(string answer)
+    [InlineData("{\"kv_transfer_params\":{\"a\":1]}")]
+    [InlineData("{\"kv_transfer_params\":{\"remote_host\":\"localhost\",")]
+    public void AnAnswerThatIsNotAJsonObject_IsReported_AndYieldsNoParams(string answer)
     {
-        Assert.False(PrefillAnswerReader.TryRead(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(answer)), out _));
+        // The caller splices a found object into the decode body: a half-read one must not count as found.
+        Assert.False(PrefillAnswerReader.TryRead(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(answer)), out KvTransferParamsLocation location));
+        Assert.False(location.Found);
+    }
+
+    // Asking for the top-level keys forces the forward pass over every member, so each answer is read both ways.
+    [Theory]
+    [InlineData("{\"id\":\"x\",\"kv_transfer_params\":{\"remote_host\":\"localhost\",\"remote_port\":1}}")]
+    [InlineData(" { \"id\" : 1 ,\n \"kv_transfer_params\" : { \"remote_host\" : \"10.0.0.1\" } } \r\n")]
+    [InlineData("{\"kv_transfer_params\":{}}")]
+    [InlineData("{\"a\":\"x\\\\\",\"kv_transfer_params\":{\"b\":1}}")]
+    [InlineData("{\"kv_transfer_params\":{\"a\":1},\"usage\":{}}")]
+    [InlineData("{\"kv_transfer_params\":{\"a\":1},\"kv_transfer_params\":null}")]
+    [InlineData("{\"kv_transfer_params\":{\"a\":1},\"kv\\u005ftransfer_params\":{\"b\":2}}")]
+    [InlineData("{\"a\":{\"kv_transfer_params\":{\"b\":1}}}")]
+    [InlineData("{\"a\":\"\\\"kv_transfer_params\\\":{}\"}")]
+    [InlineData("{\"a\":\"x\\\"kv_transfer_params\":{}}")]
+    [InlineData("{\"kv_transfer_params\":{\"kv_transfer_params\":{}}}")]
+    [InlineData("{\"kv_transfer_params\":{\"note\":\"\\\"kv_transfer_params\\\"\"}}")]
+    [InlineData("{\"kv_transfer_params\":[1]}")]
+    [InlineData("{\"kv_transfer_params\":{\"a\":1}}}")]
+    [InlineData("[{\"kv_transfer_params\":{}}]")]
+    [InlineData("{\"kv_transfer_params\":{\"a\":")]
+    [InlineData("{\"kv_transfer_params\":{\"a\":1]}")]
+    public void ReadingFromTheEnd_FindsWhatTheForwardPassFinds(string answer)
+    {
+        var sequence = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(answer));
+
+        bool fromTheEnd = PrefillAnswerReader.TryRead(sequence, out KvTransferParamsLocation atTheEnd);
+        bool forward = PrefillAnswerReader.TryRead(sequence, out KvTransferParamsLocation inOrder, topLevelKeys: []);
+
+        Assert.Equal(forward, fromTheEnd);
+        Assert.Equal(inOrder, atTheEnd);
+    }
+
+    [Fact]
+    public void ReadingFromTheEnd_TakesParamsThatParse_WithoutValidatingTheMembersBeforeThem()
+    {
+        const string Answer = "{\"id\":tru,\"kv_transfer_params\":{\"remote_port\":5600}}";
+        var sequence = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(Answer));
+
+        Assert.True(PrefillAnswerReader.TryRead(sequence, out KvTransferParamsLocation location));
+        Assert.True(location.Found);
+        Assert.Equal("{\"remote_port\":5600}", Answer[location.ObjectStart..(location.ObjectClose + 1)]);
+        Assert.False(PrefillAnswerReader.TryRead(sequence, out _, topLevelKeys: []));
     }
 
     [Fact]
