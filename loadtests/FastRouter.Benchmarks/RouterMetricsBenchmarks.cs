@@ -9,14 +9,12 @@ namespace FastRouter.Benchmarks;
 /// <summary>
 /// Everything RouterMetrics records for one streamed request (two legs, TTFT, handoff, 16 events, usage, end),
 /// with /metrics' collector listening ("with") and with nobody listening ("without": the API still runs, its
-/// instruments are disabled), plus the usage scanner over a typical final SSE event.
+/// instruments are disabled). The usage scanner that feeds the token counters has its own benchmarks
+/// (<see cref="UsageScannerBenchmarks"/>).
 /// </summary>
 [MemoryDiagnoser]
 public class RouterMetricsBenchmarks
 {
-    private static readonly byte[] FinalEvent =
-        "data: {\"id\":\"cmpl-1\",\"object\":\"text_completion\",\"created\":1,\"model\":\"m\",\"choices\":[],\"usage\":{\"prompt_tokens\":812,\"total_tokens\":1068,\"completion_tokens\":256}}\n\n"u8.ToArray();
-
     private StaticDiscovery _discovery = null!;
     private RouterMetrics _with = null!;
     private MetricsEndpoint _endpoint = null!;
@@ -49,14 +47,6 @@ public class RouterMetricsBenchmarks
 
     [Benchmark]
     public void StreamedRequest_WithPrometheusCollector() => Request(_with);
-
-    [Benchmark]
-    public long UsageScanner_FinalEvent()
-    {
-        var scanner = new UsageScanner();
-        scanner.Feed(FinalEvent);
-        return scanner.CompletionTokens;
-    }
 
     [Benchmark]
     public int Scrape() => _endpoint.Render().Length;

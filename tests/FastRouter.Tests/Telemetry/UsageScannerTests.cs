@@ -41,6 +41,48 @@ public sealed class UsageScannerTests
         Assert.Equal(2, scanner.CompletionTokens);
     }
 
+    // Fed whole, a usage object is usually read in one go; fed a byte at a time, it is always stepped through.
+    // Both must end the same, whatever the object holds.
+    [Theory]
+    [InlineData("{\"id\":\"x\",\"usage\":{\"prompt_tokens\":3,\"total_tokens\":5,\"completion_tokens\":2,\"prompt_tokens_details\":null}}")]
+    [InlineData("{\"usage\" : { \"prompt_tokens\" : 3 ,\r\n \"completion_tokens\" :\t2 } }")]
+    [InlineData("{\"usage\":{\"completion_tokens\":0,\"prompt_tokens\":7,\"x\":true,\"y\":false}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":1,\"prompt_tokens\":4,\"completion_tokens\":2,}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":99999999999999999999999,\"completion_tokens\":2}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":1.5,\"completion_tokens\":2}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":1e3,\"completion_tokens\":2}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":-1,\"completion_tokens\":2}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":\"3\",\"completion_tokens\":2}}")]
+    [InlineData("{\"usage\":{\"prompt\\u005ftokens\":3,\"completion_tokens\":2}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\\:5,\"completion_tokens\":2,\"prompt_tokens\":1}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":1x,\"completion_tokens\":2}}")]
+    [InlineData("{\"usage\":{\"x\":nul},\"prompt_tokens\":1,\"completion_tokens\":2}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":1 \"completion_tokens\":2}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\"3,\"completion_tokens\":2}}")]
+    [InlineData("{\"usage\":{,\"prompt_tokens\":3,\"completion_tokens\":2}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":3,\"d\":{\"completion_tokens\":9},\"completion_tokens\":2}}")]
+    [InlineData("{\"usage\":{}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":1}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}{\"usage\":{\"prompt_tokens\":2,\"completion_tokens\":3}}")]
+    [InlineData("{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}{\"usage\":{\"prompt_tokens\":2}}")]
+    [InlineData("{\"usage\":[{\"prompt_tokens\":1,\"completion_tokens\":1}]}")]
+    [InlineData(Stream)]
+    public void Feed_Whole_EndsAsFeedingByteByByteDoes(string text)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        var whole = new UsageScanner();
+        var stepped = new UsageScanner();
+
+        whole.Feed(bytes);
+        foreach (byte b in bytes)
+        {
+            stepped.Feed([b]);
+        }
+
+        Assert.Equal((stepped.Found, stepped.PromptTokens, stepped.CompletionTokens), (whole.Found, whole.PromptTokens, whole.CompletionTokens));
+    }
+
     [Theory]
     [InlineData("data: {\"usage\":null}\n\n")]
     [InlineData("{\"text\":\"\\\"usage\\\":{\\\"prompt_tokens\\\":1,\\\"completion_tokens\\\":2}\"}")]
