@@ -16,8 +16,6 @@ internal static class PrefillAnswerReader
 
     private static ReadOnlySpan<byte> QuotedKey => "\"kv_transfer_params\""u8;
 
-    private static ReadOnlySpan<byte> JsonWhitespace => " \t\r\n"u8;
-
     /// <summary>
     /// Reads <paramref name="answer"/>. Returns false when it is not a JSON object. <paramref name="topLevelKeys"/>,
     /// when given, receives the answer's top-level keys (for the Debug log only).
@@ -46,19 +44,19 @@ internal static class PrefillAnswerReader
         location = default;
         int key = answer.LastIndexOf(QuotedKey);
         if (key < 0
-            || answer.IndexOfAnyExcept(JsonWhitespace) is not (>= 0 and var first) || answer[first] != (byte)'{'
-            || answer[..key].LastIndexOfAnyExcept(JsonWhitespace) is not (>= 0 and var before) || answer[before] is not ((byte)'{' or (byte)','))
+            || answer.IndexOfAnyExcept(JsonWhitespace.Bytes) is not (>= 0 and var first) || answer[first] != (byte)'{'
+            || answer[..key].LastIndexOfAnyExcept(JsonWhitespace.Bytes) is not (>= 0 and var before) || answer[before] is not ((byte)'{' or (byte)','))
         {
             return false;
         }
 
-        int colon = SkipWhitespace(answer, key + QuotedKey.Length);
+        int colon = JsonWhitespace.Skip(answer, key + QuotedKey.Length);
         if (colon >= answer.Length || answer[colon] != (byte)':')
         {
             return false;
         }
 
-        int value = SkipWhitespace(answer, colon + 1);
+        int value = JsonWhitespace.Skip(answer, colon + 1);
         if (value >= answer.Length || answer[value] != (byte)'{')
         {
             return false;
@@ -76,20 +74,14 @@ internal static class PrefillAnswerReader
             return false;
         }
 
-        int rootClose = SkipWhitespace(answer, value + (int)reader.BytesConsumed);
-        if (rootClose >= answer.Length || answer[rootClose] != (byte)'}' || SkipWhitespace(answer, rootClose + 1) != answer.Length)
+        int rootClose = JsonWhitespace.Skip(answer, value + (int)reader.BytesConsumed);
+        if (rootClose >= answer.Length || answer[rootClose] != (byte)'}' || JsonWhitespace.Skip(answer, rootClose + 1) != answer.Length)
         {
             location = default;
             return false;
         }
 
         return true;
-    }
-
-    private static int SkipWhitespace(ReadOnlySpan<byte> bytes, int from)
-    {
-        int offset = bytes[from..].IndexOfAnyExcept(JsonWhitespace);
-        return offset < 0 ? bytes.Length : from + offset;
     }
 
     /// <summary>Every member of the answer in order, each value tokenized (and so validated) or skipped.</summary>

@@ -1,9 +1,11 @@
+using FastRouter.Protocol;
+
 namespace FastRouter.Telemetry;
 
 /// <summary>
 /// Finds <c>"usage":{"prompt_tokens":N,"completion_tokens":M,…}</c> in a decode answer as its bytes pass through
 /// the relay: fed any split of the stream (SSE events or a JSON body, chunk boundaries anywhere), byte by byte,
-/// with no allocation and no buffering. The last complete usage object seen wins (vLLM sends it in the final
+/// with no allocation and no buffering (a usage object that arrives whole in one read is read in one pass). The last complete usage object seen wins (vLLM sends it in the final
 /// SSE event with <c>stream_options.include_usage</c>, or in the JSON body). Only keys directly inside the usage
 /// object count (<c>prompt_tokens_details</c> and other nested values are skipped). A mutable struct: keep it in
 /// a local or field and call <see cref="Feed"/> on it in place. Not thread-safe (one stream, one reader).
@@ -113,7 +115,7 @@ internal struct UsageScanner
                 {
                     _state = State.AfterColon;
                 }
-                else if (!IsSpace(b))
+                else if (!JsonWhitespace.Is(b))
                 {
                     Reset(b);
                 }
@@ -125,7 +127,7 @@ internal struct UsageScanner
                     _sawPrompt = _sawCompletion = false;
                     _state = State.InObject;
                 }
-                else if (!IsSpace(b))
+                else if (!JsonWhitespace.Is(b))
                 {
                     Reset(b);
                 }
@@ -161,7 +163,7 @@ internal struct UsageScanner
                 {
                     _state = State.ValueStart;
                 }
-                else if (!IsSpace(b))
+                else if (!JsonWhitespace.Is(b))
                 {
                     Reset(b);
                 }
@@ -185,7 +187,7 @@ internal struct UsageScanner
                     _escaped = false;
                     _state = State.Nested;
                 }
-                else if (!IsSpace(b))
+                else if (!JsonWhitespace.Is(b))
                 {
                     _state = State.Literal;
                 }
@@ -282,13 +284,13 @@ internal struct UsageScanner
     /// </summary>
     private int TryReadWholeObject(ReadOnlySpan<byte> bytes, int at)
     {
-        int p = SkipSpaces(bytes, at);
+        int p = JsonWhitespace.Skip(bytes, at);
         if (p >= bytes.Length || bytes[p] != (byte)':')
         {
             return -1;
         }
 
-        p = SkipSpaces(bytes, p + 1);
+        p = JsonWhitespace.Skip(bytes, p + 1);
         if (p >= bytes.Length || bytes[p] != (byte)'{')
         {
             return -1;
@@ -296,7 +298,7 @@ internal struct UsageScanner
 
         long prompt = 0, completion = 0;
         bool sawPrompt = false, sawCompletion = false;
-        p = SkipSpaces(bytes, p + 1);
+        p = JsonWhitespace.Skip(bytes, p + 1);
         while (p >= bytes.Length || bytes[p] != (byte)'}')
         {
             if (p >= bytes.Length || bytes[p] != Quote)
@@ -311,13 +313,13 @@ internal struct UsageScanner
             }
 
             ReadOnlySpan<byte> key = bytes.Slice(p + 1, keyLength);
-            p = SkipSpaces(bytes, p + keyLength + 2);
+            p = JsonWhitespace.Skip(bytes, p + keyLength + 2);
             if (p >= bytes.Length || bytes[p] != (byte)':')
             {
                 return -1;
             }
 
-            p = SkipSpaces(bytes, p + 1);
+            p = JsonWhitespace.Skip(bytes, p + 1);
             if (p < bytes.Length && bytes[p] is >= (byte)'0' and <= (byte)'9')
             {
                 long number = 0;
@@ -350,10 +352,10 @@ internal struct UsageScanner
                 return -1;
             }
 
-            p = SkipSpaces(bytes, p);
+            p = JsonWhitespace.Skip(bytes, p);
             if (p < bytes.Length && bytes[p] == (byte)',')
             {
-                p = SkipSpaces(bytes, p + 1);
+                p = JsonWhitespace.Skip(bytes, p + 1);
             }
             else if (p >= bytes.Length || bytes[p] != (byte)'}')
             {
@@ -367,16 +369,6 @@ internal struct UsageScanner
         _sawCompletion = sawCompletion;
         Finish();
         return p + 1;
-    }
-
-    private static int SkipSpaces(ReadOnlySpan<byte> bytes, int from)
-    {
-        while (from < bytes.Length && IsSpace(bytes[from]))
-        {
-            from++;
-        }
-
-        return from;
     }
 
     private void Finish()
@@ -400,6 +392,4 @@ internal struct UsageScanner
 
     private static int Advance(ReadOnlySpan<byte> key, int matched, byte b) =>
         matched >= 0 && matched < key.Length && key[matched] == b ? matched + 1 : -1;
-
-    private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n';
 }
