@@ -26,7 +26,7 @@ internal static class DecodeRelay
     /// <param name="idleTimeout">Reset before every read: a stream may run for hours but not fall silent this long.</param>
     /// <param name="idleSource">Cancels the upstream reads; the client's abort cancels it too.</param>
     /// <param name="telemetry">Where TTFT, the handoff gap, inter-event gaps and the usage's tokens are recorded.</param>
-    /// <param name="exchange">The request's buffers: its decode body knows the connection it went out on; its bodies are released once the answer begins.</param>
+    /// <param name="exchange">The request's buffers: its decode body knows the connection it went out on; its bodies are released once an event stream begins.</param>
     public static async Task<RelayOutcome> RelayAsync(HttpContext context, HttpResponseMessage upstream, TimeSpan idleTimeout, CancellationTokenSource idleSource, RelayTelemetry telemetry, ProxyExchange exchange)
     {
         HttpResponse response = context.Response;
@@ -85,8 +85,14 @@ internal static class DecodeRelay
                 if (!started)
                 {
                     // The first bytes (or a clean empty body) are here: from now on the answer is the client's.
+                    // A stream may run for minutes, so its bodies go back to the pool now. A JSON answer comes whole
+                    // (vLLM sends it when the generation ends) and the request ends with it: its bodies stay until
+                    // then, and the exchange keeps small ones for its next request (ProxyExchange.TryReset).
                     started = true;
-                    exchange.ReleaseBodiesOnceAnswered();
+                    if (isEventStream)
+                    {
+                        exchange.ReleaseBodiesOnceAnswered();
+                    }
                     response.StatusCode = (int)upstream.StatusCode;
                     response.ContentType = contentType;
                     if (!isEventStream && upstream.Content.Headers.ContentLength is long length)

@@ -79,6 +79,22 @@ internal sealed class PooledBuffer
         Length = 0;
     }
 
+    /// <summary>
+    /// Empties the buffer for its owner's next use. An array of at most <paramref name="keepUpTo"/> bytes stays with
+    /// it, so the next body of that size needs no trip through the pool; a larger one goes back to the pool.
+    /// </summary>
+    public void Clear(int keepUpTo)
+    {
+        if (_array.Length > keepUpTo)
+        {
+            Release();
+        }
+        else
+        {
+            Length = 0;
+        }
+    }
+
     /// <summary>Forgets the array without returning it: a socket write may still be reading it.</summary>
     public void Abandon()
     {

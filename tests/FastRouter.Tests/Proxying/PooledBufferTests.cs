@@ -32,6 +32,30 @@ public sealed class PooledBufferTests
         buffer.Release();
     }
 
+    [Fact]
+    public async Task Clear_KeepsASmallArrayForTheNextBody_AndGivesALargeOneBack()
+    {
+        var buffer = new PooledBuffer();
+        byte[] small = new byte[700];
+        byte[] large = new byte[10_000];
+
+        await buffer.ReadToEndAsync(new MemoryStream(small), small.Length, limit: 20_000, CancellationToken.None);
+        byte[] first = ArrayOf(buffer);
+        buffer.Clear(keepUpTo: 4096);
+        Assert.Equal(0, buffer.Length);
+        Assert.Same(first, ArrayOf(buffer));
+        await buffer.ReadToEndAsync(new MemoryStream(small), small.Length, limit: 20_000, CancellationToken.None);
+        Assert.Same(first, ArrayOf(buffer));
+
+        await buffer.ReadToEndAsync(new MemoryStream(large), large.Length, limit: 20_000, CancellationToken.None);
+        buffer.Clear(keepUpTo: 4096);
+        Assert.Equal(0, buffer.Length);
+        Assert.Empty(ArrayOf(buffer));
+    }
+
+    private static byte[] ArrayOf(PooledBuffer buffer) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetArray(buffer.Memory, out ArraySegment<byte> segment) ? segment.Array! : throw new InvalidOperationException();
+
     [Theory]
     [InlineData(100L)]
     [InlineData(null)]

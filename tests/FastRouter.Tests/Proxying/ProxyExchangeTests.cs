@@ -40,6 +40,32 @@ public sealed class ProxyExchangeTests
     }
 
 
+    [Fact]
+    public async Task TryReset_KeepsSmallBodiesForTheNextRequest_AndDropsThemWhileAWriteMayBeReadingThem()
+    {
+        ProxyExchange exchange = await FilledExchange.CreateAsync();
+        ReadOnlyMemory<byte> requestBody = exchange.RequestBody.Memory;
+        var decode = new SegmentedContent(exchange.DecodeBody);
+        await decode.CopyToAsync(Stream.Null);
+        exchange.DecodeContent = decode;
+
+        Assert.True(exchange.TryReset());
+        Assert.Equal(0, exchange.RequestBody.Length);
+        byte[] next = "{\"model\":\"m\"}"u8.ToArray();
+        await exchange.RequestBody.ReadToEndAsync(new MemoryStream(next), next.Length, 1024, CancellationToken.None);
+        Assert.True(exchange.RequestBody.Memory.Span.Overlaps(requestBody.Span), "the next request's body did not reuse the kept array");
+
+        var stuck = new StuckStream();
+        var writing = new SegmentedContent(exchange.DecodeBody);
+        exchange.DecodeBody.Add(exchange.RequestBody.Memory);
+        Task write = writing.CopyToAsync(stuck);
+        exchange.DecodeContent = writing;
+        Assert.False(exchange.TryReset());
+        Assert.False(exchange.RequestBody.Memory.Span.Overlaps(requestBody.Span));
+        stuck.Release.SetResult();
+        await write;
+    }
+
     /// <summary>A socket that has not finished taking the body: its write completes when the test says so.</summary>
     private sealed class StuckStream : MemoryStream
     {
