@@ -11,8 +11,8 @@ using Microsoft.AspNetCore.Http.Features;
 namespace FastRouter.Tests.Proxying;
 
 /// <summary>
-/// The relay hands a request's bodies back to the pool as soon as the decode answer begins, not when the stream ends:
-/// a stream that runs for minutes must not keep its prompt (and the prefill answer) in memory meanwhile.
+/// The relay hands a request's bodies back to the pool as soon as an event stream begins, not when it ends: a stream
+/// that runs for minutes must not keep its prompt (and the prefill answer) in memory meanwhile.
 /// </summary>
 public sealed class DecodeRelayBodyReleaseTests
 {

@@ -2,7 +2,10 @@ using FastRouter.Proxying;
 
 namespace FastRouter.Tests.Proxying;
 
-/// <summary>Once the decode answer has begun, a request's bodies go back to the pool, unless a socket may still be reading them.</summary>
+/// <summary>
+/// Once an event stream has begun, a request's bodies go back to the pool, unless a socket may still be reading them;
+/// at the request's end an idle exchange keeps small ones for its next request.
+/// </summary>
 public sealed class ProxyExchangeTests
 {
     [Fact]
