@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Aot;
 
@@ -33,9 +34,9 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
     [Fact]
     public async Task SeedArgsWithStaticDiscovery_ServeChatAndCompletions_StreamingAndNot()
     {
-        int prefillPort = NativeProcess.FreePort();
-        int decodePort = NativeProcess.FreePort();
-        int routerPort = NativeProcess.FreePort();
+        int prefillPort = FreePort.Get();
+        int decodePort = FreePort.Get();
+        int routerPort = FreePort.Get();
 
         // The prefill pod listens on 127.0.0.2 and advertises "localhost", so the handoff only works if the
         // router points remote_host at the pod, as it must in a real cluster.
@@ -116,7 +117,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
     [InlineData(null, "2", 2)]
     public async Task SocketThreads_FollowTheFlag_ElseTheOperatorsVariable(string? flag, string? variable, int expected)
     {
-        int port = NativeProcess.FreePort();
+        int port = FreePort.Get();
         var environment = new Dictionary<string, string>();
         if (variable is not null)
         {
@@ -135,7 +136,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
     [Fact]
     public async Task Demo_ServesAStreamingChat()
     {
-        int port = NativeProcess.FreePort();
+        int port = FreePort.Get();
         using NativeProcess demo = NativeProcess.Start(_binary, "--demo", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
         await demo.WaitUntilServingAsync(client, "/health");

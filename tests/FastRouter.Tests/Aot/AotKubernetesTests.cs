@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using FastRouter.Simulation;
 using FastRouter.Tests.Discovery;
+using FastRouter.Tests.Support;
 using static FastRouter.Tests.Discovery.FakePods;
 
 namespace FastRouter.Tests.Aot;
@@ -19,8 +20,8 @@ public sealed class AotKubernetesTests(AotBinaryFixture fixture)
     [Fact]
     public async Task SeedArgs_WithKubeconfig_FollowPodsAndSurviveAnApiServerRestart()
     {
-        int podPort = NativeProcess.FreePort();
-        int routerPort = NativeProcess.FreePort();
+        int podPort = FreePort.Get();
+        int routerPort = FreePort.Get();
         await using VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill, Host = "127.0.0.2", Port = podPort });
         await using VllmSimulator decodeA = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Decode, Host = "127.0.0.3", Port = podPort });
         await using VllmSimulator decodeB = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Decode, Host = "127.0.0.4", Port = podPort });

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using FastRouter.Simulation;
 using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Aot;
 
@@ -14,7 +15,7 @@ public sealed class AotShutdownTests(AotBinaryFixture fixture)
     {
         await using VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill });
         await using VllmSimulator decode = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Decode, InterTokenLatency = TimeSpan.FromMilliseconds(100) });
-        int port = NativeProcess.FreePort();
+        int port = FreePort.Get();
         using NativeProcess router = NativeProcess.Start(
             fixture.BinaryPath,
             "--host", "127.0.0.1",

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace FastRouter.Tests.Aot;
@@ -107,13 +105,6 @@ internal sealed class NativeProcess : IDisposable
         return (process._process.ExitCode, process.Output);
     }
 
-    /// <summary>A port free right now on 127.0.0.1.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Waits until <paramref name="url"/> answers at all (the process is up and listening).</summary>
     public async Task WaitUntilServingAsync(HttpClient client, string url)

@@ -1,11 +1,11 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using FastRouter.Configuration;
 using FastRouter.Discovery.Kubernetes;
 using FastRouter.Hosting;
 using FastRouter.Simulation;
 using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using static FastRouter.Tests.Discovery.FakePods;
@@ -21,7 +21,7 @@ public sealed class KubernetesEndToEndTests
     public async Task Router_RoutesThroughDiscoveredPods_And503sWhenDecodeIsUnready()
     {
         // Both pods listen on the same port on their own loopback address, as pods share --k8s-port.
-        int port = FreePort();
+        int port = FreePort.Get();
         await using VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill, Host = "127.0.0.2", Port = port });
         await using VllmSimulator decode = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Decode, Host = "127.0.0.3", Port = port });
         await using FakeKubernetesApi api = await FakeKubernetesApi.StartAsync();
@@ -80,12 +80,4 @@ public sealed class KubernetesEndToEndTests
 
     private static Task<HttpResponseMessage> PostAsync(HttpClient client) =>
         client.PostAsync("/v1/chat/completions", new StringContent(ChatBody, Encoding.UTF8, "application/json"));
-
-    /// <summary>A port free on 127.0.0.2 (and, almost surely, on 127.0.0.3: nothing else binds there).</summary>
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Parse("127.0.0.2"), 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -196,7 +196,7 @@ public sealed class FaultInjectionTests
     {
         await using VllmSimulator decode = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Decode });
         using var client = new HttpClient();
-        int closed = FreePort.Get(IPAddress.Loopback);
+        int closed = FreePort.Get();
         string body = $$$"""{"prompt":"x","kv_transfer_params":{"do_remote_prefill":true,"do_remote_decode":false,"remote_block_ids":[1],"remote_engine_id":"e","remote_host":"127.0.0.1","remote_port":{{{closed}}},"tp_size":1}}""";
 
         (HttpResponseMessage response, string text) = await SendAsync(client, decode.BaseAddress + "v1/completions", body);

@@ -1,4 +1,5 @@
 using FastRouter.Telemetry;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Telemetry;
 
@@ -97,7 +98,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_OnSeparateMetricsPort_ServesOnlyMetrics()
     {
-        int port = FastRouter.Tests.Support.FreePort.Get(System.Net.IPAddress.Loopback);
+        int port = FreePort.Get();
         await using TelemetryTestHost host = await TelemetryTestHost.StartAsync(o => o with { MetricsPort = port });
         var address = new Uri("http://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var metrics = PrometheusText.Parse(await host.ScrapeAsync(address));

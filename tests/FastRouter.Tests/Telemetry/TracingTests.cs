@@ -169,7 +169,7 @@ public sealed class TracingTests
 
         public static async Task<FakeOtlpCollector> StartAsync()
         {
-            int port = FreePort.Get(System.Net.IPAddress.Loopback);
+            int port = FreePort.Get();
             WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
             builder.WebHost.UseKestrelCore();
             builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, port));
