@@ -105,7 +105,6 @@ internal sealed class NativeProcess : IDisposable
         return (process._process.ExitCode, process.Output);
     }
 
-
     /// <summary>Waits until <paramref name="url"/> answers at all (the process is up and listening).</summary>
     public async Task WaitUntilServingAsync(HttpClient client, string url)
     {
