@@ -21,6 +21,8 @@ internal readonly struct LegResult
 
     public static LegResult Finished => new(LegStatus.Finished, 0, default, null, default);
 
+    public static LegResult Rejected => new(LegStatus.Rejected, 0, default, null, default);
+
     public LegStatus Status { get; }
 
     public int ErrorStatus { get; }

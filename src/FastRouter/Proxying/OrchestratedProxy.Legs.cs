@@ -181,20 +181,31 @@ internal sealed partial class OrchestratedProxy
     }
 
     /// <summary>
-    /// The client left after prefill answered, before decode started: the prefill pod holds KV blocks for a decode
-    /// that will never come. With --disconnect-kv-release decode (the default) decode is sent the params in a
-    /// one-token streaming request and closed as soon as it answers: it pulls (or, aborted, releases) the blocks.
+    /// Prefill answered, but decode will not run with its params: the client left before decode started, or decode
+    /// turned the request down (a 4xx for a value only the decode leg carries, such as <c>max_tokens</c> past the
+    /// context window: prefill ran with one token). The prefill pod holds KV blocks for a decode that will never
+    /// come. With --disconnect-kv-release decode (the default) decode is sent the params in a one-token streaming
+    /// request (protocol.md §6) and closed as soon as it answers: it pulls (or, aborted, releases) the blocks.
     /// </summary>
-    private async Task ReleaseKvAfterDisconnectAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams)
+    private async Task ReleaseKvAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams, bool clientLeft)
     {
         if (kvTransferParams is null || _options.DisconnectKvRelease == DisconnectKvRelease.Lease)
         {
-            Log.DisconnectedBeforeDecode(_logger, kvTransferParams is null ? "nothing to release" : "left to the prefill's lease", requestId);
+            LogKvRelease(clientLeft, kvTransferParams is null ? "nothing to release" : "left to the prefill's lease", requestId);
             return;
         }
 
-        LegBodyBuilder.BuildDrain(exchange.RequestBody.Sequence, exchange.Scan, kvTransferParams, exchange.DecodeBody);
-        var content = new SegmentedContent(exchange.DecodeBody);
+        // A rejected decode's body may still be being written from DecodeBody (a pod can answer before it has read
+        // all of it): then the drain gets a list of its own, and the exchange remembers whether the old one was idle.
+        BodySegments drainBody = exchange.DecodeBody;
+        if (exchange.DecodeContent is { } rejected)
+        {
+            exchange.NoteContent(rejected);
+            drainBody = new BodySegments();
+        }
+
+        LegBodyBuilder.BuildDrain(exchange.RequestBody.Sequence, exchange.Scan, kvTransferParams, drainBody);
+        var content = new SegmentedContent(drainBody);
         exchange.DecodeContent = content;
         using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId, LegTraceParent(null, context, exchange));
         using var timeout = new CancellationTokenSource(DrainTimeout);
@@ -205,12 +216,12 @@ internal sealed partial class OrchestratedProxy
             using HttpResponseMessage answer = await decode.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
             podFailed = (int)answer.StatusCode >= 500;
             _metrics.DecodeDrained();
-            Log.DisconnectedBeforeDecode(_logger, "decode sent the params and closed (status " + ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) + ")", requestId);
+            LogKvRelease(clientLeft, "decode sent the params and closed (status " + ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) + ")", requestId);
         }
         catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
         {
             podFailed = true;
-            Log.DisconnectedBeforeDecode(_logger, "decode could not be told (" + exception.Message + "); left to the prefill's lease", requestId);
+            LogKvRelease(clientLeft, "decode could not be told (" + exception.Message + "); left to the prefill's lease", requestId);
         }
         finally
         {
@@ -218,6 +229,18 @@ internal sealed partial class OrchestratedProxy
             ReportHealth(decode, podFailed);
             exchange.NoteContent(content);
             exchange.Clock.EndWait(waitStarted);
+        }
+    }
+
+    private void LogKvRelease(bool clientLeft, string what, string requestId)
+    {
+        if (clientLeft)
+        {
+            Log.DisconnectedBeforeDecode(_logger, what, requestId);
+        }
+        else
+        {
+            Log.DecodeRejectedKv(_logger, what, requestId);
         }
     }
 
@@ -290,7 +313,7 @@ internal sealed partial class OrchestratedProxy
     private static async ValueTask<LegResult?> RelayClientErrorAsync(HttpContext context, HttpResponseMessage answer, int status, CancellationToken cancellationToken)
     {
         await RelayBackendErrorAsync(context, status, await ReadErrorBodyAsync(answer, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
-        return LegResult.Finished;
+        return LegResult.Rejected;
     }
 
     private void ReportHealth(Backend backend, bool podFailed)

@@ -66,6 +66,9 @@ internal sealed partial class OrchestratedProxy
         [LoggerMessage(20, LogLevel.Information, "The client disconnected after prefill, before decode: {What} [request_id={RequestId}]")]
         public static partial void DisconnectedBeforeDecode(ILogger logger, string what, string requestId);
 
+        [LoggerMessage(21, LogLevel.Information, "Decode turned the request down after prefill: {What} [request_id={RequestId}]")]
+        public static partial void DecodeRejectedKv(ILogger logger, string what, string requestId);
+
         [LoggerMessage(17, LogLevel.Error, "Unexpected failure handling the request [request_id={RequestId}]")]
         public static partial void UnexpectedFailure(ILogger logger, string requestId, Exception exception);
     }

@@ -189,13 +189,22 @@ internal sealed partial class OrchestratedProxy
                 if (context.RequestAborted.IsCancellationRequested)
                 {
                     _metrics.ClientDisconnected(DisconnectPhase.Handoff);
-                    await ReleaseKvAfterDisconnectAsync(context, endpoint, requestId, decode, exchange, kvTransferParams).ConfigureAwait(false);
+                    await ReleaseKvAsync(context, endpoint, requestId, decode, exchange, kvTransferParams, clientLeft: true).ConfigureAwait(false);
                     return false;
                 }
 
                 // 9. Decode leg: the client's own body plus those params; its answer is relayed as it comes.
                 LegBodyBuilder.BuildDecode(exchange.RequestBody.Sequence, scan, kvTransferParams, exchange.DecodeBody);
                 LegResult decodeResult = await RunDecodeAsync(context, endpoint, requestId, decode, exchange).ConfigureAwait(false);
+                if (decodeResult.Status == LegStatus.Rejected)
+                {
+                    // Decode turned the request down (its 4xx is the client's answer): vLLM validates a request
+                    // before its engine sees the params, so they were never taken and the prefill still holds their
+                    // blocks. They are freed as when the client leaves between the legs: a release, not a retry.
+                    await ReleaseKvAsync(context, endpoint, requestId, decode, exchange, kvTransferParams, clientLeft: false).ConfigureAwait(false);
+                    return false;
+                }
+
                 if (decodeResult.Status != LegStatus.Retryable)
                 {
                     return decodeResult.Status == LegStatus.Succeeded;
