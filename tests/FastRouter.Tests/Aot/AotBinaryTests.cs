@@ -34,30 +34,8 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
     [Fact]
     public async Task SeedArgsWithStaticDiscovery_ServeChatAndCompletions_StreamingAndNot()
     {
-        int prefillPort = FreePort.Get();
-        int decodePort = FreePort.Get();
-        int routerPort = FreePort.Get();
-
-        // The prefill pod listens on 127.0.0.2 and advertises "localhost", so the handoff only works if the
-        // router points remote_host at the pod, as it must in a real cluster.
-        using NativeProcess prefill = NativeProcess.Start(_binary, "sim", "--role", "prefill", "--host", "127.0.0.2", "--port", prefillPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using NativeProcess decode = NativeProcess.Start(_binary, "sim", "--role", "decode", "--host", "127.0.0.1", "--port", decodePort.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using NativeProcess router = NativeProcess.Start(
-            _binary,
-            "--host", "127.0.0.1",
-            "--port", routerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--service-discovery", "static",
-            $"--static-backends=http://127.0.0.2:{prefillPort},http://127.0.0.1:{decodePort}",
-            "--static-models", "llama31-8b,llama31-8b",
-            "--static-model-labels", "prefill,decode",
-            "--routing-logic=disaggregated_prefill_orchestrated",
-            "--prefill-model-labels=prefill",
-            "--decode-model-labels=decode",
-            "--log-level", "debug");
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{routerPort}"), Timeout = TimeSpan.FromSeconds(20) };
-        await prefill.WaitUntilServingAsync(client, $"http://127.0.0.2:{prefillPort}/health");
-        await decode.WaitUntilServingAsync(client, $"http://127.0.0.1:{decodePort}/health");
-        await router.WaitUntilServingAsync(client, "/health");
+        await using Orchestrator pods = await Orchestrator.StartAsync(_binary, "debug");
+        HttpClient client = pods.Client;
 
         using HttpResponseMessage health = await client.GetAsync("/health");
         using HttpResponseMessage chat = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":5}"));
@@ -80,14 +58,43 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         await OpenAiErrorAssert.IsErrorAsync(bad, 400, "BadRequestError");
 
         // Every handoff pulled its KV: nothing is left held on the prefill pod.
-        using JsonDocument stats = JsonDocument.Parse(await client.GetStringAsync($"http://127.0.0.2:{prefillPort}/sim/stats"));
-        Assert.Equal(0, stats.RootElement.GetProperty("held_kv_blocks").GetInt32());
-        Assert.Contains("Orchestrated request completed", router.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await pods.HeldKvBlocksAsync());
+        Assert.Contains("Orchestrated request completed", pods.Router.Output, StringComparison.Ordinal);
 
         // The product runs with the runtime settings its CPU and memory figures were measured with.
         int socketThreads = Math.Max(1, Environment.ProcessorCount / 2);
-        Assert.Contains($"Runtime: inline socket completions True, socket threads {socketThreads}, inline Kestrel scheduling True, workstation GC, concurrent GC False", router.Output, StringComparison.Ordinal);
-        Assert.Equal(socketThreads, router.CountThreadsNamed(SocketThreadName));
+        Assert.Contains($"Runtime: inline socket completions True, socket threads {socketThreads}, inline Kestrel scheduling True, workstation GC, concurrent GC False", pods.Router.Output, StringComparison.Ordinal);
+        Assert.Equal(socketThreads, pods.Router.CountThreadsNamed(SocketThreadName));
+    }
+
+    /// <summary>The in-process <c>MutatedRequestTests</c>, against the product: fewer cases, the same checks.</summary>
+    [Fact]
+    public async Task HostileRequests_GetACompletionOrAnOpenAiClientError_AndStrandNoKv()
+    {
+        await using Orchestrator pods = await Orchestrator.StartAsync(_binary, "warning");
+        var random = new Random(7);
+        int served = 0;
+        for (int i = 0; i < 120; i++)
+        {
+            (string path, byte[] body) = HostileRequests.Next(random);
+            if (await HostileRequests.SendAndCheckAsync(pods.Client, path, body, $"seed 7, case {i}"))
+            {
+                served++;
+            }
+        }
+
+        Assert.True(served > 0, "no request was served");
+
+        // A decode pod that turned a request down was sent the params again, to pull the blocks: none stay held.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        int held;
+        while ((held = await pods.HeldKvBlocksAsync()) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0, held);
+        Assert.DoesNotContain("Unhandled exception", pods.Router.Output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text.Json;
+using FastRouter.Tests.Support;
+
+namespace FastRouter.Tests.Aot;
+
+/// <summary>
+/// The binary three times, as a user runs it with the seed's arguments: a prefill simulator pod, a decode simulator
+/// pod and the router in front of them with static discovery. The prefill pod listens on 127.0.0.2 and advertises
+/// "localhost", so a handoff only works if the router points remote_host at the pod, as it must in a cluster.
+/// </summary>
+internal sealed class Orchestrator : IAsyncDisposable
+{
+    private readonly NativeProcess _prefill;
+    private readonly NativeProcess _decode;
+    private readonly Uri _prefillStats;
+
+    private Orchestrator(NativeProcess prefill, NativeProcess decode, NativeProcess router, HttpClient client, Uri prefillStats)
+    {
+        _prefill = prefill;
+        _decode = decode;
+        Router = router;
+        Client = client;
+        _prefillStats = prefillStats;
+    }
+
+    public NativeProcess Router { get; }
+
+    /// <summary>A client of the router (its base address), with a 20 s timeout.</summary>
+    public HttpClient Client { get; }
+
+    /// <summary>Starts the three processes and waits until each serves.</summary>
+    public static async Task<Orchestrator> StartAsync(string binary, string routerLogLevel)
+    {
+        string prefillPort = FreePort.Get().ToString(CultureInfo.InvariantCulture);
+        string decodePort = FreePort.Get().ToString(CultureInfo.InvariantCulture);
+        string routerPort = FreePort.Get().ToString(CultureInfo.InvariantCulture);
+        NativeProcess prefill = NativeProcess.Start(binary, "sim", "--role", "prefill", "--host", "127.0.0.2", "--port", prefillPort);
+        NativeProcess decode = NativeProcess.Start(binary, "sim", "--role", "decode", "--host", "127.0.0.1", "--port", decodePort);
+        NativeProcess router = NativeProcess.Start(
+            binary,
+            "--host", "127.0.0.1",
+            "--port", routerPort,
+            "--service-discovery", "static",
+            $"--static-backends=http://127.0.0.2:{prefillPort},http://127.0.0.1:{decodePort}",
+            "--static-models", "llama31-8b,llama31-8b",
+            "--static-model-labels", "prefill,decode",
+            "--routing-logic=disaggregated_prefill_orchestrated",
+            "--prefill-model-labels=prefill",
+            "--decode-model-labels=decode",
+            "--log-level", routerLogLevel);
+        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{routerPort}"), Timeout = TimeSpan.FromSeconds(20) };
+        var orchestrator = new Orchestrator(prefill, decode, router, client, new Uri($"http://127.0.0.2:{prefillPort}/sim/stats"));
+        try
+        {
+            await prefill.WaitUntilServingAsync(client, $"http://127.0.0.2:{prefillPort}/health");
+            await decode.WaitUntilServingAsync(client, $"http://127.0.0.1:{decodePort}/health");
+            await router.WaitUntilServingAsync(client, "/health");
+            return orchestrator;
+        }
+        catch
+        {
+            await orchestrator.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The KV blocks the prefill pod holds for decodes that have not pulled them.</summary>
+    public async Task<int> HeldKvBlocksAsync()
+    {
+        using JsonDocument stats = JsonDocument.Parse(await Client.GetStringAsync(_prefillStats));
+        return stats.RootElement.GetProperty("held_kv_blocks").GetInt32();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        Router.Dispose();
+        _decode.Dispose();
+        _prefill.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
