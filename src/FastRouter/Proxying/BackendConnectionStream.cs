@@ -34,6 +34,32 @@ internal sealed class BackendConnectionStream : NetworkStream
     }
 
     /// <summary>
+    /// Shuts the sending side only (TCP FIN): the pod sees the client gone, and what it already sent can still be
+    /// read (see <see cref="PrefillAbortHook"/>). False when the socket is already closed.
+    /// </summary>
+    public bool TryShutdownSend() => TryShutdown(SocketShutdown.Send);
+
+    /// <summary>
+    /// Shuts both sides, once a half-closed connection's answer has been read: the pool's check before it lends an
+    /// idle connection (a zero-byte read) then sees the end of the stream and drops it, instead of handing a request
+    /// a connection it cannot send on.
+    /// </summary>
+    public void ShutdownBoth() => TryShutdown(SocketShutdown.Both);
+
+    private bool TryShutdown(SocketShutdown how)
+    {
+        try
+        {
+            Socket.Shutdown(how);
+            return true;
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Starts <paramref name="stream"/>'s write of <paramref name="segment"/> with <paramref name="content"/> marked as
     /// the body being written on this thread: a connection written to from inside the call (synchronously) records it
     /// as its sender. The mark is cleared when the call returns or throws, so it never outlives the write.

@@ -15,10 +15,13 @@ internal struct LegState
     public SegmentedContent Content;
     public HttpRequestMessage Request;
 
-    /// <summary>Cancelled by the leg's timer, and by the client's abort for as long as <see cref="ClientAbort"/> stays hooked.</summary>
+    /// <summary>Cancelled by the leg's timer, and through <see cref="ClientAbort"/> by the client's abort.</summary>
     public CancellationTokenSource Timeout;
 
-    /// <summary>The client's abort hooked to <see cref="Timeout"/>; the prefill leg unhooks it once the pod answers.</summary>
+    /// <summary>
+    /// The client's abort hooked to the call by hand rather than linked, so the prefill leg can unhook it once the
+    /// pod answers and keep the timer (a linked source cannot be unlinked; a second source would cost its own timer).
+    /// </summary>
     public CancellationTokenRegistration ClientAbort;
 
     public BackendCall Call;

@@ -27,6 +27,8 @@ internal sealed partial class OrchestratedProxy
     {
         CancellationToken clientAborted = context.RequestAborted;
         LegState leg = BeginLeg(context, endpoint, requestId, prefill, exchange.PrefillBody, _options.PrefillTimeout, exchange);
+        exchange.PrefillAbort.Arm(leg.Timeout, leg.Content);
+        leg.ClientAbort = clientAborted.UnsafeRegister(PrefillAbortHook.OnClientAbort, exchange.PrefillAbort);
         exchange.PrefillContent = leg.Content;
         CancellationToken timeout = leg.Timeout.Token;
         Log.SendingPrefill(_logger, leg.Request.RequestUri!, requestId);
@@ -78,6 +80,9 @@ internal sealed partial class OrchestratedProxy
             prefill.Release();
             answer?.Dispose();
             EndLeg(ref leg, exchange);
+
+            // After EndLeg, which unhooks the client's abort, so the hook cannot half-close a connection after this.
+            exchange.PrefillAbort.CloseHalfClosed();
         }
     }
 
@@ -125,12 +130,23 @@ internal sealed partial class OrchestratedProxy
     {
         CancellationToken clientAborted = context.RequestAborted;
         LegState leg = BeginLeg(context, endpoint, requestId, decode, exchange.DecodeBody, _options.DecodeFirstByteTimeout, exchange);
+        exchange.DecodeAbort.Arm(leg.Timeout, leg.WaitStartedAt + (long)(_options.DecodeFirstByteTimeout.TotalSeconds * Stopwatch.Frequency));
+        leg.ClientAbort = clientAborted.UnsafeRegister(DecodeAbortHook.OnClientAbort, exchange.DecodeAbort);
         exchange.DecodeContent = leg.Content;
         Log.SendingDecode(_logger, leg.Request.RequestUri!, requestId);
         HttpResponseMessage? answer = null;
         try
         {
             answer = await decode.Invoker.SendAsync(leg.Request, leg.Timeout.Token).ConfigureAwait(false);
+
+            // Decode has the request: a client that left before this point had it run on for the hook's grace, so
+            // the pod took the params and frees the prefill's blocks when the answer is disposed below.
+            exchange.DecodeAbort.Answered();
+            if (clientAborted.IsCancellationRequested)
+            {
+                return ClientLeftDuringDecode(ref leg, requestId);
+            }
+
             LegResult? failed = await CheckStatusAsync(context, answer, "decode", requestId, leg.Timeout.Token, ref leg).ConfigureAwait(false);
             if (failed is { } result)
             {
@@ -143,10 +159,7 @@ internal sealed partial class OrchestratedProxy
                 case RelayOutcome.Completed:
                     return LegResult.Succeeded;
                 case RelayOutcome.ClientDisconnected:
-                    leg.Outcome = BackendOutcome.Cancelled;
-                    _metrics.ClientDisconnected(DisconnectPhase.Decode);
-                    Log.ClientDisconnected(_logger, requestId, "decode");
-                    return LegResult.Finished;
+                    return ClientLeftDuringDecode(ref leg, requestId);
                 case RelayOutcome.FailedBeforeFirstByte:
                     leg.PodFailed = true;
                     leg.Outcome = BackendOutcome.StreamBroken;
@@ -163,10 +176,7 @@ internal sealed partial class OrchestratedProxy
         {
             if (clientAborted.IsCancellationRequested)
             {
-                leg.Outcome = BackendOutcome.Cancelled;
-                _metrics.ClientDisconnected(DisconnectPhase.Decode);
-                Log.ClientDisconnected(_logger, requestId, "decode");
-                return LegResult.Finished;
+                return ClientLeftDuringDecode(ref leg, requestId);
             }
 
             return LegFailure(ref leg, "decode", _options.DecodeFirstByteTimeout, exception, requestId);
@@ -178,6 +188,14 @@ internal sealed partial class OrchestratedProxy
             answer?.Dispose();
             EndLeg(ref leg, exchange);
         }
+    }
+
+    private LegResult ClientLeftDuringDecode(ref LegState leg, string requestId)
+    {
+        leg.Outcome = BackendOutcome.Cancelled;
+        _metrics.ClientDisconnected(DisconnectPhase.Decode);
+        Log.ClientDisconnected(_logger, requestId, "decode");
+        return LegResult.Finished;
     }
 
     /// <summary>
@@ -244,7 +262,11 @@ internal sealed partial class OrchestratedProxy
         }
     }
 
-    /// <summary>Everything a leg sets up before it sends: the body, its metrics record and span, the request, the timeout.</summary>
+    /// <summary>
+    /// Everything a leg sets up before it sends: the body, its metrics record and span, the request, the timeout.
+    /// The caller then hooks the client's abort to the call, each leg in its own way (<see cref="PrefillAbortHook"/>,
+    /// <see cref="DecodeAbortHook"/>).
+    /// </summary>
     private LegState BeginLeg(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend pod, BodySegments body, TimeSpan timeout, ProxyExchange exchange)
     {
         var leg = new LegState
@@ -257,9 +279,6 @@ internal sealed partial class OrchestratedProxy
             Timeout = new CancellationTokenSource(timeout),
         };
 
-        // Hooked by hand rather than linked, so the prefill leg can unhook it once the pod answers and keep the timer
-        // (a linked source cannot be unlinked; a second source per request would cost its own timer).
-        leg.ClientAbort = context.RequestAborted.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), leg.Timeout);
         leg.Request = CreateRequest(pod, endpoint, leg.Content, requestId, LegTraceParent(leg.Span, context, exchange));
         return leg;
     }

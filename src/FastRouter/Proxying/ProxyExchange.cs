@@ -37,6 +37,12 @@ internal sealed class ProxyExchange
 
     public BodySegments DecodeBody { get; } = new();
 
+    /// <summary>How the client's abort reaches this request's prefill calls, reused by each.</summary>
+    public PrefillAbortHook PrefillAbort { get; } = new();
+
+    /// <summary>How the client's abort reaches this request's decode calls, reused by each.</summary>
+    public DecodeAbortHook DecodeAbort { get; } = new();
+
     /// <summary>The request's trace span; null when tracing is off.</summary>
     public Activity? Span { get; set; }
 

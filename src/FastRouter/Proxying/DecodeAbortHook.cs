@@ -1,0 +1,56 @@
+using System.Diagnostics;
+
+namespace FastRouter.Proxying;
+
+/// <summary>
+/// What a client's abort does to the decode call (protocol.md §6). Once decode has answered, the call is cancelled
+/// at once, so a pod stops generating for a client that left. Before that, only after <see cref="Grace"/>: a decode
+/// pod that has taken the request into its engine frees the prefill's KV blocks when aborted, but one aborted while
+/// it still reads or parses the request never sees <c>kv_transfer_params</c>, and the blocks stay held until the
+/// prefill's timeout or lease. One per pooled exchange, so a leg allocates nothing for it.
+/// </summary>
+internal sealed class DecodeAbortHook
+{
+    /// <summary>
+    /// Long enough for a pod to take a request into its engine (parse, tokenize, schedule), short enough that a
+    /// non-streaming decode, which answers only when done, does not run long for nobody.
+    /// </summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
+
+    private CancellationTokenSource? _call;
+    private long _deadline;
+    private volatile bool _answered;
+
+    /// <summary>The callback for <c>CancellationToken.UnsafeRegister</c>, with the hook as its state.</summary>
+    public static readonly Action<object?> OnClientAbort = static state => ((DecodeAbortHook)state!).Fire();
+
+    /// <summary>Before a decode leg is sent: <paramref name="call"/> is its timer's source, due by itself at <paramref name="deadline"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    public void Arm(CancellationTokenSource call, long deadline)
+    {
+        _answered = false;
+        _deadline = deadline;
+        _call = call;
+    }
+
+    /// <summary>Decode's answer has begun: from now on the client's abort cancels the call at once.</summary>
+    public void Answered() => _answered = true;
+
+    private void Fire()
+    {
+        CancellationTokenSource? call = _call;
+        if (call is null)
+        {
+            return;
+        }
+
+        TimeSpan left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _deadline);
+        if (_answered || left <= TimeSpan.Zero)
+        {
+            call.Cancel();
+            return;
+        }
+
+        // Never later than the leg's own timer would have fired.
+        call.CancelAfter(left < Grace ? left : Grace);
+    }
+}
