@@ -97,6 +97,46 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         Assert.DoesNotContain("Unhandled exception", pods.Router.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The in-process <c>RandomDisconnectTests</c>, against the product, whose prefill calls are stopped by shutting
+    /// the connection's sending side: clients that give up at random moments leave no KV block held (the pods' lease
+    /// is 30 s, far longer than the test).
+    /// </summary>
+    [Fact]
+    public async Task ClientsLeavingAtRandom_StrandNoKv()
+    {
+        await using Orchestrator pods = await Orchestrator.StartAsync(_binary, "warning", "--itl-ms", "2");
+        var random = new Random(11);
+        int left = 0;
+        for (int i = 0; i < 150; i++)
+        {
+            bool stream = random.Next(2) == 0;
+            string body = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":"
+                + (1 + random.Next(20)) + (stream ? ",\"stream\":true}" : "}");
+            using var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(random.Next(16)));
+            try
+            {
+                using HttpResponseMessage response = await pods.Client.PostAsync("/v1/chat/completions", Json(body), leave.Token);
+                string text = await response.Content.ReadAsStringAsync(leave.Token);
+                Assert.True(response.IsSuccessStatusCode, $"case {i}: {(int)response.StatusCode} {text}");
+            }
+            catch (Exception exception) when (leave.IsCancellationRequested && exception is OperationCanceledException or HttpRequestException or IOException)
+            {
+                left++;
+            }
+        }
+
+        Assert.True(left > 0, "no client left early");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        int held;
+        while ((held = await pods.HeldKvBlocksAsync()) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(0, held);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

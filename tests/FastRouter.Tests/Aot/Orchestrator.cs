@@ -29,14 +29,14 @@ internal sealed class Orchestrator : IAsyncDisposable
     /// <summary>A client of the router (its base address), with a 20 s timeout.</summary>
     public HttpClient Client { get; }
 
-    /// <summary>Starts the three processes and waits until each serves.</summary>
-    public static async Task<Orchestrator> StartAsync(string binary, string routerLogLevel)
+    /// <summary>Starts the three processes and waits until each serves; <paramref name="decodeArgs"/> go to the decode pod.</summary>
+    public static async Task<Orchestrator> StartAsync(string binary, string routerLogLevel, params string[] decodeArgs)
     {
         string prefillPort = FreePort.Get().ToString(CultureInfo.InvariantCulture);
         string decodePort = FreePort.Get().ToString(CultureInfo.InvariantCulture);
         string routerPort = FreePort.Get().ToString(CultureInfo.InvariantCulture);
         NativeProcess prefill = NativeProcess.Start(binary, "sim", "--role", "prefill", "--host", "127.0.0.2", "--port", prefillPort);
-        NativeProcess decode = NativeProcess.Start(binary, "sim", "--role", "decode", "--host", "127.0.0.1", "--port", decodePort);
+        NativeProcess decode = NativeProcess.Start(binary, ["sim", "--role", "decode", "--host", "127.0.0.1", "--port", decodePort, .. decodeArgs]);
         NativeProcess router = NativeProcess.Start(
             binary,
             "--host", "127.0.0.1",

@@ -14,6 +14,8 @@ namespace FastRouter.Tests.Support;
 /// makes thousands of those in parallel. CI lost a run to that race (an AOT process failed to bind "address already in
 /// use"). So ports come from just below the kernel's ephemeral range, which the kernel never assigns by itself, one
 /// after another so that two tests never get the same one, each checked free on every address when handed out.
+/// Every other port is skipped: a simulator started from the command line puts its KV side channel on its port + 1,
+/// which must not be the next test's port.
 /// </remarks>
 internal static class FreePort
 {
@@ -28,13 +30,14 @@ internal static class FreePort
     /// </summary>
     private static int _next = Environment.ProcessId % Span;
 
-    /// <summary>A port free on every address right now, that no other caller in this process gets.</summary>
+    /// <summary>A port free on every address right now, with the one after it, that no other caller in this process gets.</summary>
     public static int Get()
     {
-        for (int attempt = 0; attempt < Span; attempt++)
+        for (int attempt = 0; attempt < Span / 2; attempt++)
         {
-            int port = RangeEnd - Span + (Interlocked.Increment(ref _next) % Span);
-            if (IsFree(port))
+            // Ends two below the range, so that port + 1 is below it too.
+            int port = RangeEnd - Span - 2 + (Interlocked.Add(ref _next, 2) % Span);
+            if (IsFree(port) && IsFree(port + 1))
             {
                 return port;
             }
