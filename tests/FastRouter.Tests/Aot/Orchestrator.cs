@@ -72,6 +72,22 @@ internal sealed class Orchestrator : IAsyncDisposable
         return stats.RootElement.GetProperty("held_kv_blocks").GetInt32();
     }
 
+    /// <summary>
+    /// The held blocks once they reach 0, or after 10 s: releases that follow a request (a decode told to pull,
+    /// an abort) land a moment after the client's answer.
+    /// </summary>
+    public async Task<int> HeldKvBlocksOnceSettledAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        int held;
+        while ((held = await HeldKvBlocksAsync()) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        return held;
+    }
+
     public ValueTask DisposeAsync()
     {
         Client.Dispose();
