@@ -15,7 +15,7 @@ internal sealed class DecodeAbortHook
     /// Long enough for a pod to take a request into its engine (parse, tokenize, schedule), short enough that a
     /// non-streaming decode, which answers only when done, does not run long for nobody.
     /// </summary>
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
 
     private CancellationTokenSource? _call;
     private long _deadline;
@@ -24,11 +24,14 @@ internal sealed class DecodeAbortHook
     /// <summary>The callback for <c>CancellationToken.UnsafeRegister</c>, with the hook as its state.</summary>
     public static readonly Action<object?> OnClientAbort = static state => ((DecodeAbortHook)state!).Fire();
 
-    /// <summary>Before a decode leg is sent: <paramref name="call"/> is its timer's source, due by itself at <paramref name="deadline"/> (a <see cref="Stopwatch"/> timestamp).</summary>
-    public void Arm(CancellationTokenSource call, long deadline)
+    /// <summary>
+    /// Before a decode leg is sent: <paramref name="call"/> is its timer's source, armed with <paramref name="timeout"/>
+    /// at <paramref name="armedAt"/> (a <see cref="Stopwatch"/> timestamp).
+    /// </summary>
+    public void Arm(CancellationTokenSource call, long armedAt, TimeSpan timeout)
     {
         _answered = false;
-        _deadline = deadline;
+        _deadline = armedAt + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         _call = call;
     }
 

@@ -130,7 +130,7 @@ internal sealed partial class OrchestratedProxy
     {
         CancellationToken clientAborted = context.RequestAborted;
         LegState leg = BeginLeg(context, endpoint, requestId, decode, exchange.DecodeBody, _options.DecodeFirstByteTimeout, exchange);
-        exchange.DecodeAbort.Arm(leg.Timeout, leg.WaitStartedAt + (long)(_options.DecodeFirstByteTimeout.TotalSeconds * Stopwatch.Frequency));
+        exchange.DecodeAbort.Arm(leg.Timeout, leg.WaitStartedAt, _options.DecodeFirstByteTimeout);
         leg.ClientAbort = clientAborted.UnsafeRegister(DecodeAbortHook.OnClientAbort, exchange.DecodeAbort);
         exchange.DecodeContent = leg.Content;
         Log.SendingDecode(_logger, leg.Request.RequestUri!, requestId);

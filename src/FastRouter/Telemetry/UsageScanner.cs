@@ -5,8 +5,9 @@ namespace FastRouter.Telemetry;
 /// <summary>
 /// Finds <c>"usage":{"prompt_tokens":N,"completion_tokens":M,…}</c> in a decode answer as its bytes pass through
 /// the relay: fed any split of the stream (SSE events or a JSON body, chunk boundaries anywhere), byte by byte,
-/// with no allocation and no buffering (a usage object that arrives whole in one read is read in one pass). The last complete usage object seen wins (vLLM sends it in the final
-/// SSE event with <c>stream_options.include_usage</c>, or in the JSON body). Only keys directly inside the usage
+/// with no allocation and no buffering (a usage object that arrives whole in one read is read in one pass). The
+/// last complete usage object seen wins (vLLM sends it in the final SSE event with
+/// <c>stream_options.include_usage</c>, or in the JSON body). Only keys directly inside the usage
 /// object count (<c>prompt_tokens_details</c> and other nested values are skipped). A mutable struct: keep it in
 /// a local or field and call <see cref="Feed"/> on it in place. Not thread-safe (one stream, one reader).
 /// </summary>

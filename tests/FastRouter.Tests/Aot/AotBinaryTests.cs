@@ -103,17 +103,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         int left = 0;
         for (int i = 0; i < 150; i++)
         {
-            bool stream = random.Next(2) == 0;
-            string body = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":"
-                + (1 + random.Next(20)) + (stream ? ",\"stream\":true}" : "}");
-            using var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(random.Next(16)));
-            try
-            {
-                using HttpResponseMessage response = await pods.Client.PostAsync("/v1/chat/completions", Json(body), leave.Token);
-                string text = await response.Content.ReadAsStringAsync(leave.Token);
-                Assert.True(response.IsSuccessStatusCode, $"case {i}: {(int)response.StatusCode} {text}");
-            }
-            catch (Exception exception) when (leave.IsCancellationRequested && exception is OperationCanceledException or HttpRequestException or IOException)
+            if (await GivingUpClient.SendAndMaybeLeaveAsync(pods.Client, random))
             {
                 left++;
             }

@@ -77,9 +77,7 @@ internal static class HostileRequests
         Assert.True(status < 500, replay);
         if (status != (int)HttpStatusCode.OK)
         {
-            using var error = new HttpResponseMessage(response.StatusCode) { Content = new StringContent(text) };
-            error.Content.Headers.ContentType = response.Content.Headers.ContentType;
-            await OpenAiErrorAssert.IsErrorAsync(error, status);
+            OpenAiErrorAssert.IsError(response, text, status);
             return false;
         }
 
