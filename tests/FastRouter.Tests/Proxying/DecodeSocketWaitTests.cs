@@ -7,7 +7,7 @@ using FastRouter.Simulation;
 using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
 using Microsoft.AspNetCore.Builder;
-using static FastRouter.Tests.Support.ScriptedDecodePod;
+using static FastRouter.Tests.Support.ScriptedPod;
 
 namespace FastRouter.Tests.Proxying;
 
@@ -26,7 +26,7 @@ public sealed class DecodeSocketWaitTests
     [Fact]
     public async Task LastChunkInTheSameWriteAsTheLastEvent_EndsTheStreamAtOnce()
     {
-        await using var pod = new ScriptedDecodePod(async (stream, _) =>
+        await using var pod = new ScriptedPod(async (stream, _) =>
         {
             await WriteAsync(stream, Headers, Event("{\"n\":1}"));
             await Task.Delay(150);
@@ -42,7 +42,7 @@ public sealed class DecodeSocketWaitTests
     [Fact]
     public async Task LastChunkSplitAcrossWrites_EndsTheStreamWhenItsRestArrives()
     {
-        await using var pod = new ScriptedDecodePod(async (stream, _) =>
+        await using var pod = new ScriptedPod(async (stream, _) =>
         {
             await WriteAsync(stream, Headers, Event("{\"n\":1}"));
             await Task.Delay(100);
@@ -68,7 +68,7 @@ public sealed class DecodeSocketWaitTests
         }
 
         int heldBack = 0;
-        await using var pod = new ScriptedDecodePod(async (stream, _) =>
+        await using var pod = new ScriptedPod(async (stream, _) =>
         {
             await WriteAsync(stream, Headers);
             for (int i = 0; i < Events; i++)
@@ -102,9 +102,9 @@ public sealed class DecodeSocketWaitTests
     [Fact]
     public async Task ConnectionReusedAfterAStream_ServesTheNextStreams()
     {
-        await using var pod = new ScriptedDecodePod(async (stream, request) =>
+        await using var pod = new ScriptedPod(async (stream, request) =>
         {
-            await WriteAsync(stream, Headers, Event("{\"r\":" + request + "}"));
+            await WriteAsync(stream, Headers, Event("{\"r\":" + request.Index + "}"));
             await Task.Delay(50);
             await WriteAsync(stream, Event("[DONE]"));
             await Task.Delay(50);
@@ -124,7 +124,7 @@ public sealed class DecodeSocketWaitTests
     [Fact]
     public async Task PodClosesTheConnectionWhileTheRelayWaits_ClientGetsAnErrorEventWithoutDone()
     {
-        await using var pod = new ScriptedDecodePod(async (stream, _) =>
+        await using var pod = new ScriptedPod(async (stream, _) =>
         {
             await WriteAsync(stream, Headers, Event("{\"n\":1}"));
             await Task.Delay(150);
@@ -154,7 +154,7 @@ public sealed class DecodeSocketWaitTests
             _client = new HttpClient { BaseAddress = RouterHost.GetListenAddress(app), Timeout = TimeSpan.FromMinutes(2) };
         }
 
-        public static async Task<Router> StartAsync(ScriptedDecodePod decode)
+        public static async Task<Router> StartAsync(ScriptedPod decode)
         {
             VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill });
             RouterOptions options = TestRouterOptions.For(

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -5,21 +6,23 @@ using System.Text;
 namespace FastRouter.Tests.Support;
 
 /// <summary>
-/// A decode pod on a raw socket whose answers are written by the test byte for byte, so it controls how an answer
-/// is cut into TCP writes (where the last chunk falls, pauses between events) and keeps connections alive.
+/// A pod on a raw socket whose answers are written by the test byte for byte, so it controls how an answer is cut
+/// into TCP writes (where the last chunk falls, pauses between events), when it answers, and whether it keeps a
+/// connection open after the router has shut its side.
 /// </summary>
-internal sealed class ScriptedDecodePod : IAsyncDisposable
+internal sealed class ScriptedPod : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly Func<NetworkStream, int, Task> _answer;
+    private readonly Func<NetworkStream, ScriptedRequest, Task> _answer;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _connections = [];
+    private readonly ConcurrentQueue<string> _bodies = new();
     private readonly Task _accepting;
     private int _requests;
     private int _connectionCount;
 
-    /// <param name="answer">Writes the answer to the request numbered by its second argument (from 0).</param>
-    public ScriptedDecodePod(Func<NetworkStream, int, Task> answer)
+    /// <param name="answer">Writes the answer to the request its second argument describes.</param>
+    public ScriptedPod(Func<NetworkStream, ScriptedRequest, Task> answer)
     {
         _answer = answer;
         _listener.Start();
@@ -30,9 +33,22 @@ internal sealed class ScriptedDecodePod : IAsyncDisposable
 
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
+    /// <summary>Requests read so far, on all connections.</summary>
+    public int RequestCount => _bodies.Count;
+
+    /// <summary>The bodies of the requests read so far, in the order they were read.</summary>
+    public IReadOnlyList<string> Bodies => [.. _bodies];
+
     public static byte[] Chunk(string data) => Encoding.ASCII.GetBytes($"{Encoding.UTF8.GetByteCount(data):x}\r\n{data}\r\n");
 
     public static byte[] Event(string json) => Chunk("data: " + json + "\n\n");
+
+    /// <summary>A whole JSON answer with its Content-Length, as vLLM writes a non-streaming one.</summary>
+    public static byte[] JsonAnswer(string json)
+    {
+        byte[] body = Encoding.UTF8.GetBytes(json);
+        return [.. Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n"), .. body];
+    }
 
     public static readonly byte[] Headers = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n"u8.ToArray();
 
@@ -120,9 +136,12 @@ internal sealed class ScriptedDecodePod : IAsyncDisposable
                     filled += read;
                 }
 
+                string body = Encoding.UTF8.GetString(buffer, headerEnd + 4, length);
+                var request = new ScriptedRequest(Interlocked.Increment(ref _requests) - 1, head, body);
+                _bodies.Enqueue(body);
                 buffer.AsSpan(total, filled - total).CopyTo(buffer);
                 filled -= total;
-                await _answer(stream, Interlocked.Increment(ref _requests) - 1);
+                await _answer(stream, request);
             }
         }
         catch (Exception exception) when (exception is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
