@@ -17,6 +17,7 @@
 # methods the binary has and how many 4 KB pages they span, and exits 1 when fewer than 80 % are found (the list is
 # stale: regenerate it) or they span more than twice the pages their size needs (the order was not applied).
 set -euo pipefail
+export LC_ALL=C # sort and join must collate the same way
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ORDER_FILE="$ROOT/src/FastRouter.Aot/method-order.txt"
