@@ -200,7 +200,7 @@ record derived.cpu_us_per_event "$ev_cpu"
 {
   echo "# bench.sh $STAMP"
   echo
-  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r); AOT binary $(get binary.bytes) B;"
+  echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r); AOT binary $(get binary.bytes) B, hot methods in $(get binary.hot_method_pages) code pages;"
   echo "load average before $(get machine.load_before), after $(get machine.load_after). Router: \`--log-level warning\`, static discovery."
   echo
   echo "## Router-added latency, zero-latency pods, concurrency 1 (µs; router − direct)"
@@ -289,6 +289,10 @@ say "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 104857
 record machine.cores "$(nproc)"
 record machine.load_before "$(load_now)"
 record binary.bytes "$(stat -c %s "$BIN")"
+# How many 4 KB pages the profiled hot methods span in this binary (loadtests/method-order.sh; about 100 when the
+# layout was applied, about 350 without it).
+HOT_PAGES=$("$ROOT/loadtests/method-order.sh" check "$(dirname "$BIN")" 2>/dev/null | sed -n 's/.*they span \([0-9]*\) pages.*/\1/p' || true)
+record binary.hot_method_pages "${HOT_PAGES:--}"
 
 say "simulator pods: zero (18100/18200), realistic (18300/18400)"
 start_sim prefill 18100 --profile zero
