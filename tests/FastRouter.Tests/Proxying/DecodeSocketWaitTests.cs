@@ -1,12 +1,6 @@
-using System.Net.Http.Headers;
-using System.Text;
-using FastRouter.Configuration;
-using FastRouter.Discovery;
-using FastRouter.Hosting;
 using FastRouter.Simulation;
 using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
-using Microsoft.AspNetCore.Builder;
 using static FastRouter.Tests.Support.ScriptedPod;
 
 namespace FastRouter.Tests.Proxying;
@@ -32,9 +26,10 @@ public sealed class DecodeSocketWaitTests
             await Task.Delay(150);
             await WriteAsync(stream, Event("{\"n\":2}"), Event("[DONE]"), LastChunk);
         });
-        await using Router router = await Router.StartAsync(pod);
+        await using VllmSimulator prefill = await StartPrefillAsync();
+        await using PodPairRouter router = await PodPairRouter.StartAsync(prefill.BaseAddress, pod.BaseAddress);
 
-        string body = await router.StreamAsync().WaitAsync(Prompt);
+        string body = await StreamAsync(router).WaitAsync(Prompt);
 
         Assert.Equal(["{\"n\":1}", "{\"n\":2}", "[DONE]"], SseReader.Parse(body));
     }
@@ -50,9 +45,10 @@ public sealed class DecodeSocketWaitTests
             await Task.Delay(150);
             await WriteAsync(stream, "\n\r\n"u8.ToArray());
         });
-        await using Router router = await Router.StartAsync(pod);
+        await using VllmSimulator prefill = await StartPrefillAsync();
+        await using PodPairRouter router = await PodPairRouter.StartAsync(prefill.BaseAddress, pod.BaseAddress);
 
-        string body = await router.StreamAsync().WaitAsync(Prompt);
+        string body = await StreamAsync(router).WaitAsync(Prompt);
 
         Assert.Equal(["{\"n\":1}", "{\"n\":2}", "[DONE]"], SseReader.Parse(body));
     }
@@ -82,9 +78,10 @@ public sealed class DecodeSocketWaitTests
 
             await WriteAsync(stream, Event("[DONE]"), LastChunk);
         });
-        await using Router router = await Router.StartAsync(pod);
+        await using VllmSimulator prefill = await StartPrefillAsync();
+        await using PodPairRouter router = await PodPairRouter.StartAsync(prefill.BaseAddress, pod.BaseAddress);
 
-        using HttpResponseMessage response = await router.SendStreamAsync();
+        using HttpResponseMessage response = await SendStreamAsync(router);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         int seen = 0;
         while (await reader.ReadLineAsync().WaitAsync(Prompt * 3) is string line)
@@ -110,11 +107,12 @@ public sealed class DecodeSocketWaitTests
             await Task.Delay(50);
             await WriteAsync(stream, LastChunk);
         });
-        await using Router router = await Router.StartAsync(pod);
+        await using VllmSimulator prefill = await StartPrefillAsync();
+        await using PodPairRouter router = await PodPairRouter.StartAsync(prefill.BaseAddress, pod.BaseAddress);
 
         for (int request = 0; request < 3; request++)
         {
-            string body = await router.StreamAsync().WaitAsync(Prompt);
+            string body = await StreamAsync(router).WaitAsync(Prompt);
             Assert.Equal(["{\"r\":" + request + "}", "[DONE]"], SseReader.Parse(body));
         }
 
@@ -130,9 +128,10 @@ public sealed class DecodeSocketWaitTests
             await Task.Delay(150);
             stream.Dispose();
         });
-        await using Router router = await Router.StartAsync(pod);
+        await using VllmSimulator prefill = await StartPrefillAsync();
+        await using PodPairRouter router = await PodPairRouter.StartAsync(prefill.BaseAddress, pod.BaseAddress);
 
-        string body = await router.StreamAsync().WaitAsync(Prompt);
+        string body = await StreamAsync(router).WaitAsync(Prompt);
 
         List<string> events = SseReader.Parse(body);
         Assert.Equal("{\"n\":1}", events[0]);
@@ -140,54 +139,15 @@ public sealed class DecodeSocketWaitTests
         Assert.DoesNotContain("[DONE]", events);
     }
 
-    /// <summary>The router in process, a simulator prefill pod and the scripted decode pod; timeouts long enough to expose hangs.</summary>
-    private sealed class Router : IAsyncDisposable
+    private static Task<HttpResponseMessage> SendStreamAsync(PodPairRouter router) =>
+        router.PostChatAsync(StreamBody, HttpCompletionOption.ResponseHeadersRead);
+
+    private static async Task<string> StreamAsync(PodPairRouter router)
     {
-        private readonly WebApplication _app;
-        private readonly VllmSimulator _prefill;
-        private readonly HttpClient _client;
-
-        private Router(WebApplication app, VllmSimulator prefill)
-        {
-            _app = app;
-            _prefill = prefill;
-            _client = new HttpClient { BaseAddress = RouterHost.GetListenAddress(app), Timeout = TimeSpan.FromMinutes(2) };
-        }
-
-        public static async Task<Router> StartAsync(ScriptedPod decode)
-        {
-            VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill });
-            RouterOptions options = TestRouterOptions.For(
-                [new StaticBackendOptions(prefill.BaseAddress, "llama31-8b", "prefill"), new StaticBackendOptions(decode.BaseAddress, "llama31-8b", "decode")]) with
-            {
-                StreamIdleTimeout = TimeSpan.FromMinutes(1),
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            };
-            WebApplication app = RouterHost.Build(options, new StaticDiscovery(options), _ => { });
-            await app.StartAsync();
-            return new Router(app, prefill);
-        }
-
-        public Task<HttpResponseMessage> SendStreamAsync()
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(StreamBody, Encoding.UTF8) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            return _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        }
-
-        public async Task<string> StreamAsync()
-        {
-            using HttpResponseMessage response = await SendStreamAsync();
-            Assert.Equal(200, (int)response.StatusCode);
-            return await response.Content.ReadAsStringAsync();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _client.Dispose();
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-            await _prefill.DisposeAsync();
-        }
+        using HttpResponseMessage response = await SendStreamAsync(router);
+        Assert.Equal(200, (int)response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
     }
+
+    private static Task<VllmSimulator> StartPrefillAsync() => VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill });
 }

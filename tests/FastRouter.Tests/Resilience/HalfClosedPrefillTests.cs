@@ -1,12 +1,5 @@
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Text;
-using FastRouter.Configuration;
-using FastRouter.Discovery;
-using FastRouter.Hosting;
 using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using static FastRouter.Tests.Support.ScriptedPod;
 
@@ -23,6 +16,18 @@ public sealed class HalfClosedPrefillTests
 {
     private const string ChatBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}";
     private const string BlockIds = "\"remote_block_ids\":[[41,42]]";
+    private const string PrefillAnswer =
+        "{\"id\":\"cmpl-p\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":\"length\"}],"
+        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4},"
+        + "\"kv_transfer_params\":{\"do_remote_prefill\":true,\"do_remote_decode\":false," + BlockIds + ",\"remote_engine_id\":\"scripted\",\"remote_host\":\"127.0.0.1\",\"remote_port\":1}}";
+
+    private const string DecodeAnswer =
+        "{\"id\":\"cmpl-d\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}],"
+        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
+
+    private const string DecodeChunk =
+        "{\"id\":\"cmpl-d\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":\"length\"}]}";
+
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(10);
 
     [Fact]
@@ -57,13 +62,13 @@ public sealed class HalfClosedPrefillTests
 
             await WriteAsync(stream, JsonAnswer(DecodeAnswer));
         });
-        await using Router router = await Router.StartAsync(prefill, decode);
+        await using PodPairRouter router = await PodPairRouter.StartAsync(prefill.BaseAddress, decode.BaseAddress);
 
         try
         {
             using (var leaving = new CancellationTokenSource())
             {
-                Task<HttpResponseMessage> send = router.PostAsync(leaving.Token);
+                Task<HttpResponseMessage> send = router.PostChatAsync(ChatBody, HttpCompletionOption.ResponseContentRead, leaving.Token);
                 await firstReceived.Task.WaitAsync(Prompt);
                 await leaving.CancelAsync();
                 await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
@@ -76,7 +81,7 @@ public sealed class HalfClosedPrefillTests
             Assert.Contains(BlockIds, decode.Bodies[0], StringComparison.Ordinal);
 
             // The next request gets a new prefill connection and succeeds on its first try.
-            using HttpResponseMessage next = await router.PostAsync(CancellationToken.None).WaitAsync(Prompt);
+            using HttpResponseMessage next = await router.PostChatAsync(ChatBody, HttpCompletionOption.ResponseContentRead).WaitAsync(Prompt);
             Assert.Equal(200, (int)next.StatusCode);
             Assert.Equal(2, prefill.ConnectionCount);
             Assert.Equal(2, prefill.RequestCount);
@@ -85,62 +90,6 @@ public sealed class HalfClosedPrefillTests
         finally
         {
             keepOpen.SetResult();
-        }
-    }
-
-    private const string PrefillAnswer =
-        "{\"id\":\"cmpl-p\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":\"length\"}],"
-        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4},"
-        + "\"kv_transfer_params\":{\"do_remote_prefill\":true,\"do_remote_decode\":false," + BlockIds + ",\"remote_engine_id\":\"scripted\",\"remote_host\":\"127.0.0.1\",\"remote_port\":1}}";
-
-    private const string DecodeAnswer =
-        "{\"id\":\"cmpl-d\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}],"
-        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
-
-    private const string DecodeChunk =
-        "{\"id\":\"cmpl-d\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":\"length\"}]}";
-
-    /// <summary>The router in process between the two scripted pods; a minute for every timeout, so a wrong turn hangs rather than passes.</summary>
-    private sealed class Router : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly HttpClient _client;
-
-        private Router(WebApplication app, CapturingLoggerProvider logs)
-        {
-            _app = app;
-            Logs = logs;
-            _client = new HttpClient { BaseAddress = RouterHost.GetListenAddress(app), Timeout = TimeSpan.FromMinutes(2) };
-        }
-
-        public CapturingLoggerProvider Logs { get; }
-
-        public static async Task<Router> StartAsync(ScriptedPod prefill, ScriptedPod decode)
-        {
-            RouterOptions options = TestRouterOptions.For(
-                [new StaticBackendOptions(prefill.BaseAddress, "llama31-8b", "prefill"), new StaticBackendOptions(decode.BaseAddress, "llama31-8b", "decode")]) with
-            {
-                PrefillTimeout = TimeSpan.FromMinutes(1),
-                PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            };
-            var logs = new CapturingLoggerProvider();
-            WebApplication app = RouterHost.Build(options, new StaticDiscovery(options), logging => logging.AddProvider(logs));
-            await app.StartAsync();
-            return new Router(app, logs);
-        }
-
-        public Task<HttpResponseMessage> PostAsync(CancellationToken cancellationToken)
-        {
-            var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(ChatBody, Encoding.UTF8) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            return _client.SendAsync(request, cancellationToken);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _client.Dispose();
-            await _app.StopAsync();
-            await _app.DisposeAsync();
         }
     }
 }
