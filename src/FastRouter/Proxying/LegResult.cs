@@ -8,20 +8,21 @@ namespace FastRouter.Proxying;
 /// </summary>
 internal readonly struct LegResult
 {
-    private LegResult(LegStatus status, int errorStatus, ReadOnlyMemory<byte> errorBody, string? reason, RetryReason retryReason)
+    private LegResult(LegStatus status, int errorStatus, ReadOnlyMemory<byte> errorBody, string? reason, RetryReason retryReason, bool unreached)
     {
         Status = status;
         ErrorStatus = errorStatus;
         ErrorBody = errorBody;
         Reason = reason;
         RetryReason = retryReason;
+        Unreached = unreached;
     }
 
-    public static LegResult Succeeded => new(LegStatus.Succeeded, 0, default, null, default);
+    public static LegResult Succeeded => new(LegStatus.Succeeded, 0, default, null, default, false);
 
-    public static LegResult Finished => new(LegStatus.Finished, 0, default, null, default);
+    public static LegResult Finished => new(LegStatus.Finished, 0, default, null, default, false);
 
-    public static LegResult Rejected => new(LegStatus.Rejected, 0, default, null, default);
+    public static LegResult Rejected => new(LegStatus.Rejected, 0, default, null, default, false);
 
     public LegStatus Status { get; }
 
@@ -35,6 +36,12 @@ internal readonly struct LegResult
     /// <summary>The same reason, as the retry counter's label.</summary>
     public RetryReason RetryReason { get; }
 
-    public static LegResult Retryable(int status, ReadOnlyMemory<byte> body, string reason, RetryReason retryReason) =>
-        new(LegStatus.Retryable, status, body, reason, retryReason);
+    /// <summary>
+    /// True when the pod never received the request: no connection to it could be opened. A decode pod that was not
+    /// reached has not taken the <c>kv_transfer_params</c>, so they may still be sent elsewhere to free their blocks.
+    /// </summary>
+    public bool Unreached { get; }
+
+    public static LegResult Retryable(int status, ReadOnlyMemory<byte> body, string reason, RetryReason retryReason, bool unreached = false) =>
+        new(LegStatus.Retryable, status, body, reason, retryReason, unreached);
 }

@@ -199,17 +199,18 @@ internal sealed partial class OrchestratedProxy
     }
 
     /// <summary>
-    /// Prefill answered, but decode will not run with its params: the client left before decode started, or decode
-    /// turned the request down (a 4xx for a value only the decode leg carries, such as <c>max_tokens</c> past the
-    /// context window: prefill ran with one token). The prefill pod holds KV blocks for a decode that will never
+    /// Prefill answered, but decode will not run with its params (<see cref="KvReleaseCause"/>): the client left before
+    /// decode started, decode turned the request down (a 4xx for a value only the decode leg carries, such as
+    /// <c>max_tokens</c> past the context window: prefill ran with one token), or the decode pod picked could not be
+    /// reached and <paramref name="decode"/> is another one. The prefill pod holds KV blocks for a decode that will never
     /// come. With --disconnect-kv-release decode (the default) decode is sent the params in a one-token streaming
     /// request (protocol.md §6) and closed as soon as it answers: it pulls (or, aborted, releases) the blocks.
     /// </summary>
-    private async Task ReleaseKvAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams, bool clientLeft)
+    private async Task ReleaseKvAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams, KvReleaseCause cause)
     {
         if (kvTransferParams is null || _options.DisconnectKvRelease == DisconnectKvRelease.Lease)
         {
-            LogKvRelease(clientLeft, kvTransferParams is null ? "nothing to release" : "left to the prefill's lease", requestId);
+            LogKvRelease(cause, kvTransferParams is null ? "nothing to release" : "left to the prefill's lease", decode, requestId);
             return;
         }
 
@@ -234,12 +235,12 @@ internal sealed partial class OrchestratedProxy
             using HttpResponseMessage answer = await decode.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
             podFailed = (int)answer.StatusCode >= 500;
             _metrics.DecodeDrained();
-            LogKvRelease(clientLeft, "decode sent the params and closed (status " + ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) + ")", requestId);
+            LogKvRelease(cause, "decode sent the params and closed (status " + ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) + ")", decode, requestId);
         }
         catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
         {
             podFailed = true;
-            LogKvRelease(clientLeft, "decode could not be told (" + exception.Message + "); left to the prefill's lease", requestId);
+            LogKvRelease(cause, "decode could not be told (" + exception.Message + "); left to the prefill's lease", decode, requestId);
         }
         finally
         {
@@ -250,15 +251,43 @@ internal sealed partial class OrchestratedProxy
         }
     }
 
-    private void LogKvRelease(bool clientLeft, string what, string requestId)
+    /// <summary>
+    /// After a decode pod could not be reached: its params, which no decode pod has, go to another decode pod of the
+    /// route only so the prefill pod frees their blocks. With no other decode pod they are left to the lease.
+    /// </summary>
+    private async Task ReleaseThroughAnotherDecodeAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, ModelRoute route, Backend unreached, List<Backend> triedDecode, ProxyExchange exchange, BodySegments? kvTransferParams)
     {
-        if (clientLeft)
+        Backend? other = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode);
+        if (other is null || ReferenceEquals(other, unreached))
         {
-            Log.DisconnectedBeforeDecode(_logger, what, requestId);
+            Log.DecodeUnreachedKv(_logger, "no other decode pod", "left to the prefill's lease", requestId);
+            return;
         }
-        else
+
+        other.Reserve();
+        try
         {
-            Log.DecodeRejectedKv(_logger, what, requestId);
+            await ReleaseKvAsync(context, endpoint, requestId, other, exchange, kvTransferParams, KvReleaseCause.DecodeUnreached).ConfigureAwait(false);
+        }
+        finally
+        {
+            other.Release();
+        }
+    }
+
+    private void LogKvRelease(KvReleaseCause cause, string what, Backend decode, string requestId)
+    {
+        switch (cause)
+        {
+            case KvReleaseCause.ClientLeft:
+                Log.DisconnectedBeforeDecode(_logger, what, requestId);
+                break;
+            case KvReleaseCause.DecodeRejected:
+                Log.DecodeRejectedKv(_logger, what, requestId);
+                break;
+            default:
+                Log.DecodeUnreachedKv(_logger, decode.Name, what, requestId);
+                break;
         }
     }
 
@@ -382,7 +411,12 @@ internal sealed partial class OrchestratedProxy
 
         leg.Outcome = BackendOutcome.ConnectionError;
         Log.LegFailed(_logger, role, name, exception.Message, requestId);
-        return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The " + role + " pod " + name + " could not be reached: " + exception.Message), "connect_error", RetryReason.ConnectionError);
+
+        // HttpClient says ConnectionError or NameResolutionError only when no connection could be opened for the
+        // request; a failure on an open connection (reset, closed mid-answer) is another error, and the pod may have
+        // read the whole request.
+        bool unreached = exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
+        return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The " + role + " pod " + name + " could not be reached: " + exception.Message), "connect_error", RetryReason.ConnectionError, unreached);
     }
 
     /// <summary>A backend's error body, made OpenAI-shaped; empty when it cannot be read.</summary>

@@ -189,7 +189,7 @@ internal sealed partial class OrchestratedProxy
                 if (context.RequestAborted.IsCancellationRequested)
                 {
                     _metrics.ClientDisconnected(DisconnectPhase.Handoff);
-                    await ReleaseKvAsync(context, endpoint, requestId, decode, exchange, kvTransferParams, clientLeft: true).ConfigureAwait(false);
+                    await ReleaseKvAsync(context, endpoint, requestId, decode, exchange, kvTransferParams, KvReleaseCause.ClientLeft).ConfigureAwait(false);
                     return false;
                 }
 
@@ -201,7 +201,7 @@ internal sealed partial class OrchestratedProxy
                     // Decode turned the request down (its 4xx is the client's answer): vLLM validates a request
                     // before its engine sees the params, so they were never taken and the prefill still holds their
                     // blocks. They are freed as when the client leaves between the legs: a release, not a retry.
-                    await ReleaseKvAsync(context, endpoint, requestId, decode, exchange, kvTransferParams, clientLeft: false).ConfigureAwait(false);
+                    await ReleaseKvAsync(context, endpoint, requestId, decode, exchange, kvTransferParams, KvReleaseCause.DecodeRejected).ConfigureAwait(false);
                     return false;
                 }
 
@@ -211,6 +211,15 @@ internal sealed partial class OrchestratedProxy
                 }
 
                 // 10. Decode failed before its first byte: these params are spent. Redo the whole flow on other pods.
+                (triedDecode ??= []).Add(decode);
+                if (decodeResult.Unreached)
+                {
+                    // No connection to the decode pod could be opened, so it never received the params and the
+                    // prefill pod still holds their blocks. Another decode pod is told, as when the client leaves
+                    // between the legs: it is the only decode pod that ever gets them (protocol.md §6).
+                    await ReleaseThroughAnotherDecodeAsync(context, endpoint, requestId, route, decode, triedDecode, exchange, kvTransferParams).ConfigureAwait(false);
+                }
+
                 if (retriesLeft == 0)
                 {
                     await AnswerExhaustedAsync(context, decodeResult).ConfigureAwait(false);
@@ -219,7 +228,6 @@ internal sealed partial class OrchestratedProxy
 
                 retriesLeft--;
                 _metrics.Retry(BackendRole.Decode, decodeResult.RetryReason);
-                (triedDecode ??= []).Add(decode);
                 (triedPrefill ??= []).Add(prefill);
                 Log.RedoingFlow(_logger, decodeResult.Reason!, decode.Name, requestId);
                 exchange.PrepareRetry();

@@ -68,7 +68,7 @@ internal sealed partial class RouterMetrics : IDisposable
         _ejections = _meter.CreateCounter<long>("fastrouter.ejections", "{ejection}", "Pods ejected after failures, by role and pod.");
         _missingKvParams = _meter.CreateCounter<long>("fastrouter.missing_kv_params", "{answer}", "Prefill answers without kv_transfer_params, by policy applied.");
         _clientDisconnects = _meter.CreateCounter<long>("fastrouter.client_disconnects", "{request}", "Clients that left before the answer ended, by phase.");
-        _decodeDrains = _meter.CreateCounter<long>("fastrouter.decode_drains", "{request}", "Decode calls sent only so the prefill pod frees its KV: the client left between the legs, or decode turned the request down.");
+        _decodeDrains = _meter.CreateCounter<long>("fastrouter.decode_drains", "{request}", "Decode calls sent only so the prefill pod frees its KV: the client left between the legs, decode turned the request down, or the decode pod picked could not be reached.");
         _tokens = _meter.CreateCounter<long>("fastrouter.tokens", "{token}", "Prompt and completion tokens from the usage the decode pods return.");
         _requestsInFlight = _meter.CreateUpDownCounter<long>("fastrouter.requests.in_flight", "{request}", "Client requests being handled.");
         _meter.CreateObservableGauge("fastrouter.backend.in_flight", ObserveBackendInFlight, "{call}", "Calls in flight by role and pod.");

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using FastRouter.Configuration;
 using FastRouter.Simulation;
 using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
@@ -59,15 +60,63 @@ public sealed class FailoverTests
             Assert.DoesNotContain("\"error\"", text, StringComparison.Ordinal);
         }
 
-        // Each failure redid the whole flow: a new prefill, then the other decode pod. The spent params of the
-        // failed attempts were never sent again; their blocks are freed by the prefill's lease.
+        // Each failure redid the whole flow: a new prefill, then the other decode pod. Params a pod received are
+        // spent and never sent again; their blocks are freed by the prefill's lease. A refused connection delivered
+        // nothing, so those params went to the other pod once, in a one-token call that freed their blocks at once.
         int failedAttempts = fault == "Refused" ? 3 : Fleet.Calls(harness.Decode[0]);
+        int releases = fault == "Refused" ? failedAttempts : 0;
         Assert.True(failedAttempts >= 1, "the faulty decode pod was never tried");
-        Assert.Equal(8, Fleet.Calls(harness.Decode[1]));
+        Assert.Equal(8 + releases, Fleet.Calls(harness.Decode[1]));
         Assert.Equal(8 + failedAttempts, harness.Prefill.Sum(Fleet.Calls));
         AssertEveryParamsSentOnce(harness);
+        if (fault == "Refused")
+        {
+            Assert.True(await Eventually.TrueAsync(() => Fleet.HeldBlocks(harness) == 0), $"{Fleet.HeldBlocks(harness)} KV blocks held before any lease ran out");
+        }
+
         clock.Advance(Fleet.Lease + TimeSpan.FromSeconds(1));
         Assert.True(await Eventually.TrueAsync(() => Fleet.HeldBlocks(harness) == 0), $"{Fleet.HeldBlocks(harness)} KV blocks still held");
+    }
+
+    [Fact]
+    public async Task AnUnreachableDecodePod_ItsUnsentParamsAreReleasedThroughTheOther()
+    {
+        var clock = new ManualTimeProvider();
+        await using RouterTestHarness harness = await Fleet.StartAsync(clock);
+        await harness.Decode[0].StopAsync();
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", Fleet.ChatBody);
+
+        Assert.Equal(200, (int)response.StatusCode);
+
+        // The first attempt's params never left the router; the other decode pod got them once, in a one-token
+        // streamed call, and pulled their blocks. The pods' clock stands still, so no lease freed anything.
+        RecordedRequest[] calls = [.. harness.Decode[1].ReceivedRequests.Where(r => r.Path == "/v1/chat/completions")];
+        Assert.Equal(2, calls.Length);
+        using JsonDocument release = JsonDocument.Parse(calls[0].Body);
+        Assert.Equal(1, release.RootElement.GetProperty("max_tokens").GetInt32());
+        Assert.True(release.RootElement.GetProperty("stream").GetBoolean());
+        Assert.Equal(JsonValueKind.Object, release.RootElement.GetProperty("kv_transfer_params").ValueKind);
+        AssertEveryParamsSentOnce(harness);
+        Assert.True(await Eventually.TrueAsync(() => Fleet.HeldBlocks(harness) == 0), $"{Fleet.HeldBlocks(harness)} KV blocks held");
+        Assert.True(await Eventually.TrueAsync(() => harness.Decode[1].Stats.KvPullsSucceeded == 2), "the other decode pod did not pull both sets of blocks");
+        Assert.Contains(harness.Logs.Lines, l => l.EventId.Id == 22 && l.Message.Contains("decode sent the params and closed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnUnreachableDecodePod_WithTheLeasePolicy_LeavesItsParamsToTheLease()
+    {
+        var clock = new ManualTimeProvider();
+        await using RouterTestHarness harness = await Fleet.StartAsync(clock, o => o with { DisconnectKvRelease = DisconnectKvRelease.Lease });
+        await harness.Decode[0].StopAsync();
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", Fleet.ChatBody);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal(1, Fleet.Calls(harness.Decode[1]));
+        Assert.True(Fleet.HeldBlocks(harness) > 0);
+        clock.Advance(Fleet.Lease + TimeSpan.FromSeconds(1));
+        Assert.True(await Eventually.TrueAsync(() => Fleet.HeldBlocks(harness) == 0), "the lease did not free the blocks");
     }
 
     [Fact]
