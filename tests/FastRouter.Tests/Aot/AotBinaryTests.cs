@@ -91,6 +91,25 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
     }
 
     /// <summary>
+    /// The in-process <c>FailoverTests.AnUnreachableDecodePod_…</c>, against the product: requests that meet a decode
+    /// pod nothing listens on are served by the other, and the params of their first attempt, which never left the
+    /// router, are sent there to free their blocks (the pods' lease is 30 s, far longer than the test).
+    /// </summary>
+    [Fact]
+    public async Task AnUnreachableDecodePod_FailsNoRequest_AndStrandsNoKv()
+    {
+        await using Orchestrator pods = await Orchestrator.StartWithUnreachableDecodeAsync(_binary, "info");
+        for (int i = 0; i < 4; i++)
+        {
+            using HttpResponseMessage response = await pods.Client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":5}"));
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+
+        Assert.Equal(0, await pods.HeldKvBlocksOnceSettledAsync());
+        Assert.Contains("could not be reached, so no decode pod took the prefill's params", pods.Router.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// The in-process <c>RandomDisconnectTests</c>, against the product, whose prefill calls are stopped by shutting
     /// the connection's sending side: clients that give up at random moments leave no KV block held (the pods' lease
     /// is 30 s, far longer than the test).

@@ -30,25 +30,50 @@ internal sealed class Orchestrator : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>Starts the three processes and waits until each serves; <paramref name="decodeArgs"/> go to the decode pod.</summary>
-    public static async Task<Orchestrator> StartAsync(string binary, string routerLogLevel, params string[] decodeArgs)
+    public static Task<Orchestrator> StartAsync(string binary, string routerLogLevel, params string[] decodeArgs) =>
+        StartAsync(binary, routerLogLevel, decodeArgs, unreachableDecodePort: null);
+
+    /// <summary>
+    /// As <see cref="StartAsync(string, string, string[])"/>, with a second decode backend on a port nothing listens
+    /// on; the router offers the two in turn (round robin, no active probes), so requests meet the dead one.
+    /// </summary>
+    public static Task<Orchestrator> StartWithUnreachableDecodeAsync(string binary, string routerLogLevel) =>
+        StartAsync(binary, routerLogLevel, [], FreePort.Get());
+
+    private static async Task<Orchestrator> StartAsync(string binary, string routerLogLevel, string[] decodeArgs, int? unreachableDecodePort)
     {
         string prefillPort = FreePort.Get().ToString(CultureInfo.InvariantCulture);
         string decodePort = FreePort.Get().ToString(CultureInfo.InvariantCulture);
         string routerPort = FreePort.Get().ToString(CultureInfo.InvariantCulture);
         NativeProcess prefill = NativeProcess.Start(binary, "sim", "--role", "prefill", "--host", "127.0.0.2", "--port", prefillPort);
         NativeProcess decode = NativeProcess.Start(binary, ["sim", "--role", "decode", "--host", "127.0.0.1", "--port", decodePort, .. decodeArgs]);
+        string backends = $"http://127.0.0.2:{prefillPort},http://127.0.0.1:{decodePort}";
+        string models = "llama31-8b,llama31-8b";
+        string labels = "prefill,decode";
+        string[] selection = [];
+        if (unreachableDecodePort is int dead)
+        {
+            backends += ",http://127.0.0.1:" + dead.ToString(CultureInfo.InvariantCulture);
+            models += ",llama31-8b";
+            labels += ",decode";
+            selection = ["--pod-selection", "round-robin", "--active-health-checks", "off"];
+        }
+
         NativeProcess router = NativeProcess.Start(
             binary,
-            "--host", "127.0.0.1",
-            "--port", routerPort,
-            "--service-discovery", "static",
-            $"--static-backends=http://127.0.0.2:{prefillPort},http://127.0.0.1:{decodePort}",
-            "--static-models", "llama31-8b,llama31-8b",
-            "--static-model-labels", "prefill,decode",
-            "--routing-logic=disaggregated_prefill_orchestrated",
-            "--prefill-model-labels=prefill",
-            "--decode-model-labels=decode",
-            "--log-level", routerLogLevel);
+            [
+                "--host", "127.0.0.1",
+                "--port", routerPort,
+                "--service-discovery", "static",
+                "--static-backends=" + backends,
+                "--static-models", models,
+                "--static-model-labels", labels,
+                "--routing-logic=disaggregated_prefill_orchestrated",
+                "--prefill-model-labels=prefill",
+                "--decode-model-labels=decode",
+                "--log-level", routerLogLevel,
+                .. selection,
+            ]);
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{routerPort}"), Timeout = TimeSpan.FromSeconds(20) };
         var orchestrator = new Orchestrator(prefill, decode, router, client, new Uri($"http://127.0.0.2:{prefillPort}/sim/stats"));
         try
