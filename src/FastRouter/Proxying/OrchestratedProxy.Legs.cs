@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using FastRouter.Configuration;
@@ -202,15 +203,14 @@ internal sealed partial class OrchestratedProxy
     /// Prefill answered, but decode will not run with its params (<see cref="KvReleaseCause"/>): the client left before
     /// decode started, decode turned the request down (a 4xx for a value only the decode leg carries, such as
     /// <c>max_tokens</c> past the context window: prefill ran with one token), or the decode pod picked could not be
-    /// reached and <paramref name="decode"/> is another one. The prefill pod holds KV blocks for a decode that will never
+    /// reached and <paramref name="decode"/> is another one (<see cref="ReleaseThroughAnotherDecodeAsync"/>). The prefill pod holds KV blocks for a decode that will never
     /// come. With --disconnect-kv-release decode (the default) decode is sent the params in a one-token streaming
     /// request (protocol.md §6) and closed as soon as it answers: it pulls (or, aborted, releases) the blocks.
     /// </summary>
     private async Task ReleaseKvAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams, KvReleaseCause cause)
     {
-        if (kvTransferParams is null || _options.DisconnectKvRelease == DisconnectKvRelease.Lease)
+        if (!ReleasesThroughDecode(cause, kvTransferParams, requestId))
         {
-            LogKvRelease(cause, kvTransferParams is null ? "nothing to release" : "left to the prefill's lease", decode, requestId);
             return;
         }
 
@@ -235,12 +235,12 @@ internal sealed partial class OrchestratedProxy
             using HttpResponseMessage answer = await decode.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
             podFailed = (int)answer.StatusCode >= 500;
             _metrics.DecodeDrained();
-            LogKvRelease(cause, "decode sent the params and closed (status " + ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) + ")", decode, requestId);
+            LogKvRelease(cause, "decode sent the params and closed (status " + ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) + ")", requestId);
         }
         catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
         {
             podFailed = true;
-            LogKvRelease(cause, "decode could not be told (" + exception.Message + "); left to the prefill's lease", decode, requestId);
+            LogKvRelease(cause, "decode could not be told (" + exception.Message + "); left to the prefill's lease", requestId);
         }
         finally
         {
@@ -257,10 +257,16 @@ internal sealed partial class OrchestratedProxy
     /// </summary>
     private async Task ReleaseThroughAnotherDecodeAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, ModelRoute route, Backend unreached, List<Backend> triedDecode, ProxyExchange exchange, BodySegments? kvTransferParams)
     {
+        // Checked before a pod is picked, so a release that will not be sent moves no pod's turn.
+        if (!ReleasesThroughDecode(KvReleaseCause.DecodeUnreached, kvTransferParams, requestId))
+        {
+            return;
+        }
+
         Backend? other = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode);
         if (other is null || ReferenceEquals(other, unreached))
         {
-            Log.DecodeUnreachedKv(_logger, "no other decode pod", "left to the prefill's lease", requestId);
+            LogKvRelease(KvReleaseCause.DecodeUnreached, "no other decode pod to tell; left to the prefill's lease", requestId);
             return;
         }
 
@@ -275,7 +281,22 @@ internal sealed partial class OrchestratedProxy
         }
     }
 
-    private void LogKvRelease(KvReleaseCause cause, string what, Backend decode, string requestId)
+    /// <summary>
+    /// Whether a release is sent at all: not when the prefill returned no params, nor under
+    /// <c>--disconnect-kv-release lease</c>. Either way not sending is logged.
+    /// </summary>
+    private bool ReleasesThroughDecode(KvReleaseCause cause, [NotNullWhen(true)] BodySegments? kvTransferParams, string requestId)
+    {
+        if (kvTransferParams is not null && _options.DisconnectKvRelease != DisconnectKvRelease.Lease)
+        {
+            return true;
+        }
+
+        LogKvRelease(cause, kvTransferParams is null ? "nothing to release" : "left to the prefill's lease", requestId);
+        return false;
+    }
+
+    private void LogKvRelease(KvReleaseCause cause, string what, string requestId)
     {
         switch (cause)
         {
@@ -286,7 +307,7 @@ internal sealed partial class OrchestratedProxy
                 Log.DecodeRejectedKv(_logger, what, requestId);
                 break;
             default:
-                Log.DecodeUnreachedKv(_logger, decode.Name, what, requestId);
+                Log.DecodeUnreachedKv(_logger, what, requestId);
                 break;
         }
     }

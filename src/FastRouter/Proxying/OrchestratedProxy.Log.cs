@@ -69,8 +69,8 @@ internal sealed partial class OrchestratedProxy
         [LoggerMessage(21, LogLevel.Information, "Decode turned the request down after prefill: {What} [request_id={RequestId}]")]
         public static partial void DecodeRejectedKv(ILogger logger, string what, string requestId);
 
-        [LoggerMessage(22, LogLevel.Information, "The decode pod could not be reached, so no decode pod took the prefill's params; releasing them through {Through}: {What} [request_id={RequestId}]")]
-        public static partial void DecodeUnreachedKv(ILogger logger, string through, string what, string requestId);
+        [LoggerMessage(22, LogLevel.Information, "The decode pod picked could not be reached, so no decode pod took the prefill's params: {What} [request_id={RequestId}]")]
+        public static partial void DecodeUnreachedKv(ILogger logger, string what, string requestId);
 
         [LoggerMessage(17, LogLevel.Error, "Unexpected failure handling the request [request_id={RequestId}]")]
         public static partial void UnexpectedFailure(ILogger logger, string requestId, Exception exception);

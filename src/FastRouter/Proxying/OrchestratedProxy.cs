@@ -210,7 +210,8 @@ internal sealed partial class OrchestratedProxy
                     return decodeResult.Status == LegStatus.Succeeded;
                 }
 
-                // 10. Decode failed before its first byte: these params are spent. Redo the whole flow on other pods.
+                // 10. Decode failed before its first byte. A pod that received these params may have taken them, so they
+                //     are never sent to decode again: the whole flow is redone on other pods, with new ones.
                 (triedDecode ??= []).Add(decode);
                 if (decodeResult.Unreached)
                 {

@@ -115,6 +115,7 @@ public sealed class FailoverTests
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal(1, Fleet.Calls(harness.Decode[1]));
         Assert.True(Fleet.HeldBlocks(harness) > 0);
+        Assert.Contains(harness.Logs.Lines, l => l.EventId.Id == 22 && l.Message.Contains("left to the prefill's lease", StringComparison.Ordinal));
         clock.Advance(Fleet.Lease + TimeSpan.FromSeconds(1));
         Assert.True(await Eventually.TrueAsync(() => Fleet.HeldBlocks(harness) == 0), "the lease did not free the blocks");
     }
