@@ -2,7 +2,8 @@
 # FastRouter end-to-end benchmark: simulator pods + the AOT router on loopback, each scenario run through the
 # router and in the load generator's direct (no router) mode, router CPU and memory sampled from /proc.
 # With wrk, phase 2 also runs three references under the same load, in the same minutes: a plain YARP one-hop
-# forwarder (loadtests/YarpReference, JIT), so the router's CPU per request can be read in YARP hops; a C proxy that
+# forwarder (loadtests/YarpReference, JIT), so the router's CPU per request can be read in YARP hops (in alternated
+# rounds, then in rounds with both loaded at the same time, where the VM's drift cancels); a C proxy that
 # makes only the legs' socket calls (loadtests/SyscallFloor), the floor any router pays here; and a .NET
 # orchestrator with only the router's parts (loadtests/MinimalOrchestrator), so what the router's own work adds shows.
 # Writes loadtests/results/bench-<timestamp>/{results.md,results.json,<scenario>/{summary.json,report.html}}.
@@ -10,7 +11,7 @@
 #
 #   loadtests/bench.sh [--quick] [--streams N] [--no-streams] [--gc-matrix] [--out DIR]
 #
-#   --quick       shorter phases (about 3 minutes instead of about 8)
+#   --quick       shorter phases (about 3 minutes instead of about 9)
 #   --streams N   concurrent slow streams for the many-streams phase (default: 10000, capped by ulimit -n: 2 fds each)
 #   --no-streams  skip the many-streams phase
 #   --only-streams  run only the many-streams phase
@@ -53,6 +54,7 @@ say() { echo "[bench $(date -u +%H:%M:%S)] $*" | tee -a "$LOG"; }
 
 if [[ $QUICK == 1 ]]; then D_SHORT=4; D_LONG=6; D_WRK=8; D_ROUND=3; else D_SHORT=8; D_LONG=15; D_WRK=15; D_ROUND=5; fi
 HOP_ROUNDS=4 # alternated router/YARP rounds for the CPU comparison
+PAIR_ROUNDS=8 # rounds with the router and YARP loaded at the same time (drift cancels within a round)
 
 # ---------------------------------------------------------------- prerequisites
 BIN="$ROOT/artifacts/aot/fastrouter"
@@ -191,6 +193,7 @@ median() { printf '%s\n' "$@" | grep -v '^-$' | sort -n | awk '{ v[NR] = $1 } EN
 
 # ---------------------------------------------------------------- report
 write_report() {
+pair_list() { local r out=""; for r in $(seq 1 "$PAIR_ROUNDS"); do out+="${out:+ · }$(get "pair-r$r-$1.cpu_us_per_request")"; done; echo "$out"; }
 round_list() { local r out=""; for r in $(seq 1 "$HOP_ROUNDS"); do out+="${out:+ · }$(get "hops-r$r-$1.cpu_us_per_request")"; done; echo "$out"; }
 int() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v }'; }
 us() { awk -v v="$1" 'BEGIN { if (v == "-" || v == "null") print "-"; else printf "%.0f", v * 1000 }'; }
@@ -226,6 +229,7 @@ record derived.cpu_us_per_event "$ev_cpu"
   echo "| CPU per non-streaming request, 64 clients (wrk) | $(get zero-c64-wrk-router.cpu_us_per_request) µs |"
   echo "| CPU per request, plain YARP forwarder, one hop (JIT), 64 clients (wrk), same machine and minutes | $(get zero-c64-wrk-yarp.cpu_us_per_request) µs |"
   echo "| Router CPU per request in YARP hops: median over $HOP_ROUNDS alternated rounds of router ÷ YARP (${D_ROUND} s each, wrk -t2 -c64) | $(get derived.router_per_yarp_hop) (rounds: $(get derived.router_per_yarp_hop_rounds); router $(round_list router) µs, YARP $(round_list yarp) µs) |"
+  echo "| Router CPU per request in YARP hops, paired: median over $PAIR_ROUNDS rounds of router ÷ YARP, both loaded at the same time (${D_ROUND} s each, wrk -t1 -c32 each) | $(get derived.router_per_yarp_hop_paired) (rounds: $(get derived.router_per_yarp_hop_paired_rounds); router $(pair_list router) µs, YARP $(pair_list yarp) µs) |"
   echo "| Syscall floor, two legs: a C proxy making only the legs' socket calls (\`loadtests/SyscallFloor\`), same rounds | $(round_list floor2) µs |"
   echo "| Router CPU above that floor: median over the rounds of router − floor | $(get derived.router_above_floor_us) µs (a YARP hop above its one-hop floor of $(round_list floor1) µs: $(get derived.yarp_above_floor_us) µs) |"
   echo "| Design floor: Kestrel + two SocketsHttpHandler legs and nothing else (\`loadtests/MinimalOrchestrator\`, JIT, the router's runtime settings), same rounds | $(round_list minimal) µs |"
@@ -329,6 +333,8 @@ EOF
 PREFILL_BODY="$OUT/prefill-body.json"
 printf '%s' '{"model":"llama31-8b","messages":[{"role":"user","content":"'"${PROMPT:0:512}"'"}],"max_tokens":1,"ignore_eos":true,"kv_transfer_params":{"do_remote_decode":true,"do_remote_prefill":false,"remote_engine_id":null,"remote_block_ids":null,"remote_host":null,"remote_port":null}}' >"$PREFILL_BODY"
 
+wrk_errors() { awk '/Non-2xx/ { s += $NF } /Socket errors/ { gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }' "$1"; } # non-2xx answers and socket errors in wrk's output $1
+
 # Measures the CPU of process $3 (default: the router) over a wrk run of $5 s (default D_WRK), after an unrecorded
 # warm-up run of $4 s.
 wrk_run() { # name port [pid [warm-up seconds [seconds]]] -> records rps, cpu per request, errors
@@ -341,7 +347,7 @@ wrk_run() { # name port [pid [warm-up seconds [seconds]]] -> records rps, cpu pe
   local n rps bad
   n=$(awk '/requests in/ { print $1 }' "$OUT/$name.txt")
   rps=$(awk '/^Requests\/sec/ { print $2 }' "$OUT/$name.txt")
-  bad=$(awk '/Non-2xx/ { s += $NF } /Socket errors/ { gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }' "$OUT/$name.txt")
+  bad=$(wrk_errors "$OUT/$name.txt")
   record "$name.requests" "$n"
   record "$name.rps" "$rps"
   record "$name.errors" "$bad"
@@ -350,6 +356,25 @@ wrk_run() { # name port [pid [warm-up seconds [seconds]]] -> records rps, cpu pe
   record "$name.p50_ms" "$(awk '$1 == "50%" { print $2 }' "$OUT/$name.txt")"
   record "$name.p99_ms" "$(awk '$1 == "99%" { print $2 }' "$OUT/$name.txt")"
   record "$name.load" "$(load_now)"
+}
+
+# The router (pid $2, port $3) and the reference (pid $4, port $5) under one wrk -t1 -c32 each, at the same time, for
+# $6 s; records each one's CPU per request as <name>-router and <name>-yarp.
+paired_run() {
+  local name=$1 rpid=$2 rport=$3 ypid=$4 yport=$5 secs=$6 r0 y0 r1 y1 w side ticks n
+  r0=$(cpu_ticks "$rpid"); y0=$(cpu_ticks "$ypid")
+  wrk -t1 -c32 -d${secs}s -s "$WRK_LUA" "http://127.0.0.1:$rport/v1/chat/completions" >"$OUT/$name-router.txt" 2>&1 &
+  w=$!
+  wrk -t1 -c32 -d${secs}s -s "$WRK_LUA" "http://127.0.0.1:$yport/v1/chat/completions" >"$OUT/$name-yarp.txt" 2>&1 || true
+  wait "$w" || true
+  r1=$(cpu_ticks "$rpid"); y1=$(cpu_ticks "$ypid")
+  for side in router yarp; do
+    if [[ $side == router ]]; then ticks=$((r1 - r0)); else ticks=$((y1 - y0)); fi
+    n=$(awk '/requests in/ { print $1 }' "$OUT/$name-$side.txt")
+    record "$name-$side.requests" "$n"
+    record "$name-$side.errors" "$(wrk_errors "$OUT/$name-$side.txt")"
+    record "$name-$side.cpu_us_per_request" "$(awk -v t="$ticks" -v k="$TCK" -v n="$n" 'BEGIN { if (n + 0 > 0) printf "%.1f", t * 1e6 / k / n; else print "-" }')"
+  done
 }
 
 say "phase 2: 64 concurrent clients, non-streaming (throughput)"
@@ -403,6 +428,16 @@ if command -v wrk >/dev/null 2>&1; then
   done
   stop_pid "$MINIMAL_PID"
   record derived.router_above_design_floor_us "$(median "${design[@]}")"
+  # Alternated rounds still differ by whatever the VM did between them (a round's ratio ranged 1.1-2.2). Loaded at
+  # the same time, the router and YARP share each second's speed, so the drift cancels within a round.
+  say "phase 2 (paired): router and YARP loaded at the same time, wrk -t1 -c32 each, $PAIR_ROUNDS rounds"
+  paired=()
+  for r in $(seq 1 "$PAIR_ROUNDS"); do
+    paired_run "pair-r$r" "$A" 18001 "$YARP_PID" 18010 "$D_ROUND"
+    paired+=("$(ratio "$(get "pair-r$r-router.cpu_us_per_request")" "$(get "pair-r$r-yarp.cpu_us_per_request")")")
+  done
+  record derived.router_per_yarp_hop_paired_rounds "${paired[*]}"
+  record derived.router_per_yarp_hop_paired "$(median "${paired[@]}")"
   stop_pid "$YARP_PID"
   record derived.router_per_yarp_hop_rounds "${ratios[*]}"
   record derived.router_per_yarp_hop "$(median "${ratios[@]}")"
