@@ -23,6 +23,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+# shellcheck source=wrk-bodies.sh
+source "$ROOT/loadtests/wrk-bodies.sh"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT="$ROOT/loadtests/results/bench-$STAMP"
 QUICK=0
@@ -323,15 +325,10 @@ routed zero-c1-ev264 18001 --scenario chat-stream --concurrency 1 --duration ${D
 
 # wrk: POST the load generator's default chat body (128-token prompt, max_tokens 64, not streamed).
 WRK_LUA="$OUT/chat.lua"
-PROMPT=$(printf 'lorem ipsum dolor sit amet %.0s' {1..19})
-cat >"$WRK_LUA" <<EOF
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"model":"llama31-8b","messages":[{"role":"user","content":"${PROMPT:0:512}"}],"max_tokens":64,"ignore_eos":true}'
-EOF
+write_wrk_script chat "$WRK_LUA"
 # What the router sends the prefill pod for that body (protocol.md §2), for the syscall floor's prefill leg.
 PREFILL_BODY="$OUT/prefill-body.json"
-printf '%s' '{"model":"llama31-8b","messages":[{"role":"user","content":"'"${PROMPT:0:512}"'"}],"max_tokens":1,"ignore_eos":true,"kv_transfer_params":{"do_remote_decode":true,"do_remote_prefill":false,"remote_engine_id":null,"remote_block_ids":null,"remote_host":null,"remote_port":null}}' >"$PREFILL_BODY"
+printf '%s' '{"model":"llama31-8b","messages":[{"role":"user","content":"'"$WRK_PROMPT"'"}],"max_tokens":1,"ignore_eos":true,"kv_transfer_params":{"do_remote_decode":true,"do_remote_prefill":false,"remote_engine_id":null,"remote_block_ids":null,"remote_host":null,"remote_port":null}}' >"$PREFILL_BODY"
 
 wrk_errors() { awk '/Non-2xx/ { s += $NF } /Socket errors/ { gsub(/[^0-9 ]/, " "); for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }' "$1"; } # non-2xx answers and socket errors in wrk's output $1
 

@@ -21,6 +21,8 @@ export LC_ALL=C # sort and join must collate the same way
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ORDER_FILE="$ROOT/src/FastRouter.Aot/method-order.txt"
+# shellcheck source=wrk-bodies.sh
+source "$ROOT/loadtests/wrk-bodies.sh"
 MIN_FOUND_PERCENT=80
 
 managed_code_range() { # binary -> "start end" of the __managedcode section, in decimal
@@ -102,16 +104,8 @@ generate() {
   sleep 1
 
   # The load bench.sh puts on the router (its wrk body), streamed and not, and the completions route.
-  local prompt
-  prompt=$(printf 'lorem ipsum dolor sit amet %.0s' {1..19})
   for kind in chat stream completions; do
-    local body
-    case $kind in
-      chat) body='{"model":"llama31-8b","messages":[{"role":"user","content":"'"${prompt:0:512}"'"}],"max_tokens":64,"ignore_eos":true}' ;;
-      stream) body='{"model":"llama31-8b","messages":[{"role":"user","content":"'"${prompt:0:512}"'"}],"max_tokens":64,"ignore_eos":true,"stream":true,"stream_options":{"include_usage":true}}' ;;
-      completions) body='{"model":"llama31-8b","prompt":"'"${prompt:0:512}"'","max_tokens":64,"ignore_eos":true}' ;;
-    esac
-    printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = %s\n' "'$body'" >"$work/$kind.lua"
+    write_wrk_script "$kind" "$work/$kind.lua"
   done
   load() { # kind seconds
     local path=/v1/chat/completions

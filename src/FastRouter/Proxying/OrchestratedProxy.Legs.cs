@@ -203,9 +203,10 @@ internal sealed partial class OrchestratedProxy
     /// Prefill answered, but decode will not run with its params (<see cref="KvReleaseCause"/>): the client left before
     /// decode started, decode turned the request down (a 4xx for a value only the decode leg carries, such as
     /// <c>max_tokens</c> past the context window: prefill ran with one token), or the decode pod picked could not be
-    /// reached and <paramref name="decode"/> is another one (<see cref="ReleaseThroughAnotherDecodeAsync"/>). The prefill pod holds KV blocks for a decode that will never
-    /// come. With --disconnect-kv-release decode (the default) decode is sent the params in a one-token streaming
-    /// request (protocol.md §6) and closed as soon as it answers: it pulls (or, aborted, releases) the blocks.
+    /// reached and <paramref name="decode"/> is another one (<see cref="ReleaseThroughAnotherDecodeAsync"/>). The
+    /// prefill pod holds KV blocks for a decode that will never come. With --disconnect-kv-release decode (the
+    /// default) decode is sent the params in a one-token streaming request (protocol.md §6) and closed as soon as it
+    /// answers: it pulls (or, aborted, releases) the blocks.
     /// </summary>
     private async Task ReleaseKvAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams, KvReleaseCause cause)
     {
