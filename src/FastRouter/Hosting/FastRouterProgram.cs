@@ -33,7 +33,8 @@ public static class FastRouterProgram
 
         foreach (string warning in parsed.Warnings)
         {
-            await Console.Error.WriteLineAsync("fastrouter: warning: " + warning).ConfigureAwait(false);
+            // Each warning already starts with "fastrouter: warning: " (CommandLineResult.Warnings).
+            await Console.Error.WriteLineAsync(warning).ConfigureAwait(false);
         }
 
         if (parsed.Options is not { } options)

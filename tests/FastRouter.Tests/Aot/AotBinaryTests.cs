@@ -190,5 +190,19 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         Assert.Contains("curl", demo.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AnIgnoredFlagsWarning_PrintsItsPrefixOnce()
+    {
+        int port = FreePort.Get();
+        using NativeProcess demo = NativeProcess.Start(
+            _binary, "--demo", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--engine-stats-interval", "15");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
+        await demo.WaitUntilServingAsync(client, "/health");
+
+        string warning = Assert.Single(demo.Output.Split('\n'), line => line.Contains("--engine-stats-interval", StringComparison.Ordinal));
+        Assert.StartsWith("fastrouter: warning: --engine-stats-interval 15 ", warning, StringComparison.Ordinal);
+        Assert.Equal(1, warning.Split("warning:").Length - 1);
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }
