@@ -11,8 +11,11 @@ namespace FastRouter.Protocol;
 /// </summary>
 internal static class PrefillAnswerReader
 {
-    /// <summary>Longest remote_host worth classifying; anything longer is a real host name, not loopback.</summary>
-    private const int MaxClassifiedHostLength = 256;
+    /// <summary>Longest remote_host that can be a host: DNS caps a name at 253 characters; an IPv6 literal is shorter.</summary>
+    private const int MaxHostLength = 253;
+
+    /// <summary>DNS caps a label at 63 characters.</summary>
+    private const int MaxLabelLength = 63;
 
     private static ReadOnlySpan<byte> QuotedKey => "\"kv_transfer_params\""u8;
 
@@ -161,15 +164,79 @@ internal static class PrefillAnswerReader
             return RemoteHostState.Unusable;
         }
 
+        // The raw length bounds the unescaped one from above, and an escape is longer than what it stands for, so a
+        // value whose raw form passes the limit by more than escapes could explain is too long however it unescapes.
         int length = reader.HasValueSequence ? (int)reader.ValueSequence.Length : reader.ValueSpan.Length;
-        if (length > MaxClassifiedHostLength)
+        if (length > MaxHostLength * 6)
         {
-            return RemoteHostState.Usable;
+            return RemoteHostState.Malformed;
         }
 
-        Span<char> host = stackalloc char[MaxClassifiedHostLength];
+        Span<char> host = stackalloc char[MaxHostLength * 6];
         int written = reader.CopyString(host);
-        return IsUnusableHost(host[..written]) ? RemoteHostState.Unusable : RemoteHostState.Usable;
+        host = host[..written];
+        if (IsUnusableHost(host))
+        {
+            return RemoteHostState.Unusable;
+        }
+
+        return IsHostNameOrAddress(host) ? RemoteHostState.Usable : RemoteHostState.Malformed;
+    }
+
+    /// <summary>
+    /// An IP literal (IPv6 with or without brackets) or a DNS name: dot-separated labels of 1 to 63 letters, digits,
+    /// hyphens (not first or last) and underscores (which some internal zones use), 253 characters at most, a final dot
+    /// allowed. Nothing else a decode pod could connect to: no port, path, space or control character.
+    /// </summary>
+    internal static bool IsHostNameOrAddress(ReadOnlySpan<char> host)
+    {
+        if (host.IsEmpty || host.Length > MaxHostLength)
+        {
+            return false;
+        }
+
+        if (host[0] == '[')
+        {
+            return host.Length > 2 && host[^1] == ']'
+                && IPAddress.TryParse(host[1..^1], out IPAddress? bracketed)
+                && bracketed.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        }
+
+        if (host.Contains(':'))
+        {
+            // Only an IPv6 literal has a colon; IPAddress.TryParse alone would also take "1.2.3.4:80" as IPv4 plus port.
+            return IPAddress.TryParse(host, out IPAddress? address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        }
+
+        if (host[^1] == '.')
+        {
+            host = host[..^1];
+        }
+
+        int labelLength = 0;
+        for (int i = 0; i <= host.Length; i++)
+        {
+            if (i == host.Length || host[i] == '.')
+            {
+                if (labelLength == 0 || labelLength > MaxLabelLength || host[i - 1] == '-' || host[i - labelLength] == '-')
+                {
+                    return false;
+                }
+
+                labelLength = 0;
+                continue;
+            }
+
+            char c = host[i];
+            if (!char.IsAsciiLetterOrDigit(c) && c != '-' && c != '_')
+            {
+                return false;
+            }
+
+            labelLength++;
+        }
+
+        return true;
     }
 
     /// <summary>

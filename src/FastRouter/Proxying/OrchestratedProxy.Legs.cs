@@ -104,6 +104,20 @@ internal sealed partial class OrchestratedProxy
             Log.PrefillResponseKeys(_logger, string.Join(", ", keys), requestId);
         }
 
+        if (location.Found && location.RemoteHost == RemoteHostState.Malformed)
+        {
+            // Not a host at all: under never the router would send decode to pull KV from wherever it points, so the
+            // request fails instead; otherwise it is replaced like a loopback one. The prefill pod misbehaves either way.
+            if (_options.KvRemoteHost == RemoteHostPolicy.Never)
+            {
+                Log.MalformedRemoteHostRefused(_logger, prefill.Name, requestId);
+                await OpenAiErrors.WriteAsync(context.Response, 502, "The prefill pod returned a kv_transfer_params.remote_host that is not a host name or IP address.").ConfigureAwait(false);
+                return null;
+            }
+
+            Log.MalformedRemoteHostReplaced(_logger, prefill.Name, requestId);
+        }
+
         if (location.Found)
         {
             KvTransferParamsRewriter.Write(exchange.PrefillAnswer.Sequence, location, _options.KvRemoteHost, prefill.HostJson, exchange.KvTransferParams);

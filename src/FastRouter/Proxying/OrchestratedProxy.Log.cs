@@ -72,6 +72,12 @@ internal sealed partial class OrchestratedProxy
         [LoggerMessage(22, LogLevel.Information, "The decode pod picked could not be reached, so no decode pod took the prefill's params: {What} [request_id={RequestId}]")]
         public static partial void DecodeUnreachedKv(ILogger logger, string what, string requestId);
 
+        [LoggerMessage(23, LogLevel.Warning, "Prefill pod {Endpoint} returned a kv_transfer_params.remote_host that is not a host name or IP address; replaced with the pod's own host [request_id={RequestId}]")]
+        public static partial void MalformedRemoteHostReplaced(ILogger logger, string endpoint, string requestId);
+
+        [LoggerMessage(24, LogLevel.Warning, "Prefill pod {Endpoint} returned a kv_transfer_params.remote_host that is not a host name or IP address; failing the request (--kv-remote-host never) [request_id={RequestId}]")]
+        public static partial void MalformedRemoteHostRefused(ILogger logger, string endpoint, string requestId);
+
         [LoggerMessage(17, LogLevel.Error, "Unexpected failure handling the request [request_id={RequestId}]")]
         public static partial void UnexpectedFailure(ILogger logger, string requestId, Exception exception);
     }

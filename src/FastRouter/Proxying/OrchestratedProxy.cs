@@ -180,8 +180,9 @@ internal sealed partial class OrchestratedProxy
                 // 7. Read kv_transfer_params from the answer and point remote_host at the prefill pod if needed.
                 exchange.PrefillAnsweredAt = Stopwatch.GetTimestamp();
                 BodySegments? kvTransferParams = await ReadKvTransferParamsAsync(context, requestId, prefill, exchange).ConfigureAwait(false);
-                if (kvTransferParams is null && _options.OnMissingKvParams == MissingKvParamsPolicy.Fail)
+                if (kvTransferParams is null && context.Response.HasStarted)
                 {
+                    // Refused (--on-missing-kv-params fail, or a remote_host that is no host under never): answered.
                     return false;
                 }
 

@@ -81,6 +81,64 @@ public sealed class KvParamsPolicyTests
         Assert.Empty(harness.Decode[0].ReceivedRequests);
     }
 
+    public static TheoryData<string> NotAHost => new()
+    {
+        "10.0.0.1:80/..",
+        "prefill-0/../../admin",
+        "host\u0000name",
+        "evil\r\nHost: x",
+        "a b",
+        "-leading-hyphen",
+        new string('a', 64) + ".example",
+        new string('h', 100_000),
+    };
+
+    [Theory]
+    [MemberData(nameof(NotAHost))]
+    public async Task Auto_ReplacesARemoteHostThatIsNoHost_AndSaysSo(string advertised)
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(prefill: PrefillOnOtherHost(advertised));
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("127.0.0.2", DecodeRemoteHost(harness));
+        Assert.Contains(harness.Logs.Lines, l => l.EventId.Id == 23 && l.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Equal(0, harness.Prefill[0].HeldKvBlocks);
+    }
+
+    [Theory]
+    [MemberData(nameof(NotAHost))]
+    public async Task Never_RefusesARemoteHostThatIsNoHost_AndNeverCallsDecode(string advertised)
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { KvRemoteHost = RemoteHostPolicy.Never }, PrefillOnOtherHost(advertised));
+
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", Body);
+
+        var error = await OpenAiErrorAssert.IsErrorAsync(response, 502, "BadGatewayError");
+        Assert.Contains("remote_host", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Empty(harness.Decode[0].ReceivedRequests);
+        Assert.Contains(harness.Logs.Lines, l => l.EventId.Id == 24 && l.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+    }
+
+    [Theory]
+    [InlineData("prefill-0.prefill.default.svc.cluster.local")]
+    [InlineData("10.0.0.5")]
+    [InlineData("fd00::5")]
+    [InlineData("[fd00::5]")]
+    [InlineData("ip-10-0-0-5.ec2.internal.")]
+    public void RealHosts_AreHosts(string host) => Assert.True(FastRouter.Protocol.PrefillAnswerReader.IsHostNameOrAddress(host));
+
+    [Theory]
+    [InlineData("10.0.0.5:5600")]
+    [InlineData("[fd00::5]:5600")]
+    [InlineData("[10.0.0.5]")]
+    [InlineData("a..b")]
+    [InlineData("trailing-.example")]
+    [InlineData("http://10.0.0.5")]
+    [InlineData(" 10.0.0.5")]
+    public void NearMisses_AreNoHosts(string host) => Assert.False(FastRouter.Protocol.PrefillAnswerReader.IsHostNameOrAddress(host));
+
     private static string? DecodeRemoteHost(RouterTestHarness harness)
     {
         using JsonDocument decode = JsonDocument.Parse(Assert.Single(harness.Decode[0].ReceivedRequests).Body);
