@@ -7,7 +7,7 @@
 # makes only the legs' socket calls (loadtests/SyscallFloor), the floor any router pays here; and a .NET
 # orchestrator with only the router's parts (loadtests/MinimalOrchestrator), so what the router's own work adds shows.
 # Writes loadtests/results/bench-<timestamp>/{results.md,results.json,<scenario>/{summary.json,report.html}}.
-# See docs/benchmarks.md ("End to end") for what each figure means. Usage:
+# See docs/benchmarks.md ("Current figures", "Method") for what each figure means. Usage:
 #
 #   loadtests/bench.sh [--quick] [--streams N] [--no-streams] [--gc-matrix] [--out DIR]
 #

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The AOT binary's hot-method order: which compiled methods the native compiler places together at the start of the
 # managed code, so that a request's path through Kestrel, HttpClient, sockets and the router touches as few code pages
-# as it can (docs/benchmarks.md, "Seventh round: hot methods laid out together"). Usage:
+# as it can (docs/benchmarks.md, "Runtime settings"). Usage:
 #
 #   loadtests/method-order.sh generate [--seconds N]   profile the AOT router under load, rewrite the order file
 #   loadtests/method-order.sh check [DIR]              say how well the binary in DIR (default artifacts/aot) follows it

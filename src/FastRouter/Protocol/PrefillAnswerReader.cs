@@ -36,7 +36,7 @@ internal static class PrefillAnswerReader
 
     /// <summary>
     /// The shape vLLM sends: <c>{…,"kv_transfer_params":{…}}</c>, the object last. Tokenizing the members before it
-    /// cost more than reading the object itself (docs/benchmarks.md, "Sixth round"); here they are not read at all.
+    /// cost more than reading the object itself (docs/benchmarks.md, "What was tried"); here they are not read at all.
     /// True only when the last <c>"kv_transfer_params"</c> in the bytes is a key (after <c>{</c> or <c>,</c>, so not
     /// an escaped quote inside a string), its value is an object that parses, and the root's closing brace follows
     /// it: in a valid answer that is the root's last member, so the same one the forward pass would keep. The members
