@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using FastRouter.Tests.Harness;
+using Xunit.Abstractions;
+using Xunit.Sdk;
 
 namespace FastRouter.Tests.Aot;
 
@@ -19,7 +21,21 @@ public sealed class AotBinaryFixture
     private const string Configuration = "Release";
 #endif
 
-    public AotBinaryFixture()
+    /// <param name="diagnostics">
+    /// xunit's diagnostic sink: what it is given is printed in `dotnet test`'s own output (xunit.runner.json turns
+    /// diagnostic messages on), where Console.WriteLine from a fixture is swallowed. So a run that tests the JIT build
+    /// instead of the product says so where people read.
+    /// </param>
+    public AotBinaryFixture(IMessageSink diagnostics)
+    {
+        ArgumentNullException.ThrowIfNull(diagnostics);
+        Locate();
+        diagnostics.OnMessage(new DiagnosticMessage(IsNative
+            ? "process tests run the native AOT binary " + BinaryPath
+            : "WARNING: clang is not installed, so the process tests (Aot*) run the JIT build " + BinaryPath + ", not the native AOT binary (see README)"));
+    }
+
+    private void Locate()
     {
         string? given = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrEmpty(given))
@@ -50,13 +66,12 @@ public sealed class AotBinaryFixture
 
         BinaryPath = apphost;
         IsNative = false;
-        Console.WriteLine("clang is not installed: the process tests run the JIT build of fastrouter, not the native AOT binary (see README).");
     }
 
-    public string BinaryPath { get; }
+    public string BinaryPath { get; private set; } = "";
 
     /// <summary>True when <see cref="BinaryPath"/> is the native AOT binary.</summary>
-    public bool IsNative { get; }
+    public bool IsNative { get; private set; }
 
     private static void Run(string command, params string[] args)
     {
