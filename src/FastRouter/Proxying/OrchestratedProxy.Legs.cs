@@ -234,7 +234,7 @@ internal sealed partial class OrchestratedProxy
         exchange.DecodeContent = content;
         using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId, LegTraceParent(null, context, exchange));
 
-        // A drain is one token: a pod that takes longer than a decode's first byte may is as failed as the leg was.
+        // A drain is one token: a pod that takes longer over it than a decode may take to its first byte has failed.
         using var timeout = new CancellationTokenSource(_options.DecodeFirstByteTimeout < DrainTimeout ? _options.DecodeFirstByteTimeout : DrainTimeout);
         bool podFailed = false;
         long waitStarted = RequestClock.BeginWait();
@@ -270,8 +270,8 @@ internal sealed partial class OrchestratedProxy
     /// <summary>
     /// After a decode pod failed before it answered (<paramref name="cause"/>): its params, which it may not have
     /// taken, go to another decode pod of the route only so the prefill pod frees their blocks, once. With no other
-    /// decode pod they go to the same one, which answered the connection and may well answer a one-token call; all
-    /// but one that could not be reached at all: its params are left to the lease.
+    /// decode pod they go to the same one, which answered the connection and may well answer a one-token call, unless
+    /// it could not be reached at all: then they are left to the lease.
     /// </summary>
     private async Task ReleaseAfterDecodeFailureAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, ModelRoute route, Backend failed, List<Backend> triedDecode, ProxyExchange exchange, BodySegments? kvTransferParams, KvReleaseCause cause)
     {
