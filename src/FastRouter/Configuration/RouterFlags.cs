@@ -104,7 +104,7 @@ internal static class RouterFlags
         new(FlagNames.ShutdownTimeout, "SECONDS", FlagGroup.FastRouter,
             "Then how long in-flight requests and streams may finish before they are cut.", Seconds(Defaults.ShutdownTimeout)),
         new(FlagNames.DisconnectKvRelease, "{decode,lease}", FlagGroup.FastRouter,
-            "Client gone between prefill and decode: send decode the params and cancel it at once so prefill frees its KV (decode), or leave it to the prefill's lease (lease).",
+            "Decode will not run with prefill's params or may not have taken them (client gone between the legs, decode refused or failed before answering): send a decode pod the params once in a one-token call so prefill frees its KV (decode), or leave it to the prefill's lease (lease).",
             "decode"),
         new(FlagNames.ApiKey, "KEY", FlagGroup.FastRouter,
             "An inbound API key: requests to /v1/* must send 'Authorization: Bearer KEY'. Repeatable; also --api-key-file and $" + FlagNames.ApiKeysEnvironmentVariable + " (comma-separated).",

@@ -26,6 +26,14 @@ internal static class BackendHandlerFactory
             ActivityHeadersPropagator = null,
             EnableMultipleHttp2Connections = true,
 
+            // A response disposed before its end is never drained for reuse: its connection is closed at once. The
+            // paths that dispose one unread all want the pod to stop: a decode answer whose client left (drained, a
+            // pod would generate for nobody up to ResponseDrainTimeout, 2 s by default, at 20 ms a token well under
+            // the default 1 MB), a release drain (closing makes a pod that has not pulled the KV yet abort and free
+            // it), an error or oversized answer (the pod failed; its connection is not worth keeping). Happy paths
+            // read every answer to its end, so their connections are reused as before.
+            MaxResponseDrainSize = 0,
+
             // The default connect, with our own stream on top: see BackendConnectionStream.
             ConnectCallback = ConnectAsync,
         };

@@ -4,10 +4,13 @@ namespace FastRouter.Proxying;
 
 /// <summary>
 /// What a client's abort does to the decode call (protocol.md §6). Once decode has answered, the call is cancelled
-/// at once, so a pod stops generating for a client that left. Before that, only after <see cref="Grace"/>: a decode
-/// pod that has taken the request into its engine frees the prefill's KV blocks when aborted, but one aborted while
-/// it still reads or parses the request never sees <c>kv_transfer_params</c>, and the blocks stay held until the
-/// prefill's timeout or lease. One per pooled exchange, so a leg allocates nothing for it.
+/// at once, so a pod stops generating for a client that left. Before that, only once the pod has had the whole
+/// request for <see cref="Grace"/>: a decode pod that has taken the request into its engine frees the prefill's KV
+/// blocks when aborted, but one aborted while it still reads or parses the request never sees
+/// <c>kv_transfer_params</c>, and the blocks stay held until the prefill's timeout or lease. The grace is counted from
+/// when the body went out, not from the abort, so a non-streaming decode (vLLM sends its headers only when the
+/// generation ends) that the client leaves while it is being generated is cut at once. One per pooled exchange, so a
+/// leg allocates nothing for it.
 /// </summary>
 internal sealed class DecodeAbortHook
 {
@@ -18,6 +21,7 @@ internal sealed class DecodeAbortHook
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
 
     private CancellationTokenSource? _call;
+    private SegmentedContent? _content;
     private long _deadline;
     private volatile bool _answered;
 
@@ -26,12 +30,13 @@ internal sealed class DecodeAbortHook
 
     /// <summary>
     /// Before a decode leg is sent: <paramref name="call"/> is its timer's source, armed with <paramref name="timeout"/>
-    /// at <paramref name="armedAt"/> (a <see cref="Stopwatch"/> timestamp).
+    /// at <paramref name="armedAt"/> (a <see cref="Stopwatch"/> timestamp); <paramref name="content"/> is its body.
     /// </summary>
-    public void Arm(CancellationTokenSource call, long armedAt, TimeSpan timeout)
+    public void Arm(CancellationTokenSource call, SegmentedContent content, long armedAt, TimeSpan timeout)
     {
         _answered = false;
         _deadline = armedAt + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        _content = content;
         _call = call;
     }
 
@@ -53,7 +58,16 @@ internal sealed class DecodeAbortHook
             return;
         }
 
+        // Until the whole body is out, the grace runs from the abort, as the pod cannot have begun to parse it.
+        long writtenAt = _content?.WrittenAt ?? 0;
+        TimeSpan grace = writtenAt == 0 ? Grace : Grace - Stopwatch.GetElapsedTime(writtenAt);
+        if (grace <= TimeSpan.Zero)
+        {
+            call.Cancel();
+            return;
+        }
+
         // Never later than the leg's own timer would have fired.
-        call.CancelAfter(left < Grace ? left : Grace);
+        call.CancelAfter(left < grace ? left : grace);
     }
 }

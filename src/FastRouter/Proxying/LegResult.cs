@@ -8,21 +8,21 @@ namespace FastRouter.Proxying;
 /// </summary>
 internal readonly struct LegResult
 {
-    private LegResult(LegStatus status, int errorStatus, ReadOnlyMemory<byte> errorBody, string? reason, RetryReason retryReason, bool unreached)
+    private LegResult(LegStatus status, int errorStatus, ReadOnlyMemory<byte> errorBody, string? reason, RetryReason retryReason, KvReleaseCause? kvRelease)
     {
         Status = status;
         ErrorStatus = errorStatus;
         ErrorBody = errorBody;
         Reason = reason;
         RetryReason = retryReason;
-        Unreached = unreached;
+        KvRelease = kvRelease;
     }
 
-    public static LegResult Succeeded => new(LegStatus.Succeeded, 0, default, null, default, false);
+    public static LegResult Succeeded => new(LegStatus.Succeeded, 0, default, null, default, null);
 
-    public static LegResult Finished => new(LegStatus.Finished, 0, default, null, default, false);
+    public static LegResult Finished => new(LegStatus.Finished, 0, default, null, default, null);
 
-    public static LegResult Rejected => new(LegStatus.Rejected, 0, default, null, default, false);
+    public static LegResult Rejected => new(LegStatus.Rejected, 0, default, null, default, null);
 
     public LegStatus Status { get; }
 
@@ -37,11 +37,12 @@ internal readonly struct LegResult
     public RetryReason RetryReason { get; }
 
     /// <summary>
-    /// True when the pod never received the request: no connection to it could be opened. A decode pod that was not
-    /// reached has not taken the <c>kv_transfer_params</c>, so they may still be sent elsewhere to free their blocks.
+    /// For a decode that failed before it answered: why the pod may not have taken the <c>kv_transfer_params</c>,
+    /// so they are sent once more, to release their blocks (protocol.md §6). Null when the pod answered (its stream
+    /// broke after its headers): it had the request, and frees the blocks itself.
     /// </summary>
-    public bool Unreached { get; }
+    public KvReleaseCause? KvRelease { get; }
 
-    public static LegResult Retryable(int status, ReadOnlyMemory<byte> body, string reason, RetryReason retryReason, bool unreached = false) =>
-        new(LegStatus.Retryable, status, body, reason, retryReason, unreached);
+    public static LegResult Retryable(int status, ReadOnlyMemory<byte> body, string reason, RetryReason retryReason, KvReleaseCause? kvRelease = null) =>
+        new(LegStatus.Retryable, status, body, reason, retryReason, kvRelease);
 }

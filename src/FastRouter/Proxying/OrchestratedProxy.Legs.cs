@@ -145,7 +145,7 @@ internal sealed partial class OrchestratedProxy
     {
         CancellationToken clientAborted = context.RequestAborted;
         LegState leg = BeginLeg(context, endpoint, requestId, decode, exchange.DecodeBody, _options.DecodeFirstByteTimeout, exchange);
-        exchange.DecodeAbort.Arm(leg.Timeout, leg.WaitStartedAt, _options.DecodeFirstByteTimeout);
+        exchange.DecodeAbort.Arm(leg.Timeout, leg.Content, leg.WaitStartedAt, _options.DecodeFirstByteTimeout);
         leg.ClientAbort = clientAborted.UnsafeRegister(DecodeAbortHook.OnClientAbort, exchange.DecodeAbort);
         exchange.DecodeContent = leg.Content;
         Log.SendingDecode(_logger, leg.Request.RequestUri!, requestId);
@@ -154,11 +154,14 @@ internal sealed partial class OrchestratedProxy
         {
             answer = await decode.Invoker.SendAsync(leg.Request, leg.Timeout.Token).ConfigureAwait(false);
 
-            // Decode has the request: a client that left before this point had it run on for the hook's grace, so
-            // the pod took the params and frees the prefill's blocks when the answer is disposed below.
             exchange.DecodeAbort.Answered();
             if (clientAborted.IsCancellationRequested)
             {
+                // The client left before decode answered, so the hook's grace holds: a pod may send its headers
+                // before its engine has the request (vLLM does for a stream), and closing it then would leave the
+                // prefill's blocks held. Once the grace is over the pod has the params, and closing the connection
+                // (disposing the answer below) makes it abort and free them.
+                await Task.Delay(Timeout.InfiniteTimeSpan, leg.Timeout.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return ClientLeftDuringDecode(ref leg, requestId);
             }
 
@@ -198,8 +201,8 @@ internal sealed partial class OrchestratedProxy
         }
         finally
         {
-
-            // Disposing the answer cancels a decode still running, so an abandoned generation stops on the pod.
+            // Disposing an unfinished answer closes its connection (no drain, see BackendHandlerFactory), so an
+            // abandoned generation stops on the pod at once.
             answer?.Dispose();
             EndLeg(ref leg, exchange);
         }
@@ -216,11 +219,12 @@ internal sealed partial class OrchestratedProxy
     /// <summary>
     /// Prefill answered, but decode will not run with its params (<see cref="KvReleaseCause"/>): the client left before
     /// decode started, decode turned the request down (a 4xx for a value only the decode leg carries, such as
-    /// <c>max_tokens</c> past the context window: prefill ran with one token), or the decode pod picked could not be
-    /// reached and <paramref name="decode"/> is another one (<see cref="ReleaseThroughAnotherDecodeAsync"/>). The
-    /// prefill pod holds KV blocks for a decode that will never come. With --disconnect-kv-release decode (the
-    /// default) decode is sent the params in a one-token streaming request (protocol.md §6) and closed as soon as it
-    /// answers: it pulls (or, aborted, releases) the blocks.
+    /// <c>max_tokens</c> past the context window: prefill ran with one token), or the decode pod picked failed before
+    /// it answered and <paramref name="decode"/> is another one, or the same when it is the route's only one
+    /// (<see cref="ReleaseAfterDecodeFailureAsync"/>). The prefill pod holds KV blocks for a decode that will never
+    /// come. With --disconnect-kv-release decode (the default) decode is sent the params in a one-token streaming
+    /// request (protocol.md §6) whose answer is read to its end and thrown away: the pod pulls (or, aborted,
+    /// releases) the blocks.
     /// </summary>
     private async Task ReleaseKvAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, BodySegments? kvTransferParams, KvReleaseCause cause)
     {
@@ -229,8 +233,9 @@ internal sealed partial class OrchestratedProxy
             return;
         }
 
-        // A rejected decode's body may still be being written from DecodeBody (a pod can answer before it has read
-        // all of it): then the drain gets a list of its own, and the exchange remembers whether the old one was idle.
+        // A rejected or failed decode's body may still be being written from DecodeBody (a pod can answer before it
+        // has read all of it): then the drain gets a list of its own, and the exchange remembers whether the old one
+        // was idle.
         BodySegments drainBody = exchange.DecodeBody;
         if (exchange.DecodeContent is { } rejected)
         {
@@ -242,20 +247,30 @@ internal sealed partial class OrchestratedProxy
         var content = new SegmentedContent(drainBody);
         exchange.DecodeContent = content;
         using HttpRequestMessage request = CreateRequest(decode, endpoint, content, requestId, LegTraceParent(null, context, exchange));
-        using var timeout = new CancellationTokenSource(DrainTimeout);
+
+        // A drain is one token: a pod that takes longer over it than a decode may take to its first byte has failed.
+        using var timeout = new CancellationTokenSource(_options.DecodeFirstByteTimeout < DrainTimeout ? _options.DecodeFirstByteTimeout : DrainTimeout);
         bool podFailed = false;
         long waitStarted = RequestClock.BeginWait();
         try
         {
             using HttpResponseMessage answer = await decode.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            podFailed = (int)answer.StatusCode >= 500;
-            _metrics.DecodeDrained();
-            LogKvRelease(cause, "decode sent the params and closed (status " + ((int)answer.StatusCode).ToString(CultureInfo.InvariantCulture) + ")", requestId);
+            int status = (int)answer.StatusCode;
+
+            // Read to its end, not closed at the headers: a pod may send a stream's headers before its engine has the
+            // request (vLLM does), and one closed then never sees the params. A one-token answer ends soon after.
+            await answer.Content.CopyToAsync(Stream.Null, timeout.Token).ConfigureAwait(false);
+
+            // After a failed decode the params may have been pulled after all: a pod then failing to load them again is
+            // not at fault (protocol.md §6).
+            podFailed = status >= 500 && cause is KvReleaseCause.ClientLeft or KvReleaseCause.DecodeRejected or KvReleaseCause.DecodeUnreached;
+            _metrics.DecodeDrained(cause);
+            LogKvRelease(cause, "decode sent the params and its answer was read and thrown away (" + decode.Name + ", status " + status.ToString(CultureInfo.InvariantCulture) + ")", requestId);
         }
         catch (Exception exception) when (exception is OperationCanceledException or HttpRequestException or IOException)
         {
             podFailed = true;
-            LogKvRelease(cause, "decode could not be told (" + exception.Message + "); left to the prefill's lease", requestId);
+            LogKvRelease(cause, "decode " + decode.Name + " could not be told (" + exception.Message + "); left to the prefill's lease", requestId);
         }
         finally
         {
@@ -267,28 +282,35 @@ internal sealed partial class OrchestratedProxy
     }
 
     /// <summary>
-    /// After a decode pod could not be reached: its params, which no decode pod has, go to another decode pod of the
-    /// route only so the prefill pod frees their blocks. With no other decode pod they are left to the lease.
+    /// After a decode pod failed before it answered (<paramref name="cause"/>): its params, which it may not have
+    /// taken, go to another decode pod of the route only so the prefill pod frees their blocks, once. With no other
+    /// decode pod they go to the same one, which answered the connection and may well answer a one-token call, unless
+    /// it could not be reached at all: then they are left to the lease.
     /// </summary>
-    private async Task ReleaseThroughAnotherDecodeAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, ModelRoute route, Backend unreached, List<Backend> triedDecode, ProxyExchange exchange, BodySegments? kvTransferParams)
+    private async Task ReleaseAfterDecodeFailureAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, ModelRoute route, Backend failed, List<Backend> triedDecode, ProxyExchange exchange, BodySegments? kvTransferParams, KvReleaseCause cause)
     {
         // Checked before a pod is picked, so a release that will not be sent moves no pod's turn.
-        if (!ReleasesThroughDecode(KvReleaseCause.DecodeUnreached, kvTransferParams, requestId))
+        if (!ReleasesThroughDecode(cause, kvTransferParams, requestId))
         {
             return;
         }
 
         Backend? other = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode);
-        if (other is null || ReferenceEquals(other, unreached))
+        if (other is null || ReferenceEquals(other, failed))
         {
-            LogKvRelease(KvReleaseCause.DecodeUnreached, "no other decode pod to tell; left to the prefill's lease", requestId);
-            return;
+            if (cause == KvReleaseCause.DecodeUnreached)
+            {
+                LogKvRelease(cause, "no other decode pod to tell; left to the prefill's lease", requestId);
+                return;
+            }
+
+            other = failed;
         }
 
         other.Reserve();
         try
         {
-            await ReleaseKvAsync(context, endpoint, requestId, other, exchange, kvTransferParams, KvReleaseCause.DecodeUnreached).ConfigureAwait(false);
+            await ReleaseKvAsync(context, endpoint, requestId, other, exchange, kvTransferParams, cause).ConfigureAwait(false);
         }
         finally
         {
@@ -321,8 +343,17 @@ internal sealed partial class OrchestratedProxy
             case KvReleaseCause.DecodeRejected:
                 Log.DecodeRejectedKv(_logger, what, requestId);
                 break;
-            default:
+            case KvReleaseCause.DecodeUnreached:
                 Log.DecodeUnreachedKv(_logger, what, requestId);
+                break;
+            case KvReleaseCause.DecodeReset:
+                Log.DecodeResetKv(_logger, what, requestId);
+                break;
+            case KvReleaseCause.DecodeServerError:
+                Log.DecodeServerErrorKv(_logger, what, requestId);
+                break;
+            default:
+                Log.DecodeTimeoutKv(_logger, what, requestId);
                 break;
         }
     }
@@ -384,15 +415,15 @@ internal sealed partial class OrchestratedProxy
         {
             leg.PodFailed = true;
             leg.Outcome = BackendOutcome.ServerError;
-            return RetryableServerErrorAsync(answer, status, cancellationToken);
+            return RetryableServerErrorAsync(answer, status, leg.Pod.Role == BackendRole.Decode ? KvReleaseCause.DecodeServerError : null, cancellationToken);
         }
 
         leg.Outcome = BackendOutcome.ClientError;
         return RelayClientErrorAsync(context, answer, status, cancellationToken);
     }
 
-    private static async ValueTask<LegResult?> RetryableServerErrorAsync(HttpResponseMessage answer, int status, CancellationToken cancellationToken) =>
-        LegResult.Retryable(status, await ReadErrorBodyAsync(answer, cancellationToken).ConfigureAwait(false), "status_5xx", RetryReason.ServerError);
+    private static async ValueTask<LegResult?> RetryableServerErrorAsync(HttpResponseMessage answer, int status, KvReleaseCause? kvRelease, CancellationToken cancellationToken) =>
+        LegResult.Retryable(status, await ReadErrorBodyAsync(answer, cancellationToken).ConfigureAwait(false), "status_5xx", RetryReason.ServerError, kvRelease);
 
     private static async ValueTask<LegResult?> RelayClientErrorAsync(HttpContext context, HttpResponseMessage answer, int status, CancellationToken cancellationToken)
     {
@@ -437,12 +468,14 @@ internal sealed partial class OrchestratedProxy
     {
         leg.PodFailed = true;
         string name = leg.Pod.Name;
+        bool decode = leg.Pod.Role == BackendRole.Decode;
         if (exception is OperationCanceledException)
         {
             leg.Outcome = BackendOutcome.Timeout;
             Log.LegTimedOut(_logger, role, name, timeout.TotalSeconds, requestId);
             string seconds = timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture);
-            return LegResult.Retryable(504, OpenAiErrors.Serialize(504, "The " + role + " pod " + name + " did not answer within " + seconds + " s."), "timeout", RetryReason.Timeout);
+            return LegResult.Retryable(
+                504, OpenAiErrors.Serialize(504, "The " + role + " pod " + name + " did not answer within " + seconds + " s."), "timeout", RetryReason.Timeout, decode ? KvReleaseCause.DecodeTimeout : null);
         }
 
         leg.Outcome = BackendOutcome.ConnectionError;
@@ -452,7 +485,8 @@ internal sealed partial class OrchestratedProxy
         // request; a failure on an open connection (reset, closed mid-answer) is another error, and the pod may have
         // read the whole request.
         bool unreached = exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
-        return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The " + role + " pod " + name + " could not be reached: " + exception.Message), "connect_error", RetryReason.ConnectionError, unreached);
+        KvReleaseCause? kvRelease = !decode ? null : unreached ? KvReleaseCause.DecodeUnreached : KvReleaseCause.DecodeReset;
+        return LegResult.Retryable(502, OpenAiErrors.Serialize(502, "The " + role + " pod " + name + " could not be reached: " + exception.Message), "connect_error", RetryReason.ConnectionError, kvRelease);
     }
 
     /// <summary>A backend's error body, made OpenAI-shaped; empty when it cannot be read.</summary>

@@ -78,6 +78,15 @@ internal sealed partial class OrchestratedProxy
         [LoggerMessage(24, LogLevel.Warning, "Prefill pod {Endpoint} returned a kv_transfer_params.remote_host that is not a host name or IP address; failing the request (--kv-remote-host never) [request_id={RequestId}]")]
         public static partial void MalformedRemoteHostRefused(ILogger logger, string endpoint, string requestId);
 
+        [LoggerMessage(40, LogLevel.Information, "The decode connection was reset or closed before an answer, so the pod may not have taken the prefill's params: {What} [request_id={RequestId}]")]
+        public static partial void DecodeResetKv(ILogger logger, string what, string requestId);
+
+        [LoggerMessage(41, LogLevel.Information, "Decode answered 5xx, so the pod may not have taken the prefill's params: {What} [request_id={RequestId}]")]
+        public static partial void DecodeServerErrorKv(ILogger logger, string what, string requestId);
+
+        [LoggerMessage(42, LogLevel.Information, "Decode did not answer within the first-byte timeout, so the pod may not have taken the prefill's params: {What} [request_id={RequestId}]")]
+        public static partial void DecodeTimeoutKv(ILogger logger, string what, string requestId);
+
         [LoggerMessage(17, LogLevel.Error, "Unexpected failure handling the request [request_id={RequestId}]")]
         public static partial void UnexpectedFailure(ILogger logger, string requestId, Exception exception);
     }

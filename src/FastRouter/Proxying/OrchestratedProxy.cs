@@ -212,14 +212,14 @@ internal sealed partial class OrchestratedProxy
                 }
 
                 // 10. Decode failed before its first byte. A pod that received these params may have taken them, so they
-                //     are never sent to decode again: the whole flow is redone on other pods, with new ones.
+                //     are never sent to decode again for a generation: the whole flow is redone on other pods, with new
+                //     ones. When the pod failed before it answered (unreached, reset, 5xx, timeout) it may not have
+                //     taken them, and the prefill pod would hold their blocks for its lease: they are sent once more,
+                //     in a release drain, the one exception to that rule (protocol.md §6).
                 (triedDecode ??= []).Add(decode);
-                if (decodeResult.Unreached)
+                if (decodeResult.KvRelease is { } cause)
                 {
-                    // No connection to the decode pod could be opened, so it never received the params and the
-                    // prefill pod still holds their blocks. Another decode pod is told, as when the client leaves
-                    // between the legs: it is the only decode pod that ever gets them (protocol.md §6).
-                    await ReleaseThroughAnotherDecodeAsync(context, endpoint, requestId, route, decode, triedDecode, exchange, kvTransferParams).ConfigureAwait(false);
+                    await ReleaseAfterDecodeFailureAsync(context, endpoint, requestId, route, decode, triedDecode, exchange, kvTransferParams, cause).ConfigureAwait(false);
                 }
 
                 if (retriesLeft == 0)

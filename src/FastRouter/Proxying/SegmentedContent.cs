@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using FastRouter.Protocol;
 
@@ -11,6 +12,7 @@ internal sealed class SegmentedContent : HttpContent
 {
     private readonly BodySegments _segments;
     private int _state; // 0 idle, 1 writing, 2 written
+    private long _writtenAt;
 
     public SegmentedContent(BodySegments segments)
     {
@@ -26,6 +28,12 @@ internal sealed class SegmentedContent : HttpContent
 
     /// <summary>The pooled connection this body was written to, when it was seen being written (see <see cref="BackendConnectionStream"/>).</summary>
     public BackendConnectionStream? Transport { get; set; }
+
+    /// <summary>
+    /// When the whole body had been handed to the connection (a <see cref="Stopwatch"/> timestamp); 0 until then.
+    /// From this moment the pod has the whole request (see <see cref="DecodeAbortHook"/>).
+    /// </summary>
+    public long WrittenAt => Volatile.Read(ref _writtenAt);
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
@@ -43,6 +51,7 @@ internal sealed class SegmentedContent : HttpContent
             }
 
             await BackendConnectionStream.FlushMarkedAsync(stream, this, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _writtenAt, Stopwatch.GetTimestamp());
         }
         finally
         {
@@ -59,6 +68,8 @@ internal sealed class SegmentedContent : HttpContent
             {
                 stream.Write(_segments[i].Span);
             }
+
+            Volatile.Write(ref _writtenAt, Stopwatch.GetTimestamp());
         }
         finally
         {

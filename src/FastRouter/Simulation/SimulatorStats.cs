@@ -37,6 +37,7 @@ internal sealed class SimulatorStats
     ];
 
     private readonly long[] _values = new long[JsonNames.Length];
+    private long _lastClientAbortUnixMicroseconds;
 
     public long this[SimulatorCounter counter] => Interlocked.Read(ref _values[(int)counter]);
 
@@ -66,6 +67,26 @@ internal sealed class SimulatorStats
 
     public long ClientAborts => this[SimulatorCounter.ClientAborts];
 
+    /// <summary>
+    /// When the last completion request was aborted by its client (the router), on the system's clock whatever
+    /// clock the simulator runs on: it times how soon a router closes a connection, which is real time. Null before any.
+    /// </summary>
+    public DateTimeOffset? LastClientAbortAt
+    {
+        get
+        {
+            long micros = Interlocked.Read(ref _lastClientAbortUnixMicroseconds);
+            return micros == 0 ? null : DateTimeOffset.UnixEpoch.AddTicks(micros * 10);
+        }
+    }
+
+    /// <summary>A completion request's client went away before its answer ended.</summary>
+    internal void ClientAborted()
+    {
+        Interlocked.Exchange(ref _lastClientAbortUnixMicroseconds, (TimeProvider.System.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / 10);
+        Increment(SimulatorCounter.ClientAborts);
+    }
+
     internal void Increment(SimulatorCounter counter) => Interlocked.Increment(ref _values[(int)counter]);
 
     internal void Add(SimulatorCounter counter, long amount) => Interlocked.Add(ref _values[(int)counter], amount);
@@ -77,5 +98,8 @@ internal sealed class SimulatorStats
         {
             writer.WriteNumber(JsonNames[i], Interlocked.Read(ref _values[i]));
         }
+
+        // Microseconds since the Unix epoch, 0 before any abort: a process test compares it with its own clock.
+        writer.WriteNumber("last_client_abort_unix_us", Interlocked.Read(ref _lastClientAbortUnixMicroseconds));
     }
 }

@@ -30,7 +30,7 @@ internal sealed partial class VllmSimulator
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            Stats.Increment(SimulatorCounter.ClientAborts);
+            Stats.ClientAborted();
             return;
         }
 
@@ -51,7 +51,7 @@ internal sealed partial class VllmSimulator
         {
             if (context.RequestAborted.IsCancellationRequested)
             {
-                Stats.Increment(SimulatorCounter.ClientAborts);
+                Stats.ClientAborted();
             }
             else
             {

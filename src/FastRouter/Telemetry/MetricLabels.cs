@@ -19,6 +19,7 @@ internal static class MetricLabels
     public const string Reason = "reason";
     public const string Policy = "policy";
     public const string Phase = "phase";
+    public const string Cause = "cause";
     public const string Kind = "kind";
     public const string State = "state";
     public const string Server = "server";
@@ -33,6 +34,7 @@ internal static class MetricLabels
     private static readonly string[] BackendOutcomes = ["success", "client_error", "server_error", "timeout", "connection_error", "stream_broken", "cancelled"];
     private static readonly string[] RetryReasons = ["connection_error", "timeout", "server_error", "pod_ejected"];
     private static readonly string[] Phases = ["request", "prefill", "handoff", "decode"];
+    private static readonly string[] KvReleaseCauses = ["client_left", "decode_rejected", "decode_unreached", "decode_reset", "decode_server_error", "decode_timeout"];
 
     public static string RouteOf(CompletionEndpoint endpoint) =>
         endpoint == CompletionEndpoint.ChatCompletions ? "/v1/chat/completions" : "/v1/completions";
@@ -50,6 +52,8 @@ internal static class MetricLabels
     public static string Of(RetryReason reason) => RetryReasons[(int)reason];
 
     public static string Of(DisconnectPhase phase) => Phases[(int)phase];
+
+    public static string Of(KvReleaseCause cause) => KvReleaseCauses[(int)cause];
 
     public static string Of(MissingKvParamsPolicy policy) => policy == MissingKvParamsPolicy.Fail ? "fail" : "fallback";
 }

@@ -68,7 +68,7 @@ internal sealed partial class RouterMetrics : IDisposable
         _ejections = _meter.CreateCounter<long>("fastrouter.ejections", "{ejection}", "Pods ejected after failures, by role and pod.");
         _missingKvParams = _meter.CreateCounter<long>("fastrouter.missing_kv_params", "{answer}", "Prefill answers without kv_transfer_params, by policy applied.");
         _clientDisconnects = _meter.CreateCounter<long>("fastrouter.client_disconnects", "{request}", "Clients that left before the answer ended, by phase.");
-        _decodeDrains = _meter.CreateCounter<long>("fastrouter.decode_drains", "{request}", "Decode calls sent only so the prefill pod frees its KV: the client left between the legs, decode turned the request down, or the decode pod picked could not be reached.");
+        _decodeDrains = _meter.CreateCounter<long>("fastrouter.decode_drains", "{request}", "Decode calls sent only so the prefill pod frees its KV, by cause: the client left between the legs, decode turned the request down, or the decode pod picked could not be reached, was reset, answered 5xx or timed out before its headers.");
         _tokens = _meter.CreateCounter<long>("fastrouter.tokens", "{token}", "Prompt and completion tokens from the usage the decode pods return.");
         _requestsInFlight = _meter.CreateUpDownCounter<long>("fastrouter.requests.in_flight", "{request}", "Client requests being handled.");
         _meter.CreateObservableGauge("fastrouter.backend.in_flight", ObserveBackendInFlight, "{call}", "Calls in flight by role and pod.");
@@ -255,8 +255,9 @@ internal sealed partial class RouterMetrics : IDisposable
     public void ClientDisconnected(DisconnectPhase phase) =>
         _clientDisconnects.Add(1, new KeyValuePair<string, object?>(MetricLabels.Phase, MetricLabels.Of(phase)));
 
-    /// <summary>Step 6 under <c>--disconnect-kv-release decode</c>: a decode call sent (and cancelled) after the client left.</summary>
-    public void DecodeDrained() => _decodeDrains.Add(1);
+    /// <summary>Steps 8-10 under <c>--disconnect-kv-release decode</c>: a decode call sent only to release KV, once it answered, with its cause.</summary>
+    public void DecodeDrained(KvReleaseCause cause) =>
+        _decodeDrains.Add(1, new KeyValuePair<string, object?>(MetricLabels.Cause, MetricLabels.Of(cause)));
 
     /// <summary>
     /// Step 7, once per request, when the decode answer's <c>usage</c> was seen (see <see cref="UsageScanner"/>):

@@ -106,7 +106,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         }
 
         Assert.Equal(0, await pods.HeldKvBlocksOnceSettledAsync());
-        Assert.Contains("could not be reached, so no decode pod took the prefill's params: decode sent the params and closed", pods.Router.Output, StringComparison.Ordinal);
+        Assert.Contains("could not be reached, so no decode pod took the prefill's params: decode sent the params and its answer was read", pods.Router.Output, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -14,9 +14,11 @@ internal sealed class Orchestrator : IAsyncDisposable
     private readonly NativeProcess _prefill;
     private readonly NativeProcess _decode;
     private readonly Uri _prefillStats;
+    private readonly Uri _decodeStats;
 
-    private Orchestrator(NativeProcess prefill, NativeProcess decode, NativeProcess router, HttpClient client, Uri prefillStats)
+    private Orchestrator(NativeProcess prefill, NativeProcess decode, NativeProcess router, HttpClient client, Uri prefillStats, Uri decodeStats)
     {
+        _decodeStats = decodeStats;
         _prefill = prefill;
         _decode = decode;
         Router = router;
@@ -75,7 +77,7 @@ internal sealed class Orchestrator : IAsyncDisposable
                 .. selection,
             ]);
         var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{routerPort}"), Timeout = TimeSpan.FromSeconds(20) };
-        var orchestrator = new Orchestrator(prefill, decode, router, client, new Uri($"http://127.0.0.2:{prefillPort}/sim/stats"));
+        var orchestrator = new Orchestrator(prefill, decode, router, client, new Uri($"http://127.0.0.2:{prefillPort}/sim/stats"), new Uri($"http://127.0.0.1:{decodePort}/sim/stats"));
         try
         {
             await prefill.WaitUntilServingAsync(client, $"http://127.0.0.2:{prefillPort}/health");
@@ -111,6 +113,17 @@ internal sealed class Orchestrator : IAsyncDisposable
         }
 
         return held;
+    }
+
+    /// <summary>
+    /// The decode pod's count of requests its client (the router) aborted, and when the last one was, on the system
+    /// clock (null before any).
+    /// </summary>
+    public async Task<(long Aborts, DateTimeOffset? LastAbortAt)> DecodeAbortsAsync()
+    {
+        using JsonDocument stats = JsonDocument.Parse(await Client.GetStringAsync(_decodeStats));
+        long micros = stats.RootElement.GetProperty("last_client_abort_unix_us").GetInt64();
+        return (stats.RootElement.GetProperty("client_aborts").GetInt64(), micros == 0 ? null : DateTimeOffset.UnixEpoch.AddTicks(micros * 10));
     }
 
     public ValueTask DisposeAsync()

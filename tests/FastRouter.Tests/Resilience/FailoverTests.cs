@@ -60,22 +60,18 @@ public sealed class FailoverTests
             Assert.DoesNotContain("\"error\"", text, StringComparison.Ordinal);
         }
 
-        // Each failure redid the whole flow: a new prefill, then the other decode pod. Params a pod received are
-        // spent and never sent again; their blocks are freed by the prefill's lease. A refused connection delivered
-        // nothing, so those params went to the other pod once, in a one-token call that freed their blocks at once.
+        // Each failure redid the whole flow: a new prefill, then the other decode pod. A pod that failed before it
+        // answered may not have taken its params, so they went to the other pod once more, in a one-token call that
+        // freed their blocks at once. One whose stream broke after its headers had them: they are never sent again.
         int failedAttempts = fault == "Refused" ? 3 : Fleet.Calls(harness.Decode[0]);
-        int releases = fault == "Refused" ? failedAttempts : 0;
+        int releases = fault == "DropBeforeFirstEvent" ? 0 : failedAttempts;
         Assert.True(failedAttempts >= 1, "the faulty decode pod was never tried");
         Assert.Equal(8 + releases, Fleet.Calls(harness.Decode[1]));
         Assert.Equal(8 + failedAttempts, harness.Prefill.Sum(Fleet.Calls));
         AssertEveryParamsSentOnce(harness);
-        if (fault == "Refused")
-        {
-            Assert.True(await Eventually.TrueAsync(() => Fleet.HeldBlocks(harness) == 0), $"{Fleet.HeldBlocks(harness)} KV blocks held before any lease ran out");
-        }
 
-        clock.Advance(Fleet.Lease + TimeSpan.FromSeconds(1));
-        Assert.True(await Eventually.TrueAsync(() => Fleet.HeldBlocks(harness) == 0), $"{Fleet.HeldBlocks(harness)} KV blocks still held");
+        // The pods' clock stood still: no lease freed anything.
+        Assert.True(await Eventually.TrueAsync(() => Fleet.HeldBlocks(harness) == 0), $"{Fleet.HeldBlocks(harness)} KV blocks held");
     }
 
     [Fact]
@@ -100,7 +96,7 @@ public sealed class FailoverTests
         AssertEveryParamsSentOnce(harness);
         Assert.True(await Eventually.TrueAsync(() => Fleet.HeldBlocks(harness) == 0), $"{Fleet.HeldBlocks(harness)} KV blocks held");
         Assert.True(await Eventually.TrueAsync(() => harness.Decode[1].Stats.KvPullsSucceeded == 2), "the other decode pod did not pull both sets of blocks");
-        Assert.Contains(harness.Logs.Lines, l => l.EventId.Id == 22 && l.Message.Contains("decode sent the params and closed", StringComparison.Ordinal));
+        Assert.Contains(harness.Logs.Lines, l => l.EventId.Id == 22 && l.Message.Contains("decode sent the params and its answer was read", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -200,10 +196,14 @@ public sealed class FailoverTests
         Assert.Contains("fastrouter_backend_calls_total{role=\"prefill\",pod=\"" + prefill + "\",outcome=\"server_error\"} 3", metrics, StringComparison.Ordinal);
     }
 
-    /// <summary>No kv_transfer_params object (identified by its blocks) reached two decode calls.</summary>
+    /// <summary>
+    /// No kv_transfer_params object (identified by its blocks) reached two decode calls for a generation, nor two
+    /// release drains (one token, streamed: the tests' own requests ask for more).
+    /// </summary>
     private static void AssertEveryParamsSentOnce(RouterTestHarness harness)
     {
         var seen = new HashSet<string>();
+        var drained = new HashSet<string>();
         foreach (RecordedRequest request in harness.Decode.SelectMany(d => d.ReceivedRequests))
         {
             if (request.Body.Length == 0)
@@ -215,7 +215,8 @@ public sealed class FailoverTests
             if (body.RootElement.TryGetProperty("kv_transfer_params", out JsonElement kv))
             {
                 string id = kv.GetProperty("remote_engine_id").GetString() + "/" + kv.GetProperty("remote_block_ids").GetRawText();
-                Assert.True(seen.Add(id), "kv_transfer_params sent to decode twice: " + id);
+                bool drain = body.RootElement.GetProperty("max_tokens").GetInt32() == 1 && body.RootElement.GetProperty("stream").GetBoolean();
+                Assert.True((drain ? drained : seen).Add(id), "kv_transfer_params sent to decode twice: " + id);
             }
         }
     }

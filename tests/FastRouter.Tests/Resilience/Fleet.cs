@@ -6,7 +6,7 @@ using FastRouter.Tests.Support;
 namespace FastRouter.Tests.Resilience;
 
 /// <summary>
-/// Two prefill and two decode simulator pods behind the router, the pods on a manual clock so KV leases expire
+/// Two prefill and two decode simulator pods (or as many decode pods as asked) behind the router, the pods on a manual clock so KV leases expire
 /// when a test says so, not when it sleeps. Round-robin picking makes "which pod gets the next request" exact.
 /// </summary>
 internal static class Fleet
@@ -22,7 +22,8 @@ internal static class Fleet
         ManualTimeProvider podClock,
         Func<RouterOptions, RouterOptions>? configure = null,
         TimeSpan? decodeInterTokenLatency = null,
-        TimeProvider? routerClock = null)
+        TimeProvider? routerClock = null,
+        int decodePods = 2)
     {
         // Inter-token latency needs real time: a decode pod that streams slowly runs on the system clock.
         TimeProvider decodeClock = decodeInterTokenLatency is null ? podClock : TimeProvider.System;
@@ -30,7 +31,7 @@ internal static class Fleet
         SimulatorOptions Decode() => new() { Role = SimulatorRole.Decode, TimeProvider = decodeClock, InterTokenLatency = decodeInterTokenLatency ?? TimeSpan.Zero };
         return RouterTestHarness.StartAsync(
             [Prefill(), Prefill()],
-            [Decode(), Decode()],
+            [.. Enumerable.Range(0, decodePods).Select(_ => Decode())],
             options => configure?.Invoke(options with { PodSelection = PodSelection.RoundRobin }) ?? options with { PodSelection = PodSelection.RoundRobin },
             time: routerClock);
     }

@@ -71,7 +71,7 @@ public sealed class MetricsEndpointTests
         Assert.Equal(1, metrics.Single("fastrouter_ejections_total", ("role", "prefill"), ("pod", prefill)));
         Assert.Equal(1, metrics.Single("fastrouter_missing_kv_params_total", ("policy", "fallback")));
         Assert.Equal(1, metrics.Single("fastrouter_client_disconnects_total", ("phase", "decode")));
-        Assert.Equal(1, metrics.Single("fastrouter_decode_drains_total"));
+        Assert.Equal(1, metrics.Single("fastrouter_decode_drains_total", ("cause", "client_left")));
         Assert.Equal(0, metrics.Single("fastrouter_requests_in_flight"));
         Assert.Equal(1, metrics.Single("fastrouter_pods", ("role", "prefill"), ("state", "ready")));
         Assert.Equal(0, metrics.Single("fastrouter_pods", ("role", "decode"), ("state", "ejected")));

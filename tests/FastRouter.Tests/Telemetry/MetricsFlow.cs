@@ -46,7 +46,7 @@ internal static class MetricsFlow
         metrics.Retry(BackendRole.Prefill, RetryReason.ConnectionError);
         metrics.MissingKvParams(MissingKvParamsPolicy.Fallback);
         metrics.ClientDisconnected(DisconnectPhase.Decode);
-        metrics.DecodeDrained();
+        metrics.DecodeDrained(KvReleaseCause.ClientLeft);
         metrics.Ejected(prefill);
         metrics.Readmitted(prefill);
     }
