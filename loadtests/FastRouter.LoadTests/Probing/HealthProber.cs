@@ -36,6 +36,9 @@ internal static class HealthProber
 
         try
         {
+            // One unrecorded probe first: the first request of a process pays for JIT and the handler's set-up,
+            // which is the prober's cost, not the server's.
+            await ProbeOnceAsync(invoker, url, options.ProbeTimeout).ConfigureAwait(false);
             await Task.Delay(options.Warmup, stopToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
