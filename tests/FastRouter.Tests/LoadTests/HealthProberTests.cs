@@ -45,6 +45,19 @@ public sealed class HealthProberTests
         Assert.True(summary.Latency.MinMs >= 190, $"a timed-out probe took {summary.Latency.MinMs} ms");
     }
 
+    [Fact]
+    public void CommandLine_TakesAProbePath_AndRefusesOneWithoutASlashOrATarget()
+    {
+        ParsedCommandLine parsed = LoadTestCommandLine.Parse(["--target", "http://127.0.0.1:9", "--probe", "/health", "--probe-interval", "250ms"], DateTimeOffset.UnixEpoch);
+
+        Assert.True(parsed.Options!.IsProbe);
+        Assert.Equal("/health", parsed.Options.ProbePath);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), parsed.Options.ProbeInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), parsed.Options.ProbeTimeout);
+        Assert.Throws<CommandLineException>(() => LoadTestCommandLine.Parse(["--target", "http://127.0.0.1:9", "--probe", "health"], DateTimeOffset.UnixEpoch));
+        Assert.Throws<CommandLineException>(() => LoadTestCommandLine.Parse(["--direct-prefill", "http://127.0.0.1:9", "--direct-decode", "http://127.0.0.1:10", "--probe", "/health"], DateTimeOffset.UnixEpoch));
+    }
+
     private static LoadTestOptions Options(Uri target, string path) => new()
     {
         Target = target,
