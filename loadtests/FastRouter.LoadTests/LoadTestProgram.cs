@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json;
 using FastRouter.LoadTests.Cli;
+using FastRouter.LoadTests.Probing;
 using FastRouter.LoadTests.Reporting;
 using FastRouter.LoadTests.Running;
 using FastRouter.LoadTests.Scenarios;
@@ -55,6 +57,11 @@ internal static class LoadTestProgram
             }
         };
 
+        if (options.IsProbe)
+        {
+            return await ProbeAsync(options, string.Join(' ', args), stop.Token).ConfigureAwait(false);
+        }
+
         Console.WriteLine($"FastRouter load generator: '{options.Name}', scenario {options.Scenario.Name}, " +
             (options.IsOpenLoop ? $"open loop at {options.Rate} req/s" : $"closed loop, {options.Concurrency} workers") +
             $", warm-up {options.Warmup.TotalSeconds} s, measure {options.Duration.TotalSeconds} s");
@@ -68,6 +75,26 @@ internal static class LoadTestProgram
         }
 
         return summary.Requests.Succeeded == 0 ? ExitNothingSucceeded : summary.Requests.Failed > 0 ? ExitErrors : ExitOk;
+    }
+
+    private static async Task<int> ProbeAsync(LoadTestOptions options, string commandLine, CancellationToken stopToken)
+    {
+        Console.WriteLine($"FastRouter load generator: '{options.Name}', probing {options.ProbePath} every {options.ProbeInterval.TotalMilliseconds} ms " +
+            $"(timeout {options.ProbeTimeout.TotalMilliseconds} ms) for {options.Duration.TotalSeconds} s after {options.Warmup.TotalSeconds} s");
+        ProbeSummary summary = await HealthProber.RunAsync(options, commandLine, stopToken).ConfigureAwait(false);
+        MetricSummary latency = summary.Latency;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{summary.Probes} probes: {summary.Succeeded} ok, {summary.FailedStatus} bad status, {summary.TimedOut} timed out, {summary.ConnectionErrors} no connection; " +
+            $"latency ms p50 {latency.P50Ms:F2} p90 {latency.P90Ms:F2} p99 {latency.P99Ms:F2} max {latency.MaxMs:F2}"));
+        Directory.CreateDirectory(options.OutputDirectory);
+        string json = Path.Combine(options.OutputDirectory, "probe.json");
+        await using (FileStream stream = File.Create(json))
+        {
+            await JsonSerializer.SerializeAsync(stream, summary, SummaryJsonContext.Default.ProbeSummary).ConfigureAwait(false);
+        }
+
+        Console.WriteLine($"Wrote {Path.GetFullPath(json)}");
+        return summary.Probes == 0 ? ExitNothingSucceeded : summary.Failed > 0 ? ExitErrors : ExitOk;
     }
 
     public static async Task<string[]> WriteReportsAsync(RunSummary summary, RunResult result, string directory)

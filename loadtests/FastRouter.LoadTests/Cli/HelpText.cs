@@ -34,6 +34,12 @@ internal static class HelpText
           --timeout D               longest time one request may take (default 120s)
           --seed N                  seeds the length draws and the arrival schedule (default 1)
 
+        Probe mode (instead of load; run it beside a load to see a health endpoint under pressure):
+          --probe PATH              GET PATH on --target as kubelet probes: a new connection each time, one at a
+                                      time; waits --warmup, probes for --duration, writes probe.json
+          --probe-interval D        time between probe starts (default 100ms)
+          --probe-timeout D         a probe not answered in time fails (default 1s, kubelet's default)
+
         Output:
           --name NAME               the run's name (default: the scenario and the start time)
           --out DIR                 folder for summary.json and report.html (default loadtests/results/NAME)
@@ -43,7 +49,8 @@ internal static class HelpText
           --list-scenarios          the scenarios and what they send
           --help                    this text
 
-        Exit codes: 0 run done with no errors, 1 run done with errors, 2 bad command line, 3 nothing succeeded.
+        Exit codes: 0 run done with no errors, 1 run done with errors (probe mode: a probe failed), 2 bad command
+        line, 3 nothing succeeded.
 
         """;
 }

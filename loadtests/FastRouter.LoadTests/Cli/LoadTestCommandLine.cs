@@ -71,7 +71,8 @@ internal static class LoadTestCommandLine
     private static readonly HashSet<string> KnownFlags =
     [
         "target", "direct-prefill", "direct-decode", "scenario", "prompt-tokens", "max-tokens", "model", "concurrency",
-        "rate", "duration", "warmup", "drain-timeout", "timeout", "seed", "name", "out",
+        "rate", "duration", "warmup", "drain-timeout", "timeout", "seed", "name", "out", "probe", "probe-interval",
+        "probe-timeout",
     ];
 
     private static LoadTestOptions BuildOptions(Dictionary<string, string> values, bool progress, DateTimeOffset now)
@@ -108,7 +109,13 @@ internal static class LoadTestCommandLine
             ? PositiveInt(concurrencyText, "concurrency", max: 100_000)
             : rate is null ? LoadTestOptions.DefaultClosedLoopConcurrency : LoadTestOptions.DefaultOpenLoopMaxInFlight;
 
-        string name = values.GetValueOrDefault("name") ?? $"{scenario.Name}-{now.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
+        string? probe = values.GetValueOrDefault("probe");
+        if (probe is not null && (probe.Length == 0 || probe[0] != '/' || target is null))
+        {
+            throw new CommandLineException($"--probe '{probe}': a path starting with '/', with --target (not direct mode).");
+        }
+
+        string name = values.GetValueOrDefault("name") ?? $"{(probe is null ? scenario.Name : "probe")}-{now.UtcDateTime.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}";
         if (name.Length == 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('/', StringComparison.Ordinal))
         {
             throw new CommandLineException($"--name '{name}': use letters, digits, '-' or '_' (it names a folder).");
@@ -133,7 +140,15 @@ internal static class LoadTestCommandLine
             Name = name,
             OutputDirectory = values.GetValueOrDefault("out") ?? Path.Combine("loadtests", "results", name),
             Progress = progress,
+            ProbePath = probe,
+            ProbeInterval = Duration(values, "probe-interval", TimeSpan.FromMilliseconds(100)),
+            ProbeTimeout = Duration(values, "probe-timeout", TimeSpan.FromSeconds(1)),
         };
+        if (options.ProbeInterval <= TimeSpan.Zero || options.ProbeTimeout <= TimeSpan.Zero)
+        {
+            throw new CommandLineException("--probe-interval and --probe-timeout must be more than zero.");
+        }
+
         if (options.Duration <= TimeSpan.Zero)
         {
             throw new CommandLineException("--duration must be more than zero.");

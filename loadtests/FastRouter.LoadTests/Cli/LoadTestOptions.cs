@@ -55,6 +55,17 @@ internal sealed record LoadTestOptions
     /// <summary>Seeds the per-worker random sources and the arrival schedule, so two runs draw the same lengths.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>Probe mode: GET this path kubelet-style instead of sending load (see <c>Probing/HealthProber</c>).</summary>
+    public string? ProbePath { get; init; }
+
+    public bool IsProbe => ProbePath is not null;
+
+    /// <summary>Probe mode: time between probe starts (kubelet: periodSeconds).</summary>
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Probe mode: a probe not answered within this fails (kubelet: timeoutSeconds, default 1 s).</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Print the one-line-per-second progress.</summary>
     public bool Progress { get; init; } = true;
 }

@@ -8,6 +8,7 @@ namespace FastRouter.LoadTests.Reporting;
     WriteIndented = true,
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(RunSummary))]
+[JsonSerializable(typeof(ProbeSummary))]
 internal sealed partial class SummaryJsonContext : JsonSerializerContext
 {
 }

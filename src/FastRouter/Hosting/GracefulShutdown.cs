@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace FastRouter.Hosting;
 
 /// <summary>
-/// Replaces the console lifetime so SIGTERM drains instead of stopping at once: /health turns 503 immediately,
+/// Replaces the console lifetime so SIGTERM drains instead of stopping at once: /health and /readyz turn 503 immediately,
 /// requests are still accepted for --shutdown-delay (load balancers and Kubernetes endpoints need a moment to
 /// notice), then the host stops accepting and lets in-flight requests and streams finish for up to
 /// --shutdown-timeout, and the process exits 0. A second signal stops at once.
@@ -78,7 +78,7 @@ internal sealed partial class GracefulShutdown : IHostLifetime, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(400, LogLevel.Information, "Shutting down: /health now answers 503; accepting requests for {DelaySeconds}s more, then letting in-flight requests finish for up to {TimeoutSeconds}s")]
+        [LoggerMessage(400, LogLevel.Information, "Shutting down: /health and /readyz now answer 503; accepting requests for {DelaySeconds}s more, then letting in-flight requests finish for up to {TimeoutSeconds}s")]
         public static partial void Draining(ILogger logger, double delaySeconds, double timeoutSeconds);
     }
 }

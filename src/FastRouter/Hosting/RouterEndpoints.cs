@@ -1,6 +1,5 @@
 using System.Text.Json;
 using FastRouter.Configuration;
-using FastRouter.Discovery;
 using FastRouter.Protocol;
 using FastRouter.Proxying;
 using Microsoft.AspNetCore.Http;
@@ -15,7 +14,7 @@ internal sealed class RouterEndpoints
 {
     private readonly OrchestratedProxy _proxy;
     private readonly ModelsEndpoint _models;
-    private readonly IBackendDiscovery _discovery;
+    private readonly HealthEndpoint _health;
     private readonly Telemetry.MetricsEndpoint _metrics;
     private readonly Telemetry.EnginesEndpoint _engines;
     private static readonly byte[] LiveBody = "{\"status\":\"alive\"}"u8.ToArray();
@@ -27,15 +26,13 @@ internal sealed class RouterEndpoints
 
     private readonly ConcurrencyGate _gate;
     private readonly ApiKeyAuthenticator _authenticator;
-    private readonly RouterLifecycle _lifecycle;
 
     public RouterEndpoints(
         OrchestratedProxy proxy,
         ModelsEndpoint models,
-        IBackendDiscovery discovery,
+        HealthEndpoint health,
         ConcurrencyGate gate,
         ApiKeyAuthenticator authenticator,
-        RouterLifecycle lifecycle,
         Telemetry.MetricsEndpoint metrics,
         Telemetry.EnginesEndpoint engines)
     {
@@ -43,10 +40,9 @@ internal sealed class RouterEndpoints
         _engines = engines;
         _proxy = proxy;
         _models = models;
-        _discovery = discovery;
+        _health = health;
         _gate = gate;
         _authenticator = authenticator;
-        _lifecycle = lifecycle;
         _version = JsonSerializer.SerializeToUtf8Bytes(new VersionInfo(RouterCommandLine.GetVersion()), RouterJsonContext.Default.VersionInfo);
     }
 
@@ -55,7 +51,7 @@ internal sealed class RouterEndpoints
         string path = context.Request.Path.Value ?? "";
         string method = context.Request.Method;
 
-        // /health, /livez, /version and /metrics stay open for probes and scrapers; the OpenAI API needs a key.
+        // /health, /readyz, /livez, /version and /metrics stay open for probes and scrapers; the OpenAI API needs a key.
         if (_authenticator.IsEnabled && path.StartsWith("/v1/", StringComparison.Ordinal) && !_authenticator.IsAuthorized(context.Request))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -69,12 +65,13 @@ internal sealed class RouterEndpoints
             case "/v1/completions":
                 return HttpMethods.IsPost(method) ? ProxyAsync(context, CompletionEndpoint.Completions) : MethodNotAllowed(context, "POST");
             case "/health":
-                return IsGetOrHead(method) ? WriteHealthAsync(context) : MethodNotAllowed(context, "GET");
+                return IsGetOrHead(method) ? _health.WriteHealthAsync(context) : MethodNotAllowed(context, "GET");
+            case "/readyz":
+                return IsGetOrHead(method) ? _health.WriteReadinessAsync(context) : MethodNotAllowed(context, "GET");
             case "/v1/models":
                 return IsGetOrHead(method) ? _models.HandleAsync(context) : MethodNotAllowed(context, "GET");
             case "/livez":
-                // Liveness: the process serves requests. Not /health, which is 503 while a role has no pods:
-                // restarting the router would not bring pods back.
+                // The process serves requests, even before discovery's first list and while draining.
                 return IsGetOrHead(method) ? WriteJsonAsync(context, 200, LiveBody) : MethodNotAllowed(context, "GET");
             case "/metrics":
                 return _metrics.HandleAsync(context);
@@ -98,40 +95,6 @@ internal sealed class RouterEndpoints
 
         // The proxy leaves the gate as its last step, so no wrapper awaits it (one async frame less per request).
         return _proxy.HandleAsync(context, endpoint, _gate);
-    }
-
-    /// <summary>200 when at least one prefill and one decode pod are known; else 503 naming the missing roles.</summary>
-    private Task WriteHealthAsync(HttpContext context)
-    {
-        if (_lifecycle.IsDraining)
-        {
-            var draining = new HealthReport("draining", 0, 0, [], "The router is shutting down.");
-            return WriteJsonAsync(context, 503, JsonSerializer.SerializeToUtf8Bytes(draining, RouterJsonContext.Default.HealthReport));
-        }
-
-        if (!_discovery.IsSynchronized)
-        {
-            // Kubernetes discovery has not listed the pods yet (the API server may be unreachable): not ready.
-            var pending = new HealthReport("unhealthy", 0, 0, ["prefill", "decode"], "Pod discovery has not listed the pods yet.");
-            return WriteJsonAsync(context, 503, JsonSerializer.SerializeToUtf8Bytes(pending, RouterJsonContext.Default.HealthReport));
-        }
-
-        RoutingTable table = _discovery.Current;
-        var missing = new List<string>(2);
-        if (table.PrefillCount == 0)
-        {
-            missing.Add("prefill");
-        }
-
-        if (table.DecodeCount == 0)
-        {
-            missing.Add("decode");
-        }
-
-        HealthReport report = missing.Count == 0
-            ? new HealthReport("healthy", table.PrefillCount, table.DecodeCount, missing, null)
-            : new HealthReport("unhealthy", table.PrefillCount, table.DecodeCount, missing, "No " + string.Join(" and no ", missing) + " pod is available.");
-        return WriteJsonAsync(context, missing.Count == 0 ? 200 : 503, JsonSerializer.SerializeToUtf8Bytes(report, RouterJsonContext.Default.HealthReport));
     }
 
     private static Task MethodNotAllowed(HttpContext context, string allowed)

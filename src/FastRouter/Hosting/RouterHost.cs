@@ -115,6 +115,7 @@ internal static class RouterHost
         builder.Services.AddSingleton(services => createDiscovery(options, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton<OrchestratedProxy>();
         builder.Services.AddSingleton<ModelsEndpoint>();
+        builder.Services.AddSingleton<HealthEndpoint>();
         builder.Services.AddSingleton<RouterEndpoints>();
         builder.Services.AddHostedService<DiscoveryStarter>();
         builder.Services.AddSingleton<Telemetry.RouterMetrics>();

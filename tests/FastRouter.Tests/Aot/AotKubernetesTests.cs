@@ -44,7 +44,7 @@ public sealed class AotKubernetesTests(AotBinaryFixture fixture)
             "--k8s-port=" + podPort.ToString(CultureInfo.InvariantCulture));
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{routerPort}"), Timeout = TimeSpan.FromSeconds(20) };
         await router.WaitUntilServingAsync(client, "/livez");
-        await WaitForStatusAsync(client, HttpStatusCode.OK, router);
+        await WaitForStatusAsync(client, "/readyz", HttpStatusCode.OK, router);
 
         Assert.Equal(HttpStatusCode.OK, await ChatAsync(client));
         Assert.Equal("app in (prefill,decode)", api.Lists.First().LabelSelector);
@@ -76,10 +76,17 @@ public sealed class AotKubernetesTests(AotBinaryFixture fixture)
 
         Assert.Equal(decodeABefore, Chats(decodeA));
 
-        // Every decode pod leaves: no request is sent to a pod that is not ready, and /health says so.
+        // Every decode pod leaves: no request is sent to a pod that is not ready; /readyz says so, while /health
+        // stays 200 (the router works) and names the missing role.
         api.DeletePod("decode-1");
         api.ModifyPod("decode-0", pod => SetTerminating(pod));
-        await WaitForStatusAsync(client, HttpStatusCode.ServiceUnavailable, router);
+        await WaitForStatusAsync(client, "/readyz", HttpStatusCode.ServiceUnavailable, router);
+        using (HttpResponseMessage health = await client.GetAsync("/health"))
+        {
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+            Assert.Contains("\"missing_roles\":[\"decode\"]", await health.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         int decodeBBefore = Chats(decodeB);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, await ChatAsync(client));
         Assert.Equal(decodeBBefore, Chats(decodeB));
@@ -96,11 +103,11 @@ public sealed class AotKubernetesTests(AotBinaryFixture fixture)
         return response.StatusCode;
     }
 
-    private static async Task WaitForStatusAsync(HttpClient client, HttpStatusCode status, NativeProcess router)
+    private static async Task WaitForStatusAsync(HttpClient client, string path, HttpStatusCode status, NativeProcess router)
     {
         for (int i = 0; i < 200; i++)
         {
-            using HttpResponseMessage health = await client.GetAsync("/health");
+            using HttpResponseMessage health = await client.GetAsync(path);
             if (health.StatusCode == status)
             {
                 return;
@@ -109,6 +116,6 @@ public sealed class AotKubernetesTests(AotBinaryFixture fixture)
             await Task.Delay(50);
         }
 
-        Assert.Fail($"/health never answered {status}:\n{router.Output}");
+        Assert.Fail($"{path} never answered {status}:\n{router.Output}");
     }
 }

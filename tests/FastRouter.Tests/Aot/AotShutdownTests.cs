@@ -11,7 +11,7 @@ namespace FastRouter.Tests.Aot;
 public sealed class AotShutdownTests(AotBinaryFixture fixture)
 {
     [Fact]
-    public async Task Sigterm_Turns503_FinishesTheRunningStream_AndExitsZero()
+    public async Task Sigterm_TurnsHealthAndReadyz503_FinishesTheRunningStream_AndExitsZero()
     {
         await using VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill });
         await using VllmSimulator decode = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Decode, InterTokenLatency = TimeSpan.FromMilliseconds(100) });
@@ -24,10 +24,14 @@ public sealed class AotShutdownTests(AotBinaryFixture fixture)
             "--static-model-labels=prefill,decode",
             "--prefill-model-labels=prefill",
             "--decode-model-labels=decode",
-            "--shutdown-delay=1",
+            "--shutdown-delay=3",
             "--shutdown-timeout=30");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         await router.WaitUntilServingAsync(client, "/livez");
+        using (HttpResponseMessage before = await client.GetAsync("/health"))
+        {
+            Assert.Equal(200, (int)before.StatusCode);
+        }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
         {
@@ -36,14 +40,40 @@ public sealed class AotShutdownTests(AotBinaryFixture fixture)
         using HttpResponseMessage stream = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Task<string> body = stream.Content.ReadAsStringAsync();
         router.Terminate();
-        using HttpResponseMessage health = await client.GetAsync("/health");
+
+        // The signal is handled on a thread of its own: poll until draining is observable (the delay keeps the
+        // listener open meanwhile) rather than assert on the first answer after the kill.
+        int health = await StatusOnceDrainingAsync(client, "/health");
+        int ready = await StatusOnceDrainingAsync(client, "/readyz");
         int exitCode = await router.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(503, (int)health.StatusCode);
+        Assert.Equal(503, health);
+        Assert.Equal(503, ready);
         List<string> events = SseReader.Parse(await body);
         Assert.Equal("[DONE]", events[^1]);
         Assert.Equal(21, events.Count);
         Assert.Equal(0, exitCode);
         Assert.Contains("Shutting down", router.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>The first non-200 status of <paramref name="path"/>, polled for up to 2.5 s (under the 3 s delay).</summary>
+    private static async Task<int> StatusOnceDrainingAsync(HttpClient client, string path)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(2.5);
+        int status;
+        do
+        {
+            using HttpResponseMessage response = await client.GetAsync(path);
+            status = (int)response.StatusCode;
+            if (status != 200)
+            {
+                break;
+            }
+
+            await Task.Delay(20);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        return status;
     }
 }

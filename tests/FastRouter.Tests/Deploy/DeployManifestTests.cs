@@ -59,8 +59,11 @@ public sealed class DeployManifestTests
         V1PodSpec pod = Single<V1Deployment>("router-deploy.yaml").Spec.Template.Spec;
         V1Container router = pod.Containers.Single();
 
-        Assert.Equal("/health", router.ReadinessProbe.HttpGet.Path);
-        Assert.Equal("/livez", router.LivenessProbe.HttpGet.Path);
+        // Liveness and startup on /health, which stays 200 while a role has no pod; readiness on the role-aware path.
+        Assert.Equal("/readyz", router.ReadinessProbe.HttpGet.Path);
+        Assert.Equal("/health", router.LivenessProbe.HttpGet.Path);
+        Assert.Equal("/health", router.StartupProbe.HttpGet.Path);
+        Assert.All([router.ReadinessProbe, router.LivenessProbe, router.StartupProbe], probe => Assert.Equal("http", probe.HttpGet.Port.Value));
         Assert.NotNull(router.Resources.Requests["cpu"]);
         Assert.NotNull(router.Resources.Requests["memory"]);
         Assert.NotNull(router.Resources.Limits["memory"]);

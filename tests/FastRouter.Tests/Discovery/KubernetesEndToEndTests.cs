@@ -18,6 +18,47 @@ public sealed class KubernetesEndToEndTests
     private const string ChatBody = """{"model":"llama31-8b","messages":[{"role":"user","content":"Hello"}],"max_tokens":5}""";
 
     [Fact]
+    public async Task PodsThatRequireVllmApiKey_HaveTheirModelsProbedWithIt_AndServe()
+    {
+        // production-stack's chart gives the router and the engines the same VLLM_API_KEY; vLLM then refuses
+        // every /v1/* call without it, discovery's /v1/models probe included.
+        const string Key = "chart-secret-0123456789";
+        int port = FreePort.Get();
+        await using VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill, Host = "127.0.0.2", Port = port, ApiKey = Key });
+        await using VllmSimulator decode = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Decode, Host = "127.0.0.3", Port = port, ApiKey = Key });
+        await using FakeKubernetesApi api = await FakeKubernetesApi.StartAsync();
+        api.SetPod(Pod("vllm-prefill-0", "127.0.0.2", "prefill"));
+        api.SetPod(Pod("vllm-decode-0", "127.0.0.3", "decode"));
+        using var directory = new TempDirectory();
+        string kubeconfig = KubernetesTestSupport.WriteKubeconfig(directory.Path, api.BaseAddress, "token: t");
+        RouterOptions options = KubernetesTestSupport.Options(port: port) with { Host = "127.0.0.1", Port = 0, ConnectTimeout = TimeSpan.FromSeconds(5), BackendApiKey = Key };
+        var logs = new CapturingLoggerProvider();
+        using ILoggerFactory loggerFactory = KubernetesTestSupport.LoggerFactoryFor(logs);
+        var discovery = new KubernetesDiscovery(options, KubernetesTestSupport.Settings(KubernetesTestSupport.KubeconfigEnvironment(kubeconfig)), loggerFactory);
+        WebApplication app = RouterHost.Build(options, discovery, logging => logging.AddProvider(logs));
+        await app.StartAsync();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = RouterHost.GetListenAddress(app), Timeout = TimeSpan.FromSeconds(30) };
+            await KubernetesTestSupport.WaitUntilAsync(
+                () => discovery.Current.PrefillCount == 1 && discovery.Current.DecodeCount == 1 && discovery.Current.Models.Length == 1,
+                "both pods routable with their models known");
+
+            using HttpResponseMessage answer = await PostAsync(client);
+
+            Assert.Equal(["llama31-8b"], discovery.Current.Models);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.All(prefill.ReceivedRequests.Concat(decode.ReceivedRequests), r => Assert.Equal("Bearer " + Key, r.Authorization));
+            Assert.Contains(prefill.ReceivedRequests, r => r.Path == "/v1/models");
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Router_RoutesThroughDiscoveredPods_And503sWhenDecodeIsUnready()
     {
         // Both pods listen on the same port on their own loopback address, as pods share --k8s-port.

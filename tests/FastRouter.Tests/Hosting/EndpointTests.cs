@@ -22,17 +22,64 @@ public sealed class EndpointTests
     }
 
     [Fact]
-    public async Task Health_Is503NamingTheMissingRole()
+    public async Task Health_Is200WithARoleMissing_AndNamesTheRoleInItsBody()
     {
+        // production-stack's chart points liveness at /health: a decode rollout must not restart a working router.
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { StaticBackends = [o.StaticBackends[0]] });
 
         using HttpResponseMessage response = await harness.Client.GetAsync("/health");
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
-        Assert.Equal(503, (int)response.StatusCode);
-        Assert.Equal("unhealthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("degraded", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(1, body.RootElement.GetProperty("prefill_pods").GetInt32());
+        Assert.Equal(0, body.RootElement.GetProperty("decode_pods").GetInt32());
         Assert.Equal("decode", Assert.Single(body.RootElement.GetProperty("missing_roles").EnumerateArray()).GetString());
         Assert.Contains("decode", body.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readyz_Is200WhenBothRolesHaveAPod()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync();
+
+        using HttpResponseMessage response = await harness.Client.GetAsync("/readyz");
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(1, body.RootElement.GetProperty("prefill_pods").GetInt32());
+        Assert.Equal(1, body.RootElement.GetProperty("decode_pods").GetInt32());
+        Assert.Empty(body.RootElement.GetProperty("missing_roles").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Readyz_Is503NamingTheMissingRole()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { StaticBackends = [o.StaticBackends[0]] });
+
+        using HttpResponseMessage response = await harness.Client.GetAsync("/readyz");
+        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal(503, (int)response.StatusCode);
+        Assert.Equal("unhealthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(0, body.RootElement.GetProperty("decode_pods").GetInt32());
+        Assert.Equal("decode", Assert.Single(body.RootElement.GetProperty("missing_roles").EnumerateArray()).GetString());
+        Assert.Contains("decode", body.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Readyz_AnswersHeadAndRefusesPost()
+    {
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync();
+
+        using HttpResponseMessage head = await harness.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/readyz"));
+        using HttpResponseMessage post = await harness.Client.PostAsync("/readyz", new StringContent(""));
+
+        Assert.Equal(200, (int)head.StatusCode);
+        Assert.Equal(405, (int)post.StatusCode);
+        Assert.Equal("GET", post.Content.Headers.Allow.Single());
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace FastRouter.Tests.Hosting;
 public sealed class HealthBeforeDiscoveryTests
 {
     [Fact]
-    public async Task Health_Is503UntilDiscoveryHasListedThePods_ThenFollowsThePods()
+    public async Task HealthAndReadyz_Are503UntilDiscoveryHasListedThePods_ThenHealthIs200WithNoPods()
     {
         var discovery = new UnsynchronizedDiscovery();
         var options = new RouterOptions { Host = "127.0.0.1", Port = 0 };
@@ -19,17 +19,24 @@ public sealed class HealthBeforeDiscoveryTests
         {
             using var client = new HttpClient { BaseAddress = RouterHost.GetListenAddress(app) };
 
-            using HttpResponseMessage before = await client.GetAsync("/health");
-            using JsonDocument body = JsonDocument.Parse(await before.Content.ReadAsStringAsync());
+            using HttpResponseMessage healthBefore = await client.GetAsync("/health");
+            using JsonDocument healthBeforeBody = JsonDocument.Parse(await healthBefore.Content.ReadAsStringAsync());
+            using HttpResponseMessage readyBefore = await client.GetAsync("/readyz");
             discovery.IsSynchronized = true;
-            using HttpResponseMessage after = await client.GetAsync("/health");
+            using HttpResponseMessage healthAfter = await client.GetAsync("/health");
+            using JsonDocument healthAfterBody = JsonDocument.Parse(await healthAfter.Content.ReadAsStringAsync());
+            using HttpResponseMessage readyAfter = await client.GetAsync("/readyz");
 
-            Assert.Equal(503, (int)before.StatusCode);
-            Assert.Contains("not listed", body.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Equal(503, (int)healthBefore.StatusCode);
+            Assert.Contains("not listed", healthBeforeBody.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Equal(503, (int)readyBefore.StatusCode);
 
-            // Synchronized but with no pods: still 503, now because of the missing roles.
-            Assert.Equal(503, (int)after.StatusCode);
-            Assert.Contains("No prefill and no decode pod", await after.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            // Listed, and no pod at all (a fleet scaled to zero): the router itself is healthy, not ready.
+            Assert.Equal(200, (int)healthAfter.StatusCode);
+            Assert.Equal(0, healthAfterBody.RootElement.GetProperty("prefill_pods").GetInt32());
+            Assert.Equal(["prefill", "decode"], healthAfterBody.RootElement.GetProperty("missing_roles").EnumerateArray().Select(r => r.GetString()));
+            Assert.Equal(503, (int)readyAfter.StatusCode);
+            Assert.Contains("No prefill and no decode pod", await readyAfter.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         finally
         {

@@ -59,17 +59,19 @@ public sealed class SecurityTests
     }
 
     [Fact]
-    public async Task ModelsNeedsAKey_HealthLivezAndVersionStayOpen()
+    public async Task ModelsNeedsAKey_HealthReadyzLivezAndVersionStayOpen()
     {
         await using RouterTestHarness harness = await StartWithKeysAsync();
 
         using HttpResponseMessage models = await harness.Client.GetAsync("/v1/models");
         using HttpResponseMessage health = await harness.Client.GetAsync("/health");
+        using HttpResponseMessage readyz = await harness.Client.GetAsync("/readyz");
         using HttpResponseMessage livez = await harness.Client.GetAsync("/livez");
         using HttpResponseMessage version = await harness.Client.GetAsync("/version");
 
         Assert.Equal(401, (int)models.StatusCode);
         Assert.Equal(200, (int)health.StatusCode);
+        Assert.Equal(200, (int)readyz.StatusCode);
         Assert.Equal(200, (int)livez.StatusCode);
         Assert.Equal(200, (int)version.StatusCode);
     }

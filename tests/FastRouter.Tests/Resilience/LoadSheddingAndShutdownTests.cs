@@ -88,6 +88,7 @@ public sealed class LoadSheddingAndShutdownTests
 
         Task shutdown = harness.Services.GetRequiredService<GracefulShutdown>().BeginAsync();
         using HttpResponseMessage health = await harness.Client.GetAsync("/health");
+        using HttpResponseMessage ready = await harness.Client.GetAsync("/readyz");
         using HttpResponseMessage during = await harness.PostAsync("/v1/completions", Fleet.StreamBody);
         await shutdown;
         bool refused = await Eventually.TrueAsync(() => !CanConnect(harness.Address), TimeSpan.FromSeconds(5));
@@ -98,6 +99,7 @@ public sealed class LoadSheddingAndShutdownTests
             Assert.Equal("draining", report.RootElement.GetProperty("status").GetString());
         }
 
+        Assert.Equal(503, (int)ready.StatusCode);
         Assert.Equal(200, (int)during.StatusCode);
         Assert.True(refused, "new connections were still accepted after the delay");
         List<string> events = SseReader.Parse(await streamBody);

@@ -141,7 +141,7 @@ internal sealed partial class KubernetesDiscovery
         {
             try
             {
-                string[] models = await ModelProbe.ProbeAsync(backend, name, _settings, _logger, probe.Token).ConfigureAwait(false);
+                string[] models = await ModelProbe.ProbeAsync(backend, name, _modelProbeAuthorization, _settings, _logger, probe.Token).ConfigureAwait(false);
                 lock (_gate)
                 {
                     // The pod may have left, or been replaced, while we asked.

@@ -27,6 +27,7 @@ internal sealed partial class KubernetesDiscovery : IBackendDiscovery
     private readonly PodApi _api;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly string? _modelProbeAuthorization;
     private readonly CancellationTokenSource _stopping = new();
     private RoutingTable _current = RoutingTable.Empty;
     private volatile bool _synchronized;
@@ -46,6 +47,7 @@ internal sealed partial class KubernetesDiscovery : IBackendDiscovery
         _options = options;
         _settings = settings;
         _time = settings.TimeProvider;
+        _modelProbeAuthorization = string.IsNullOrEmpty(options.BackendApiKey) ? null : "Bearer " + options.BackendApiKey;
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("FastRouter.Discovery.Kubernetes");
         _connection = KubernetesConnection.Create(settings.Environment);
         Namespace = !string.IsNullOrWhiteSpace(options.KubernetesNamespace) ? options.KubernetesNamespace.Trim() : _connection.DefaultNamespace ?? "default";

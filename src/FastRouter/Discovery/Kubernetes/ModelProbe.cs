@@ -9,7 +9,11 @@ namespace FastRouter.Discovery.Kubernetes;
 /// </summary>
 internal static partial class ModelProbe
 {
-    public static async Task<string[]> ProbeAsync(Backend pod, string podName, KubernetesDiscoverySettings settings, ILogger logger, CancellationToken cancellationToken)
+    /// <param name="authorization">
+    /// The <c>Authorization</c> value the legs send (from VLLM_API_KEY), or null: vLLM started with --api-key
+    /// refuses /v1/models without it as it refuses completions.
+    /// </param>
+    public static async Task<string[]> ProbeAsync(Backend pod, string podName, string? authorization, KubernetesDiscoverySettings settings, ILogger logger, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(pod);
         ArgumentNullException.ThrowIfNull(settings);
@@ -19,7 +23,7 @@ internal static partial class ModelProbe
             string failure;
             try
             {
-                string[] models = await AskAsync(pod, settings, cancellationToken).ConfigureAwait(false);
+                string[] models = await AskAsync(pod, authorization, settings, cancellationToken).ConfigureAwait(false);
                 if (models.Length > 0)
                 {
                     return models;
@@ -42,11 +46,16 @@ internal static partial class ModelProbe
         }
     }
 
-    private static async Task<string[]> AskAsync(Backend pod, KubernetesDiscoverySettings settings, CancellationToken cancellationToken)
+    private static async Task<string[]> AskAsync(Backend pod, string? authorization, KubernetesDiscoverySettings settings, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(settings.ModelProbeTimeout, settings.TimeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         using var request = new HttpRequestMessage(HttpMethod.Get, pod.ModelsUri);
+        if (authorization is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        }
+
         using HttpResponseMessage response = await pod.Invoker.SendAsync(request, linked.Token).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
