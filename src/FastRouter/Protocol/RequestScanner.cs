@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using System.Text.Unicode;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace FastRouter.Protocol;
 
@@ -231,15 +232,8 @@ internal static class RequestScanner
         }
 
         // A code point may straddle two segments: validate a copy. Only tests and odd transports get here.
-        byte[] copy = ArrayPool<byte>.Shared.Rent(checked((int)body.Length));
-        try
-        {
-            body.CopyTo(copy);
-            return Utf8.IsValid(copy.AsSpan(0, (int)body.Length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(copy);
-        }
+        using SpanOwner<byte> copy = SpanOwner<byte>.Allocate(checked((int)body.Length));
+        body.CopyTo(copy.Span);
+        return Utf8.IsValid(copy.Span);
     }
 }

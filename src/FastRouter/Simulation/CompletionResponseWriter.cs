@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace FastRouter.Simulation;
 
@@ -27,7 +28,7 @@ internal static class CompletionResponseWriter
         writer.WriteStartArray("choices"u8);
         writer.WriteStartObject();
         writer.WriteNumber("index"u8, 0);
-        using (var text = new PooledBufferWriter(Math.Max(64, completionTokens * 8)))
+        using (var text = new ArrayPoolBufferWriter<byte>(Math.Max(64, completionTokens * 8)))
         {
             GeneratedText.AppendTokens(text, completionTokens);
             if (chat)

@@ -1,4 +1,5 @@
 using System.Text;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace FastRouter.Simulation;
 
@@ -18,7 +19,7 @@ internal static class GeneratedText
     public static ReadOnlySpan<byte> Token(int index) =>
         index == 0 ? FirstForms[0] : LaterForms[index % Words.Length];
 
-    internal static void AppendTokens(PooledBufferWriter destination, int count)
+    internal static void AppendTokens(ArrayPoolBufferWriter<byte> destination, int count)
     {
         for (int i = 0; i < count; i++)
         {

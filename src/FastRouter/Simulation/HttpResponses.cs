@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.AspNetCore.Http;
 
 namespace FastRouter.Simulation;
@@ -14,7 +15,7 @@ internal static class HttpResponses
         CancellationToken cancellationToken,
         Func<Task>? beforeBody = null)
     {
-        using var buffer = new PooledBufferWriter(512);
+        using var buffer = new ArrayPoolBufferWriter<byte>(512);
         using (var writer = new Utf8JsonWriter(buffer, SimulatorJson.WriterOptions))
         {
             write(writer, state);

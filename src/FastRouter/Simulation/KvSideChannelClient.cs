@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using CommunityToolkit.HighPerformance.Buffers;
 
 namespace FastRouter.Simulation;
 
@@ -84,7 +85,7 @@ internal sealed class KvSideChannelClient : IDisposable
 
     private static byte[] BuildBody(RemoteKvParams kv, string? requestId)
     {
-        using var buffer = new PooledBufferWriter(256);
+        using var buffer = new ArrayPoolBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, SimulatorJson.WriterOptions))
         {
             writer.WriteStartObject();

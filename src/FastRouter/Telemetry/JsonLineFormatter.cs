@@ -1,8 +1,8 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using CommunityToolkit.HighPerformance.Buffers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
@@ -22,6 +22,12 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
 
     /// <summary>Log lines are not HTML: keep '+', quotes in text and non-ASCII readable (still valid JSON).</summary>
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>
+    /// The snake_case spelling of each field name, made once: the messages have a few dozen field names between them,
+    /// and every line would otherwise build a string per field. Bounded, so odd names cannot grow it.
+    /// </summary>
+    private static readonly StringPool FieldNames = new(256);
 
     private readonly TimeProvider _time;
 
@@ -45,11 +51,13 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
             return;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(512);
+        using var buffer = new ArrayPoolBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
-            json.WriteString("timestamp"u8, _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            Span<char> timestamp = stackalloc char[32];
+            _time.GetUtcNow().UtcDateTime.TryFormat(timestamp, out int timestampLength, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+            json.WriteString("timestamp"u8, timestamp[..timestampLength]);
             json.WriteString("level"u8, LevelName(logEntry.LogLevel));
             json.WriteString("category"u8, logEntry.Category);
             json.WriteNumber("event_id"u8, logEntry.EventId.Id);
@@ -82,14 +90,19 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
             json.WriteEndObject();
         }
 
-        textWriter.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
+        // Decoded into pooled memory, not a string: the console logger's writer copies the characters anyway.
+        using SpanOwner<char> text = SpanOwner<char>.Allocate(Encoding.UTF8.GetMaxCharCount(buffer.WrittenCount));
+        int length = Encoding.UTF8.GetChars(buffer.WrittenSpan, text.Span);
+        textWriter.Write(text.Span[..length]);
         textWriter.Write('\n');
     }
 
     /// <summary>PascalCase or camelCase to snake_case: <c>RequestId</c> → <c>request_id</c>.</summary>
     internal static string SnakeCase(string name)
     {
-        var text = new StringBuilder(name.Length + 4);
+        // At most one '_' before each character.
+        Span<char> text = name.Length <= 128 ? stackalloc char[name.Length * 2] : new char[name.Length * 2];
+        int length = 0;
         for (int i = 0; i < name.Length; i++)
         {
             char c = name[i];
@@ -97,18 +110,18 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
             {
                 if (i > 0 && (char.IsAsciiLetterLower(name[i - 1]) || char.IsAsciiDigit(name[i - 1])))
                 {
-                    text.Append('_');
+                    text[length++] = '_';
                 }
 
-                text.Append(char.ToLowerInvariant(c));
+                text[length++] = char.ToLowerInvariant(c);
             }
             else
             {
-                text.Append(c == '.' || c == '-' ? '_' : c);
+                text[length++] = c == '.' || c == '-' ? '_' : c;
             }
         }
 
-        return text.ToString();
+        return FieldNames.GetOrAdd(text[..length]);
     }
 
     /// <summary>Names never written: the router does not log such values, and this keeps a future mistake out of log stores.</summary>

@@ -204,5 +204,45 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         Assert.Equal(1, warning.Split("warning:").Length - 1);
     }
 
+    /// <summary>The JSON line formatter's pooled buffers, stack-formatted timestamp and pooled field names, in the native binary.</summary>
+    [Fact]
+    public async Task JsonLogs_AreOneObjectPerLine_WithTheRequestsFieldsInSnakeCase()
+    {
+        int port = FreePort.Get();
+        using NativeProcess demo = NativeProcess.Start(
+            _binary, "--demo", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-format", "json", "--log-level", "debug");
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
+        await demo.WaitUntilServingAsync(client, "/health");
+
+        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":3}"));
+        Assert.Equal(200, (int)response.StatusCode);
+
+        // The console logger writes from its own thread: wait for the request's last line.
+        for (int i = 0; i < 200 && !demo.Output.Contains("Orchestrated request completed", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(50);
+        }
+
+        var requestLines = new List<JsonElement>();
+        foreach (string line in demo.Output.Split('\n'))
+        {
+            if (!line.StartsWith('{'))
+            {
+                continue;
+            }
+
+            using JsonDocument document = JsonDocument.Parse(line);
+            JsonElement root = document.RootElement.Clone();
+            Assert.Matches(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$", root.GetProperty("timestamp").GetString());
+            if (root.TryGetProperty("request_id", out _))
+            {
+                requestLines.Add(root);
+            }
+        }
+
+        Assert.Contains(requestLines, l => l.GetProperty("message").GetString()!.Contains("Orchestrated request completed", StringComparison.Ordinal));
+        Assert.Contains(requestLines, l => l.TryGetProperty("endpoint", out _));
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }

@@ -70,6 +70,23 @@ public sealed class RequestScannerTests
     }
 
     [Fact]
+    public void ABodyInSeveralSegments_IsCheckedForUtf8Whole_ACodePointMayStraddleTwo()
+    {
+        // "é" is 0xC3 0xA9 at offsets 11 and 12: the cut at 12 puts one byte in each segment.
+        byte[] valid = Encoding.UTF8.GetBytes("{\"prompt\":\"\u00e9\"}");
+        byte[] invalid = [.. "{\"prompt\":\""u8, 0xC3, 0x28, .. "\"}"u8];
+        var scan = new RequestScan();
+
+        bool validOk = RequestScanner.TryScan(SequenceSplitter.Split(valid, 12), 64, scan, out _);
+        scan.Reset();
+        bool invalidOk = RequestScanner.TryScan(SequenceSplitter.Split(invalid, 12), 64, scan, out RequestRejection rejection);
+
+        Assert.True(validOk);
+        Assert.False(invalidOk);
+        Assert.Contains("UTF-8", rejection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AbsurdNesting_IsRejected()
     {
         string body = "{\"a\":" + new string('[', 10_000) + new string(']', 10_000) + "}";
