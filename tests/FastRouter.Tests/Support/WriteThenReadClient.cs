@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
@@ -57,6 +58,52 @@ internal static class WriteThenReadClient
         using var received = new MemoryStream();
         await stream.CopyToAsync(received, cancellationToken);
         return received.ToArray();
+    }
+
+    /// <summary>Connects and sends the head of a completion request announcing <paramref name="contentLength"/> bytes.</summary>
+    public static async Task<TcpClient> OpenAsync(Uri router, long contentLength, CancellationToken cancellationToken)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(router.Host, router.Port, cancellationToken);
+        await client.GetStream().WriteAsync(Encoding.ASCII.GetBytes(
+            "POST /v1/completions HTTP/1.1\r\nHost: " + router.Authority + "\r\nContent-Type: application/json\r\nContent-Length: "
+            + contentLength.ToString(CultureInfo.InvariantCulture) + "\r\n\r\n"), cancellationToken);
+        return client;
+    }
+
+    /// <summary>
+    /// Reads, while the test writes, until the router closes or resets the connection: what came, and how long after
+    /// the answer was complete the connection ended.
+    /// </summary>
+    public static async Task<(byte[] Received, TimeSpan AnsweredToClosed)> ReadUntilClosedAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        using var received = new MemoryStream();
+        byte[] buffer = new byte[16 * 1024];
+        long answeredAt = 0;
+        try
+        {
+            while (true)
+            {
+                int read = await stream.ReadAsync(buffer, cancellationToken);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                received.Write(buffer, 0, read);
+                if (answeredAt == 0 && Encoding.Latin1.GetString(received.GetBuffer(), 0, (int)received.Length).EndsWith('}'))
+                {
+                    answeredAt = Stopwatch.GetTimestamp();
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // A reset: the router cut the connection.
+        }
+
+        Assert.True(answeredAt != 0, "no complete answer before the connection ended: " + Encoding.Latin1.GetString(received.ToArray()));
+        return (received.ToArray(), Stopwatch.GetElapsedTime(answeredAt));
     }
 
     /// <summary>A slice of a JSON prompt: 'a's, so the body is valid text however it is cut.</summary>
