@@ -39,14 +39,18 @@ internal static class CommandLineValues
         return TimeSpan.FromSeconds(seconds);
     }
 
-    /// <summary>
-    /// A byte count: plain ("33554432") or with a suffix, decimal (KB, MB, GB = x1000) or binary (KiB, MiB, GiB =
-    /// x1024), case-insensitive, optional "B". Must be greater than 0.
-    /// </summary>
     /// <summary>Like <see cref="ParseSeconds"/> but 0 is allowed, for delays that may be skipped.</summary>
     public static TimeSpan ParseSecondsOrZero(string flag, string value) =>
         value.Trim() is "0" or "0.0" ? TimeSpan.Zero : ParseSeconds(flag, value);
 
+    /// <summary>Like <see cref="ParseByteSize"/> but a plain 0 is allowed, for work that may be skipped.</summary>
+    public static long ParseByteSizeOrZero(string flag, string value) =>
+        value.Trim() == "0" ? 0 : ParseByteSize(flag, value);
+
+    /// <summary>
+    /// A byte count: plain ("33554432") or with a suffix, decimal (KB, MB, GB = x1000) or binary (KiB, MiB, GiB =
+    /// x1024), case-insensitive, optional "B". Must be greater than 0.
+    /// </summary>
     public static long ParseByteSize(string flag, string value)
     {
         string text = value.Trim();

@@ -30,6 +30,9 @@ internal static class FlagNames
     public const string KvRemoteHost = "--kv-remote-host";
     public const string OnMissingKvParams = "--on-missing-kv-params";
     public const string MaxRequestBodyBytes = "--max-request-body-bytes";
+    public const string MaxDiscardedBodyBytes = "--max-discarded-body-bytes";
+    public const string DiscardBodyTime = "--discard-body-time";
+    public const string DiscardBodyIdleTimeout = "--discard-body-idle-timeout";
     public const string BackendApiKey = "--backend-api-key";
     public const string ConnectTimeout = "--connect-timeout";
     public const string PrefillTimeout = "--prefill-timeout";

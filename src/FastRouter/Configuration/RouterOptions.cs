@@ -11,6 +11,13 @@ internal sealed record RouterOptions
     /// <summary>Default body limit: large enough for long-context prompts, small enough to refuse abuse.</summary>
     public const long DefaultMaxRequestBodyBytes = 32L * 1024 * 1024;
 
+    /// <summary>
+    /// Default of --max-discarded-body-bytes: 8 times the default body limit, so a body up to 288 MiB (the 200 MiB
+    /// upload of a misconfigured SDK client, say) still reads its 413, while one connection can make the router
+    /// swallow no more than this.
+    /// </summary>
+    public const long DefaultMaxDiscardedBodyBytes = 256L * 1024 * 1024;
+
     public string Host { get; init; } = "0.0.0.0";
 
     public int Port { get; init; } = 8001;
@@ -40,6 +47,18 @@ internal sealed record RouterOptions
     public MissingKvParamsPolicy OnMissingKvParams { get; init; } = MissingKvParamsPolicy.Fallback;
 
     public long MaxRequestBodyBytes { get; init; } = DefaultMaxRequestBodyBytes;
+
+    /// <summary>
+    /// After a 413 for a body over the limit, how many more of its bytes the router reads and drops so that a client
+    /// that writes its whole body before it reads gets the 413 rather than a broken pipe; 0 closes at once.
+    /// </summary>
+    public long MaxDiscardedBodyBytes { get; init; } = DefaultMaxDiscardedBodyBytes;
+
+    /// <summary>The longest the router keeps dropping an oversized body after its 413 (nginx's lingering_time).</summary>
+    public TimeSpan DiscardBodyTime { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>While dropping an oversized body, the longest wait for its next bytes (nginx's lingering_timeout).</summary>
+    public TimeSpan DiscardBodyIdleTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Sent as <c>Authorization: Bearer</c> on both legs; defaults to $VLLM_API_KEY.</summary>
     public string? BackendApiKey { get; init; }

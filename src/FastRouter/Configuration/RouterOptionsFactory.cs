@@ -155,6 +155,11 @@ internal static class RouterOptionsFactory
             KvRemoteHost = remoteHost,
             OnMissingKvParams = missingKvParams,
             MaxRequestBodyBytes = maxBody,
+            MaxDiscardedBodyBytes = Has(FlagNames.MaxDiscardedBodyBytes)
+                ? CommandLineValues.ParseByteSizeOrZero(FlagNames.MaxDiscardedBodyBytes, Get(FlagNames.MaxDiscardedBodyBytes)!)
+                : defaults.MaxDiscardedBodyBytes,
+            DiscardBodyTime = Seconds(values, FlagNames.DiscardBodyTime, defaults.DiscardBodyTime),
+            DiscardBodyIdleTimeout = Seconds(values, FlagNames.DiscardBodyIdleTimeout, defaults.DiscardBodyIdleTimeout),
             BackendApiKey = apiKey,
             ConnectTimeout = Seconds(values, FlagNames.ConnectTimeout, defaults.ConnectTimeout),
             PrefillTimeout = Seconds(values, FlagNames.PrefillTimeout, defaults.PrefillTimeout),

@@ -113,6 +113,7 @@ internal static class RouterHost
         }
 
         builder.Services.AddSingleton(services => createDiscovery(options, services.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<OversizedBodyDiscarder>();
         builder.Services.AddSingleton<OrchestratedProxy>();
         builder.Services.AddSingleton<ModelsEndpoint>();
         builder.Services.AddSingleton<HealthEndpoint>();

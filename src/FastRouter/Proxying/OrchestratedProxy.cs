@@ -26,11 +26,20 @@ internal sealed partial class OrchestratedProxy
     private readonly ProxyExchangePool _exchanges = new(maxSize: 1024);
     private readonly string? _backendAuthorization;
     private readonly long _maxPrefillAnswerBytes;
+    private readonly OversizedBodyDiscarder _discarder;
 
-    public OrchestratedProxy(RouterOptions options, IBackendDiscovery discovery, PodPicker picker, PodHealthTracker health, RouterMetrics metrics, ILogger<OrchestratedProxy> logger)
+    public OrchestratedProxy(
+        RouterOptions options,
+        IBackendDiscovery discovery,
+        PodPicker picker,
+        PodHealthTracker health,
+        RouterMetrics metrics,
+        OversizedBodyDiscarder discarder,
+        ILogger<OrchestratedProxy> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _discarder = discarder;
         _discovery = discovery;
         _picker = picker;
         _health = health;
@@ -45,6 +54,8 @@ internal sealed partial class OrchestratedProxy
     /// <summary>Runs one completion request; <paramref name="admission"/> is left when it ends, however it ends.</summary>
     public async Task HandleAsync(HttpContext context, CompletionEndpoint endpoint, ConcurrencyGate admission)
     {
+        // Set when the body was refused unread: its rest is dropped once the slot is given back.
+        string? discardBodyOf = null;
         try
         {
             ProxyExchange exchange = _exchanges.Rent();
@@ -86,6 +97,11 @@ internal sealed partial class OrchestratedProxy
                 TimeSpan elapsed = exchange.Clock.Elapsed;
                 _metrics.RequestCompleted(endpoint, exchange.Scan.Stream, status, disconnected, elapsed, exchange.Clock.RouterTime(elapsed));
                 RouterTracing.CompleteRequest(exchange.Span, status, disconnected, exchange.Model);
+                if (exchange.RequestBodyLeftUnread && !disconnected)
+                {
+                    discardBodyOf = requestId;
+                }
+
                 if (exchange.TryReset())
                 {
                     _exchanges.Return(exchange);
@@ -97,6 +113,13 @@ internal sealed partial class OrchestratedProxy
             // Last, and whatever happened above: a slot never given back would shrink the router's capacity for good.
             admission.Exit();
         }
+
+        // Outside the slot: the request is answered, and a client trickling the rest of a huge body must not keep a
+        // request from being admitted. What bounds it is the discard's own limits.
+        if (discardBodyOf is not null)
+        {
+            await _discarder.DiscardAsync(context, discardBodyOf).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Runs the flow; returns true when it reached the client's answer (relayed, even if cut midway).</summary>
@@ -106,7 +129,7 @@ internal sealed partial class OrchestratedProxy
 
         // 1. Read the client's body into pooled memory, once.
         long waitStarted = RequestClock.BeginWait();
-        bool bodyRead = await ReadRequestBodyAsync(context, exchange.RequestBody).ConfigureAwait(false);
+        bool bodyRead = await ReadRequestBodyAsync(context, exchange).ConfigureAwait(false);
         exchange.Clock.EndWait(waitStarted);
         if (!bodyRead)
         {
@@ -247,10 +270,20 @@ internal sealed partial class OrchestratedProxy
             ? Task.CompletedTask
             : RelayBackendErrorAsync(context, result.ErrorStatus, result.ErrorBody);
 
-    /// <summary>Reads the client's body within the size limit; answers 413 or 400 and returns false otherwise.</summary>
-    private async Task<bool> ReadRequestBodyAsync(HttpContext context, PooledBuffer buffer)
+    /// <summary>
+    /// Reads the client's body within the size limit; answers 413 or 400 and returns false otherwise. A 413 goes out
+    /// as soon as the size is known (the announced length, or the running count of a chunked body), flushed, and
+    /// marks the rest of the body for <see cref="OversizedBodyDiscarder"/>.
+    /// </summary>
+    private async Task<bool> ReadRequestBodyAsync(HttpContext context, ProxyExchange exchange)
     {
         long limit = _options.MaxRequestBodyBytes;
+        PooledBuffer buffer = exchange.RequestBody;
+        if (context.Request.ContentLength is not long announced || announced > limit)
+        {
+            _discarder.LiftServerLimit(context);
+        }
+
         bool withinLimit;
         try
         {
@@ -265,10 +298,22 @@ internal sealed partial class OrchestratedProxy
 
         if (!withinLimit)
         {
+            HttpResponse response = context.Response;
+            bool discard = _discarder.AppliesTo(context.Request);
+            if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+            {
+                // The unread rest of the body makes the connection unusable for another request, and says so.
+                response.Headers.Connection = "close";
+            }
+
             await OpenAiErrors.WriteAsync(
-                context.Response,
+                response,
                 413,
                 "The request body is larger than the limit of " + limit.ToString(System.Globalization.CultureInfo.InvariantCulture) + " bytes.").ConfigureAwait(false);
+
+            // Sent now, not when the discard ends: a client that reads while it writes stops sending at once.
+            await response.CompleteAsync().ConfigureAwait(false);
+            exchange.RequestBodyLeftUnread = discard;
             return false;
         }
 

@@ -67,6 +67,9 @@ internal sealed class ProxyExchange
     /// <summary>The decode leg's request body, once sent.</summary>
     public SegmentedContent? DecodeContent { get; set; }
 
+    /// <summary>The body was refused over its size, mostly unread; the rest is to be dropped after the answer.</summary>
+    public bool RequestBodyLeftUnread { get; set; }
+
     /// <summary>
     /// Clears what one attempt of the flow built, before the whole flow is redone on other pods. The request
     /// body and the prefill body (slices of it) stay. A body that may still be being written marks the exchange
@@ -146,6 +149,7 @@ internal sealed class ProxyExchange
         Span = null;
         TraceParent = null;
         Model = null;
+        RequestBodyLeftUnread = false;
         PrefillAnsweredAt = 0;
         PrefillBody.Reset();
         KvTransferParams.Reset();
