@@ -1,8 +1,9 @@
-using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FastRouter.Telemetry.ConsoleLog;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
@@ -20,8 +21,16 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
 {
     public const string FormatterName = "fastrouter-json";
 
+    private const int MaxCachedFieldNames = 1024;
+
     /// <summary>Log lines are not HTML: keep '+', quotes in text and non-ASCII readable (still valid JSON).</summary>
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private static readonly ConcurrentDictionary<string, JsonEncodedText?> FieldNames = new(StringComparer.Ordinal);
+
+    /// <summary>One writer per thread, reset onto each line's buffer: a Utf8JsonWriter per line would be most of its garbage.</summary>
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_json;
 
     private readonly TimeProvider _time;
 
@@ -39,51 +48,73 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
         ArgumentNullException.ThrowIfNull(textWriter);
-        string message = logEntry.Formatter(logEntry.State, logEntry.Exception);
-        if (message is null && logEntry.Exception is null)
+        LineBuffer line = LineBuffer.For();
+        if (TryWrite(logEntry, line))
         {
-            return;
+            textWriter.Write(Encoding.UTF8.GetString(line.WrittenSpan));
+        }
+    }
+
+    /// <summary>
+    /// Writes the entry as one JSON line, its newline included, into <paramref name="output"/>; false when it has
+    /// nothing to say (no message, no exception). The message is written from the template, and field names are
+    /// escaped once per name, so a line of a source-generated message allocates only its boxed values.
+    /// </summary>
+    public bool TryWrite<TState>(in LogEntry<TState> logEntry, LineBuffer output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        IReadOnlyList<KeyValuePair<string, object?>>? fields = logEntry.State as IReadOnlyList<KeyValuePair<string, object?>>;
+        LineBuffer message = LineBuffer.ForMessage();
+        if (fields is null || !LogMessageWriter.TryWrite(fields, message))
+        {
+            string? text = logEntry.Formatter(logEntry.State, logEntry.Exception);
+            if (text is null && logEntry.Exception is null)
+            {
+                return false;
+            }
+
+            LogMessageWriter.WriteChars(text, message);
         }
 
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        Utf8JsonWriter json = WriterFor(output);
+        json.WriteStartObject();
+        Span<byte> timestamp = stackalloc byte[32];
+        _time.GetUtcNow().UtcDateTime.TryFormat(timestamp, out int timestampLength, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        json.WriteString("timestamp"u8, timestamp[..timestampLength]);
+        json.WriteString("level"u8, LevelName(logEntry.LogLevel));
+        json.WriteString("category"u8, logEntry.Category);
+        json.WriteNumber("event_id"u8, logEntry.EventId.Id);
+        if (logEntry.EventId.Name is { } eventName)
         {
-            json.WriteStartObject();
-            json.WriteString("timestamp"u8, _time.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
-            json.WriteString("level"u8, LevelName(logEntry.LogLevel));
-            json.WriteString("category"u8, logEntry.Category);
-            json.WriteNumber("event_id"u8, logEntry.EventId.Id);
-            if (logEntry.EventId.Name is { } eventName)
-            {
-                json.WriteString("event"u8, eventName);
-            }
-
-            json.WriteString("message"u8, message);
-            if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
-            {
-                json.WriteString("trace_id"u8, activity.TraceId.ToHexString());
-                json.WriteString("span_id"u8, activity.SpanId.ToHexString());
-            }
-
-            if (logEntry.State is IReadOnlyList<KeyValuePair<string, object?>> fields)
-            {
-                foreach (KeyValuePair<string, object?> field in fields)
-                {
-                    WriteField(json, field.Key, field.Value);
-                }
-            }
-
-            if (logEntry.Exception is { } exception)
-            {
-                json.WriteString("exception_type"u8, exception.GetType().FullName);
-                json.WriteString("exception"u8, exception.ToString());
-            }
-
-            json.WriteEndObject();
+            json.WriteString("event"u8, eventName);
         }
 
-        textWriter.Write(Encoding.UTF8.GetString(buffer.WrittenSpan));
-        textWriter.Write('\n');
+        json.WriteString("message"u8, message.WrittenSpan);
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
+        {
+            json.WriteString("trace_id"u8, activity.TraceId.ToHexString());
+            json.WriteString("span_id"u8, activity.SpanId.ToHexString());
+        }
+
+        if (fields is not null)
+        {
+            for (int i = 0; i < fields.Count; i++)
+            {
+                KeyValuePair<string, object?> field = fields[i];
+                WriteField(json, field.Key, field.Value);
+            }
+        }
+
+        if (logEntry.Exception is { } exception)
+        {
+            json.WriteString("exception_type"u8, exception.GetType().FullName);
+            json.WriteString("exception"u8, exception.ToString());
+        }
+
+        json.WriteEndObject();
+        json.Flush();
+        output.Write((byte)'\n');
+        return true;
     }
 
     /// <summary>PascalCase or camelCase to snake_case: <c>RequestId</c> → <c>request_id</c>.</summary>
@@ -123,15 +154,9 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
 
     private static void WriteField(Utf8JsonWriter json, string key, object? value)
     {
-        if (key == "{OriginalFormat}" || IsSensitive(key))
+        if (FieldNameFor(key) is not { } name)
         {
             return;
-        }
-
-        string name = SnakeCase(key);
-        if (name is "timestamp" or "level" or "category" or "event_id" or "event" or "trace_id" or "span_id")
-        {
-            name = "field_" + name;
         }
 
         switch (value)
@@ -161,6 +186,49 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
                 json.WriteString(name, value.ToString());
                 break;
         }
+    }
+
+    /// <summary>The field's JSON name, escaped once per key; null for keys never written.</summary>
+    private static JsonEncodedText? FieldNameFor(string key)
+    {
+        if (FieldNames.TryGetValue(key, out JsonEncodedText? cached))
+        {
+            return cached;
+        }
+
+        JsonEncodedText? name = null;
+        if (key != "{OriginalFormat}" && !IsSensitive(key))
+        {
+            string snake = SnakeCase(key);
+            if (snake is "timestamp" or "level" or "category" or "event_id" or "event" or "trace_id" or "span_id")
+            {
+                snake = "field_" + snake;
+            }
+
+            name = JsonEncodedText.Encode(snake, WriterOptions.Encoder);
+        }
+
+        // Keys come from message templates, a fixed set; the bound only guards against a library inventing them.
+        if (FieldNames.Count < MaxCachedFieldNames)
+        {
+            FieldNames.TryAdd(key, name);
+        }
+
+        return name;
+    }
+
+    private static Utf8JsonWriter WriterFor(LineBuffer output)
+    {
+        if (t_json is null)
+        {
+            t_json = new Utf8JsonWriter(output, WriterOptions);
+        }
+        else
+        {
+            t_json.Reset(output);
+        }
+
+        return t_json;
     }
 
     private static string LevelName(LogLevel level) => level switch

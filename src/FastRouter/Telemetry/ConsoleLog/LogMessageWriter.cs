@@ -1,0 +1,157 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+
+namespace FastRouter.Telemetry.ConsoleLog;
+
+/// <summary>
+/// Writes a source-generated log message's text straight into UTF-8 from its template (<c>{OriginalFormat}</c>) and
+/// values, so a line costs no message string: values that format themselves into UTF-8 (numbers, dates) are written
+/// in place with the template's format and the invariant culture, as <c>LoggerMessage</c>'s own formatter does;
+/// strings are transcoded; anything else falls back to its <c>ToString</c>.
+/// </summary>
+internal static class LogMessageWriter
+{
+    private const string OriginalFormatKey = "{OriginalFormat}";
+
+    /// <summary>
+    /// Writes the message of <paramref name="state"/>; false when it has no template this reads (then nothing was
+    /// written and the caller formats the message the generic way).
+    /// </summary>
+    public static bool TryWrite(IReadOnlyList<KeyValuePair<string, object?>> state, LineBuffer output)
+    {
+        int count = state.Count;
+        if (count == 0)
+        {
+            return false;
+        }
+
+        KeyValuePair<string, object?> last = state[count - 1];
+        if (last.Key != OriginalFormatKey || last.Value is not string template)
+        {
+            return false;
+        }
+
+        int start = output.WrittenCount;
+        int hole = 0;
+        int literalStart = 0;
+        int i = 0;
+        while (i < template.Length)
+        {
+            char c = template[i];
+            if (c != '{' && c != '}')
+            {
+                i++;
+                continue;
+            }
+
+            WriteChars(template.AsSpan(literalStart, i - literalStart), output);
+            if (i + 1 < template.Length && template[i + 1] == c)
+            {
+                // "{{" or "}}": one literal brace.
+                WriteChars(template.AsSpan(i, 1), output);
+                i += 2;
+                literalStart = i;
+                continue;
+            }
+
+            int close = c == '{' ? template.IndexOf('}', i + 1) : -1;
+            if (close < 0 || hole >= count - 1)
+            {
+                return Undo(output, start);
+            }
+
+            ReadOnlySpan<char> placeholder = template.AsSpan(i + 1, close - i - 1);
+            if (placeholder.Contains(','))
+            {
+                // Alignment is not used by the router's messages; the generic formatter handles it.
+                return Undo(output, start);
+            }
+
+            int colon = placeholder.IndexOf(':');
+            ReadOnlySpan<char> format = colon < 0 ? default : placeholder[(colon + 1)..];
+            WriteValue(state[hole].Value, format, output);
+            hole++;
+            i = close + 1;
+            literalStart = i;
+        }
+
+        WriteChars(template.AsSpan(literalStart), output);
+        return true;
+    }
+
+    /// <summary>Transcodes <paramref name="text"/> into UTF-8.</summary>
+    public static void WriteChars(ReadOnlySpan<char> text, LineBuffer output)
+    {
+        if (text.IsEmpty)
+        {
+            return;
+        }
+
+        Span<byte> span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length));
+        output.Advance(Encoding.UTF8.GetBytes(text, span));
+    }
+
+    private static void WriteValue(object? value, ReadOnlySpan<char> format, LineBuffer output)
+    {
+        switch (value)
+        {
+            case null:
+                output.Write("(null)"u8);
+                return;
+            case string text:
+                WriteChars(text, output);
+                return;
+            case IUtf8SpanFormattable formattable:
+                WriteFormattable(formattable, format, output);
+                return;
+            case IEnumerable items:
+                WriteItems(items, output);
+                return;
+            case IFormattable formattable:
+                WriteChars(formattable.ToString(format.IsEmpty ? null : format.ToString(), CultureInfo.InvariantCulture), output);
+                return;
+            default:
+                // Uri caches its string, so the router's own values cost nothing here either.
+                WriteChars(value.ToString(), output);
+                return;
+        }
+    }
+
+    private static void WriteFormattable(IUtf8SpanFormattable value, ReadOnlySpan<char> format, LineBuffer output)
+    {
+        int sizeHint = 64;
+        while (true)
+        {
+            if (value.TryFormat(output.GetSpan(sizeHint), out int written, format, CultureInfo.InvariantCulture))
+            {
+                output.Advance(written);
+                return;
+            }
+
+            sizeHint *= 4;
+        }
+    }
+
+    /// <summary>As <c>LoggerMessage</c>'s formatter: a list's items joined by ", ".</summary>
+    private static void WriteItems(IEnumerable items, LineBuffer output)
+    {
+        bool first = true;
+        foreach (object? item in items)
+        {
+            if (!first)
+            {
+                output.Write(", "u8);
+            }
+
+            first = false;
+            WriteValue(item, default, output);
+        }
+    }
+
+    private static bool Undo(LineBuffer output, int start)
+    {
+        output.Truncate(start);
+        return false;
+    }
+}
