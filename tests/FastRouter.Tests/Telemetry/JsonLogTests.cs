@@ -13,8 +13,8 @@ public sealed class JsonLogTests
     public async Task JsonLines_AfterTraffic_ParseLineByLine_CarryRequestAndTraceIds_NeverThePrompt()
     {
         var sink = new JsonLineSink();
-        // Debug: the per-request lines are Debug, so a request that goes well writes none at the default level.
-        await using (TelemetryTestHost host = await TelemetryTestHost.StartAsync(configure: o => o with { LogLevel = LogLevel.Debug, LogFormat = LogFormat.Json }, logging: builder => builder.AddProvider(sink).SetMinimumLevel(LogLevel.Debug)))
+        // The default level: the per-request lines are Information, as production-stack's.
+        await using (TelemetryTestHost host = await TelemetryTestHost.StartAsync(configure: o => o with { LogFormat = LogFormat.Json }, logging: builder => builder.AddProvider(sink)))
         {
             await host.CompleteAsync(stream: true, traceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", prompt: SecretPrompt);
             await host.CompleteAsync(stream: false, prompt: SecretPrompt);

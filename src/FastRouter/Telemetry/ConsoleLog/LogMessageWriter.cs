@@ -32,6 +32,13 @@ internal static class LogMessageWriter
             return false;
         }
 
+        if (count == 1)
+        {
+            // LoggerMessage writes a message without values as its template, braces and all.
+            WriteChars(template, output);
+            return true;
+        }
+
         int start = output.WrittenCount;
         int hole = 0;
         int literalStart = 0;
