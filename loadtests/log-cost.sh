@@ -96,8 +96,9 @@ WARN_PID=$LAST_PID
 say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r); binary $BIN"
 say "warm-up: both routers under wrk for 3 s"
 wrk -t1 -c32 -d3s -s "$WRK_LUA" "http://127.0.0.1:$INFO_PORT/v1/chat/completions" >/dev/null 2>&1 &
+w=$!
 wrk -t1 -c32 -d3s -s "$WRK_LUA" "http://127.0.0.1:$WARN_PORT/v1/chat/completions" >/dev/null 2>&1 || true
-wait
+wait "$w" || true
 
 diffs=()
 for r in $(seq 1 "$ROUNDS"); do

@@ -78,8 +78,8 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
 
         Utf8JsonWriter json = WriterFor(output);
         json.WriteStartObject();
-        Span<byte> timestamp = stackalloc byte[32];
-        _time.GetUtcNow().UtcDateTime.TryFormat(timestamp, out int timestampLength, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        Span<byte> timestamp = stackalloc byte[Timestamps.MaxLength];
+        int timestampLength = Timestamps.WriteJson(_time.GetUtcNow().UtcDateTime, timestamp);
         json.WriteString("timestamp"u8, timestamp[..timestampLength]);
         json.WriteString("level"u8, LevelName(logEntry.LogLevel));
         json.WriteString("category"u8, logEntry.Category);

@@ -12,8 +12,12 @@ internal sealed class ConsoleLogWriter : IDisposable
     /// <summary>Each of the two buffers: about 3,000 request lines, a few seconds of a console falling behind at high rates.</summary>
     public const int DefaultBufferBytes = 512 * 1024;
 
-    /// <summary>How long the writer lets lines gather after a write before the next: fewer, larger writes under load.</summary>
-    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(1);
+    /// <summary>
+    /// How long the writer lets lines gather after a write before the next: under load it then wakes 100 times a
+    /// second, not once or more per request (each wake-up is a context switch on a core the sockets need). One buffer
+    /// holds 10 ms of lines at about 40,000 requests/s.
+    /// </summary>
+    private static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(10);
 
     /// <summary>Bounds shutdown when the output is stalled: the lines still buffered are then lost, not the exit.</summary>
     private static readonly TimeSpan DisposeTimeout = TimeSpan.FromSeconds(3);
@@ -44,6 +48,9 @@ internal sealed class ConsoleLogWriter : IDisposable
         _writing = new byte[bufferBytes];
         _thread = new Thread(Run) { IsBackground = true, Name = "fastrouter-log" };
         _thread.Start();
+
+        // A process that ends without disposing the host (an error at start-up, Environment.Exit) keeps its last lines.
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
     }
 
     /// <summary>Lines dropped since start because the output did not keep up.</summary>
@@ -91,12 +98,15 @@ internal sealed class ConsoleLogWriter : IDisposable
             _stopping = true;
         }
 
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
         _wake.Set();
         if (_thread.Join(DisposeTimeout))
         {
             _wake.Dispose();
         }
     }
+
+    private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
     private void Run()
     {

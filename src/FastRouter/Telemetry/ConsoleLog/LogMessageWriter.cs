@@ -45,12 +45,14 @@ internal static class LogMessageWriter
         int i = 0;
         while (i < template.Length)
         {
-            char c = template[i];
-            if (c != '{' && c != '}')
+            int brace = template.AsSpan(i).IndexOfAny('{', '}');
+            if (brace < 0)
             {
-                i++;
-                continue;
+                break;
             }
+
+            i += brace;
+            char c = template[i];
 
             WriteChars(template.AsSpan(literalStart, i - literalStart), output);
             if (i + 1 < template.Length && template[i + 1] == c)
@@ -109,6 +111,10 @@ internal static class LogMessageWriter
             case string text:
                 WriteChars(text, output);
                 return;
+            case Uri uri:
+                // Before the interface checks, which a Uri fails one by one; it caches its string.
+                WriteChars(uri.ToString(), output);
+                return;
             case IUtf8SpanFormattable formattable:
                 WriteFormattable(formattable, format, output);
                 return;
@@ -119,7 +125,6 @@ internal static class LogMessageWriter
                 WriteChars(formattable.ToString(format.IsEmpty ? null : format.ToString(), CultureInfo.InvariantCulture), output);
                 return;
             default:
-                // Uri caches its string, so the router's own values cost nothing here either.
                 WriteChars(value.ToString(), output);
                 return;
         }

@@ -14,9 +14,10 @@ internal static class TextLineFormatter
     /// <summary>Writes the entry, its newline included; false when it has nothing to say (no message, no exception).</summary>
     public static bool TryWrite<TState>(in LogEntry<TState> entry, ReadOnlySpan<byte> category, DateTime utcNow, LineBuffer output)
     {
-        Span<byte> span = output.GetSpan(32);
-        utcNow.TryFormat(span, out int written, "yyyy-MM-dd HH:mm:ss.fff ", CultureInfo.InvariantCulture);
-        output.Advance(written);
+        Span<byte> span = output.GetSpan(Timestamps.MaxLength + 1);
+        int written = Timestamps.WriteText(utcNow, span);
+        span[written] = (byte)' ';
+        output.Advance(written + 1);
         output.Write(LevelPrefix(entry.LogLevel));
         output.Write(category);
         output.Write((byte)'[');
