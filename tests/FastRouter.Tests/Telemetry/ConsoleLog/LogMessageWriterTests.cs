@@ -39,6 +39,23 @@ public sealed class LogMessageWriterTests
         }
     }
 
+    [Theory]
+    [InlineData("F2")]
+    [InlineData("F0")]
+    [InlineData("F3")]
+    public void WritesFixedPointDurationsAsTheFormatterDoes(string format)
+    {
+        var random = new Random(12345);
+        var log = LoggerMessage.Define<double>(LogLevel.Information, new EventId(1), "Took {Seconds:" + format + "}s");
+        double[] edges = [0, 0.005, 0.015, 0.125, 0.995, 1.005, 2.675, 0.5, 1.5, 9.995, 99999.995, 0.0049999, 123456789.125];
+        foreach (double value in edges.Concat(Enumerable.Range(0, 20_000).Select(i => i % 2 == 0 ? random.NextDouble() * 10 : Math.Round(random.NextDouble() * 1000) / 1000)))
+        {
+            var capture = new StateCapture();
+            log(capture, value, null);
+            AssertSameMessage(capture);
+        }
+    }
+
     [Fact]
     public void WritesAMessageWithOneValueOrNone()
     {
