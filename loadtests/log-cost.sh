@@ -5,11 +5,12 @@
 # so the machine's drift cancels within a round. CPU is utime+stime from /proc/<pid>/stat over the same seconds;
 # the figure is the median over the rounds of the per-round difference, in µs per request. Usage:
 #
-#   loadtests/log-cost.sh [--rounds N] [--seconds S] [--format text|json] [--out DIR]
+#   loadtests/log-cost.sh [--rounds N] [--seconds S] [--format text|json] [--log-to FILE] [--out DIR]
 #
 #   --rounds N    paired rounds (default 9)
 #   --seconds S   length of each round (default 5)
 #   --format F    the info router's --log-format (default text)
+#   --log-to FILE the info router's standard output (default DIR/router-info.log; /dev/null leaves out the file's cost)
 #   --out DIR     output folder (default loadtests/results/log-cost-<timestamp>)
 set -euo pipefail
 
@@ -20,12 +21,14 @@ source "$ROOT/loadtests/wrk-bodies.sh"
 ROUNDS=9
 SECONDS_PER_ROUND=5
 FORMAT=text
+LOG_TO=""
 OUT="$ROOT/loadtests/results/log-cost-$(date -u +%Y%m%dT%H%M%SZ)"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS=$2; shift ;;
     --seconds) SECONDS_PER_ROUND=$2; shift ;;
     --format) FORMAT=$2; shift ;;
+    --log-to) LOG_TO=$2; shift ;;
     --out) OUT=$2; shift ;;
     -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "log-cost.sh: unknown argument $1" >&2; exit 2 ;;
@@ -33,6 +36,7 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 mkdir -p "$OUT"
+LOG_TO=${LOG_TO:-$OUT/router-info.log}
 say() { echo "[log-cost $(date -u +%H:%M:%S)] $*" | tee -a "$OUT/results.txt"; }
 
 BIN=${FASTROUTER_BIN:-$ROOT/artifacts/aot/fastrouter}
@@ -77,20 +81,20 @@ PIDS+=($!)
 wait_http 18500 /health
 wait_http 18600 /health
 
-start_router() { # port level format
+start_router() { # port level format output
   "$BIN" --host 127.0.0.1 --port "$1" --service-discovery static \
     --static-backends http://127.0.0.1:18500,http://127.0.0.1:18600 --static-model-labels prefill,decode \
     --static-models llama31-8b,llama31-8b --routing-logic disaggregated_prefill_orchestrated \
-    --prefill-model-labels prefill --decode-model-labels decode --log-level "$2" --log-format "$3" >"$OUT/router-$2.log" 2>&1 &
+    --prefill-model-labels prefill --decode-model-labels decode --log-level "$2" --log-format "$3" >"$4" 2>&1 &
   PIDS+=($!)
   LAST_PID=$!
   wait_http "$1" /livez
 }
 INFO_PORT=18510
 WARN_PORT=18520
-start_router "$INFO_PORT" info "$FORMAT"
+start_router "$INFO_PORT" info "$FORMAT" "$LOG_TO"
 INFO_PID=$LAST_PID
-start_router "$WARN_PORT" warning text
+start_router "$WARN_PORT" warning text "$OUT/router-warning.log"
 WARN_PID=$LAST_PID
 
 say "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r); binary $BIN"
@@ -116,6 +120,8 @@ for r in $(seq 1 "$ROUNDS"); do
   diffs+=("$d")
   say "round $r: info $ui µs/request ($ni requests), warning $uw µs/request ($nw requests), difference $d µs"
 done
-lines=$(grep -c 'Orchestrated request completed' "$OUT/router-info.log" || true)
-say "info router wrote $lines 'Orchestrated request completed' lines ($(wc -c <"$OUT/router-info.log") bytes of log)"
+if [[ -f $LOG_TO ]]; then
+  lines=$(grep -c 'Orchestrated request completed' "$LOG_TO" || true)
+  say "info router wrote $lines 'Orchestrated request completed' lines ($(wc -c <"$LOG_TO") bytes of log)"
+fi
 say "median of per-round differences (info - warning): $(median "${diffs[@]}") µs of router CPU per request over $ROUNDS rounds"
