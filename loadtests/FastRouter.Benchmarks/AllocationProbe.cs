@@ -15,7 +15,10 @@ namespace FastRouter.Benchmarks;
 /// dotnet run -c Release --project loadtests/FastRouter.Benchmarks -- alloc-probe \
 ///   --prefill http://127.0.0.1:18100 --decode http://127.0.0.1:18200 --loadgen artifacts/loadtests/FastRouter.LoadTests.dll
 ///   [--long-tokens N] [--long-concurrency N] [--allocation-ticks] [--ticks-after S [--window S]] [--streams N]
+///   [--log-level info|warning]
 /// </code>
+/// <c>--log-level</c> (default <c>warning</c>): <c>info</c> adds the per-request log lines, whose allocation is then
+/// counted too (they go to this process's standard output).
 /// </summary>
 public static class AllocationProbe
 {
@@ -31,13 +34,14 @@ public static class AllocationProbe
         string longConcurrency = Arg(args, "--long-concurrency", "1");
         string longName = "chat-stream " + longTokens.ToString(CultureInfo.InvariantCulture) + " tokens c=" + longConcurrency;
         string outDir = Arg(args, "--out", Path.Combine(Path.GetTempPath(), "fastrouter-alloc-probe"));
+        string logLevel = Arg(args, "--log-level", "warning");
 
         string[] routerArgs =
         [
             "--host", "127.0.0.1", "--port", port, "--service-discovery", "static", "--static-backends", prefill + "," + decode,
             "--static-model-labels", "prefill,decode", "--static-models", "llama31-8b,llama31-8b",
             "--routing-logic", "disaggregated_prefill_orchestrated", "--prefill-model-labels", "prefill",
-            "--decode-model-labels", "decode", "--log-level", "warning",
+            "--decode-model-labels", "decode", "--log-level", logLevel,
         ];
         Task<int> router = Task.Run(() => FastRouterProgram.RunAsync(routerArgs));
         string target = "http://127.0.0.1:" + port;

@@ -3,6 +3,7 @@ using FastRouter.Balancing;
 using FastRouter.Configuration;
 using FastRouter.Discovery;
 using FastRouter.Proxying;
+using FastRouter.Telemetry.ConsoleLog;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -11,7 +12,6 @@ using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 
 namespace FastRouter.Hosting;
 
@@ -25,21 +25,29 @@ internal static class RouterHost
     private const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     /// <summary>Builds the host around an existing discovery (tests, the demo).</summary>
-    public static WebApplication Build(RouterOptions options, IBackendDiscovery discovery, Action<ILoggingBuilder>? configureLogging = null, TimeProvider? time = null)
+    public static WebApplication Build(
+        RouterOptions options,
+        IBackendDiscovery discovery,
+        Action<ILoggingBuilder>? configureLogging = null,
+        TimeProvider? time = null,
+        Stream? logOutput = null)
     {
         ArgumentNullException.ThrowIfNull(discovery);
-        return Build(options, (_, _) => discovery, configureLogging, time);
+        return Build(options, (_, _) => discovery, configureLogging, time, logOutput);
     }
 
     /// <summary>
     /// Builds the host; <paramref name="createDiscovery"/> runs during the build with the host's logging, so its
-    /// exceptions (missing Kubernetes credentials) surface from here.
+    /// exceptions (missing Kubernetes credentials) surface from here. Unless <paramref name="configureLogging"/>
+    /// replaces it, logging goes to the router's console logger, writing to <paramref name="logOutput"/> (standard
+    /// output when null).
     /// </summary>
     public static WebApplication Build(
         RouterOptions options,
         Func<RouterOptions, ILoggerFactory, IBackendDiscovery> createDiscovery,
         Action<ILoggingBuilder>? configureLogging = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        Stream? logOutput = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(createDiscovery);
@@ -75,21 +83,15 @@ internal static class RouterHost
             builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
         }
 
-        if (configureLogging is null && options.LogFormat == Telemetry.LogFormat.Json)
+        if (configureLogging is null)
         {
-            builder.Logging.AddConsole(console => console.FormatterName = Telemetry.JsonLineFormatter.FormatterName);
-            // Registered directly: AddConsoleFormatter binds options from configuration, which is not AOT-safe.
-            builder.Services.AddSingleton<ConsoleFormatter>(_ => new Telemetry.JsonLineFormatter());
-        }
-        else if (configureLogging is null)
-        {
-            builder.Logging.AddSimpleConsole(console =>
-            {
-                console.SingleLine = true;
-                console.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-                console.UseUtcTimestamp = true;
-                console.ColorBehavior = LoggerColorBehavior.Disabled;
-            });
+            // Ours, not AddSimpleConsole or AddConsole: lines formatted straight into UTF-8 and written in batches off
+            // the request's thread, so the seed's per-request lines cost little at the default level (ConsoleLog).
+            // Created by the container so that it is disposed, which writes what is still buffered, after the
+            // services that log while they stop.
+            TimeProvider logTime = time ?? TimeProvider.System;
+            builder.Services.AddSingleton(_ => new RouterConsoleLoggerProvider(logOutput ?? Console.OpenStandardOutput(), options.LogFormat, logTime));
+            builder.Services.AddSingleton<ILoggerProvider>(services => services.GetRequiredService<RouterConsoleLoggerProvider>());
         }
         else
         {

@@ -33,7 +33,7 @@ internal sealed partial class OrchestratedProxy
         exchange.PrefillContent = leg.Content;
         CancellationToken timeout = leg.Timeout.Token;
         Log.SendingPrefill(_logger, leg.Request.RequestUri!, requestId);
-        exchange.PrefillStartedAt = _logger.IsEnabled(LogLevel.Debug) ? Stopwatch.GetTimestamp() : 0;
+        exchange.PrefillStartedAt = _logger.IsEnabled(LogLevel.Information) ? Stopwatch.GetTimestamp() : 0;
         prefill.Reserve();
         HttpResponseMessage? answer = null;
         try
@@ -93,7 +93,7 @@ internal sealed partial class OrchestratedProxy
     /// </summary>
     private async Task<BodySegments?> ReadKvTransferParamsAsync(HttpContext context, string requestId, Backend prefill, ProxyExchange exchange)
     {
-        List<string>? keys = _logger.IsEnabled(LogLevel.Trace) ? [] : null;
+        List<string>? keys = _logger.IsEnabled(LogLevel.Debug) ? [] : null;
         bool parsed = PrefillAnswerReader.TryRead(exchange.PrefillAnswer.Sequence, out KvTransferParamsLocation location, keys);
         if (exchange.PrefillStartedAt != 0)
         {

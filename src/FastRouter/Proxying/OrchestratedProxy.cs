@@ -67,7 +67,7 @@ internal sealed partial class OrchestratedProxy
             try
             {
                 // The level is checked here, not only inside the log call, so a request that logs nothing reads no clock.
-                if (await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false) && _logger.IsEnabled(LogLevel.Debug))
+                if (await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false) && _logger.IsEnabled(LogLevel.Information))
                 {
                     Log.Completed(_logger, exchange.Clock.Elapsed.TotalSeconds, requestId);
                 }

@@ -1,8 +1,9 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using CommunityToolkit.HighPerformance.Buffers;
+using FastRouter.Telemetry.ConsoleLog;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging.Console;
@@ -20,14 +21,16 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
 {
     public const string FormatterName = "fastrouter-json";
 
+    private const int MaxCachedFieldNames = 1024;
+
     /// <summary>Log lines are not HTML: keep '+', quotes in text and non-ASCII readable (still valid JSON).</summary>
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>
-    /// The snake_case spelling of each field name, made once: the messages have a few dozen field names between them,
-    /// and every line would otherwise build a string per field. Bounded, so odd names cannot grow it.
-    /// </summary>
-    private static readonly StringPool FieldNames = new(256);
+    private static readonly ConcurrentDictionary<string, JsonEncodedText?> FieldNames = new(StringComparer.Ordinal);
+
+    /// <summary>One writer per thread, reset onto each line's buffer: a Utf8JsonWriter per line would be most of its garbage.</summary>
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_json;
 
     private readonly TimeProvider _time;
 
@@ -45,64 +48,79 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
         ArgumentNullException.ThrowIfNull(textWriter);
-        string message = logEntry.Formatter(logEntry.State, logEntry.Exception);
-        if (message is null && logEntry.Exception is null)
+        LineBuffer line = LineBuffer.For();
+        if (TryWrite(logEntry, line))
         {
-            return;
+            textWriter.Write(Encoding.UTF8.GetString(line.WrittenSpan));
+        }
+    }
+
+    /// <summary>
+    /// Writes the entry as one JSON line, its newline included, into <paramref name="output"/>; false when it has
+    /// nothing to say (no message, no exception). The message is written from the template, and field names are
+    /// escaped once per name, so a line of a source-generated message allocates only its boxed values.
+    /// </summary>
+    public bool TryWrite<TState>(in LogEntry<TState> logEntry, LineBuffer output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        IReadOnlyList<KeyValuePair<string, object?>>? fields = logEntry.State as IReadOnlyList<KeyValuePair<string, object?>>;
+        LineBuffer message = LineBuffer.ForMessage();
+        if (fields is null || !LogMessageWriter.TryWrite(fields, message))
+        {
+            string? text = logEntry.Formatter(logEntry.State, logEntry.Exception);
+            if (text is null && logEntry.Exception is null)
+            {
+                return false;
+            }
+
+            LogMessageWriter.WriteChars(text, message);
         }
 
-        using var buffer = new ArrayPoolBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
+        Utf8JsonWriter json = WriterFor(output);
+        json.WriteStartObject();
+        Span<byte> timestamp = stackalloc byte[Timestamps.MaxLength];
+        int timestampLength = Timestamps.WriteJson(_time.GetUtcNow().UtcDateTime, timestamp);
+        json.WriteString("timestamp"u8, timestamp[..timestampLength]);
+        json.WriteString("level"u8, LevelName(logEntry.LogLevel));
+        json.WriteString("category"u8, logEntry.Category);
+        json.WriteNumber("event_id"u8, logEntry.EventId.Id);
+        if (logEntry.EventId.Name is { } eventName)
         {
-            json.WriteStartObject();
-            Span<char> timestamp = stackalloc char[32];
-            _time.GetUtcNow().UtcDateTime.TryFormat(timestamp, out int timestampLength, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-            json.WriteString("timestamp"u8, timestamp[..timestampLength]);
-            json.WriteString("level"u8, LevelName(logEntry.LogLevel));
-            json.WriteString("category"u8, logEntry.Category);
-            json.WriteNumber("event_id"u8, logEntry.EventId.Id);
-            if (logEntry.EventId.Name is { } eventName)
-            {
-                json.WriteString("event"u8, eventName);
-            }
-
-            json.WriteString("message"u8, message);
-            if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
-            {
-                json.WriteString("trace_id"u8, activity.TraceId.ToHexString());
-                json.WriteString("span_id"u8, activity.SpanId.ToHexString());
-            }
-
-            if (logEntry.State is IReadOnlyList<KeyValuePair<string, object?>> fields)
-            {
-                foreach (KeyValuePair<string, object?> field in fields)
-                {
-                    WriteField(json, field.Key, field.Value);
-                }
-            }
-
-            if (logEntry.Exception is { } exception)
-            {
-                json.WriteString("exception_type"u8, exception.GetType().FullName);
-                json.WriteString("exception"u8, exception.ToString());
-            }
-
-            json.WriteEndObject();
+            json.WriteString("event"u8, eventName);
         }
 
-        // Decoded into pooled memory, not a string: the console logger's writer copies the characters anyway.
-        using SpanOwner<char> text = SpanOwner<char>.Allocate(Encoding.UTF8.GetMaxCharCount(buffer.WrittenCount));
-        int length = Encoding.UTF8.GetChars(buffer.WrittenSpan, text.Span);
-        textWriter.Write(text.Span[..length]);
-        textWriter.Write('\n');
+        json.WriteString("message"u8, message.WrittenSpan);
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C } activity)
+        {
+            json.WriteString("trace_id"u8, activity.TraceId.ToHexString());
+            json.WriteString("span_id"u8, activity.SpanId.ToHexString());
+        }
+
+        if (fields is not null)
+        {
+            for (int i = 0; i < fields.Count; i++)
+            {
+                KeyValuePair<string, object?> field = fields[i];
+                WriteField(json, field.Key, field.Value);
+            }
+        }
+
+        if (logEntry.Exception is { } exception)
+        {
+            json.WriteString("exception_type"u8, exception.GetType().FullName);
+            json.WriteString("exception"u8, exception.ToString());
+        }
+
+        json.WriteEndObject();
+        json.Flush();
+        output.Write((byte)'\n');
+        return true;
     }
 
     /// <summary>PascalCase or camelCase to snake_case: <c>RequestId</c> → <c>request_id</c>.</summary>
     internal static string SnakeCase(string name)
     {
-        // At most one '_' before each character.
-        Span<char> text = name.Length <= 128 ? stackalloc char[name.Length * 2] : new char[name.Length * 2];
-        int length = 0;
+        var text = new StringBuilder(name.Length + 4);
         for (int i = 0; i < name.Length; i++)
         {
             char c = name[i];
@@ -110,18 +128,18 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
             {
                 if (i > 0 && (char.IsAsciiLetterLower(name[i - 1]) || char.IsAsciiDigit(name[i - 1])))
                 {
-                    text[length++] = '_';
+                    text.Append('_');
                 }
 
-                text[length++] = char.ToLowerInvariant(c);
+                text.Append(char.ToLowerInvariant(c));
             }
             else
             {
-                text[length++] = c == '.' || c == '-' ? '_' : c;
+                text.Append(c == '.' || c == '-' ? '_' : c);
             }
         }
 
-        return FieldNames.GetOrAdd(text[..length]);
+        return text.ToString();
     }
 
     /// <summary>Names never written: the router does not log such values, and this keeps a future mistake out of log stores.</summary>
@@ -136,15 +154,9 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
 
     private static void WriteField(Utf8JsonWriter json, string key, object? value)
     {
-        if (key == "{OriginalFormat}" || IsSensitive(key))
+        if (FieldNameFor(key) is not { } name)
         {
             return;
-        }
-
-        string name = SnakeCase(key);
-        if (name is "timestamp" or "level" or "category" or "event_id" or "event" or "trace_id" or "span_id")
-        {
-            name = "field_" + name;
         }
 
         switch (value)
@@ -174,6 +186,49 @@ internal sealed class JsonLineFormatter : ConsoleFormatter
                 json.WriteString(name, value.ToString());
                 break;
         }
+    }
+
+    /// <summary>The field's JSON name, escaped once per key; null for keys never written.</summary>
+    private static JsonEncodedText? FieldNameFor(string key)
+    {
+        if (FieldNames.TryGetValue(key, out JsonEncodedText? cached))
+        {
+            return cached;
+        }
+
+        JsonEncodedText? name = null;
+        if (key != "{OriginalFormat}" && !IsSensitive(key))
+        {
+            string snake = SnakeCase(key);
+            if (snake is "timestamp" or "level" or "category" or "event_id" or "event" or "trace_id" or "span_id")
+            {
+                snake = "field_" + snake;
+            }
+
+            name = JsonEncodedText.Encode(snake, WriterOptions.Encoder);
+        }
+
+        // Keys come from message templates, a fixed set; the bound only guards against a library inventing them.
+        if (FieldNames.Count < MaxCachedFieldNames)
+        {
+            FieldNames.TryAdd(key, name);
+        }
+
+        return name;
+    }
+
+    private static Utf8JsonWriter WriterFor(LineBuffer output)
+    {
+        if (t_json is null)
+        {
+            t_json = new Utf8JsonWriter(output, WriterOptions);
+        }
+        else
+        {
+            t_json.Reset(output);
+        }
+
+        return t_json;
     }
 
     private static string LevelName(LogLevel level) => level switch

@@ -46,7 +46,7 @@ internal sealed partial class RouterMetrics : IDisposable
     private readonly Counter<long> _vllmOutputTokens;
     private readonly Histogram<double> _vllmLatency;
 
-    public RouterMetrics(IBackendDiscovery discovery, RouterOptions options, TimeProvider? time = null)
+    public RouterMetrics(IBackendDiscovery discovery, RouterOptions options, TimeProvider? time = null, ConsoleLog.RouterConsoleLoggerProvider? consoleLog = null)
     {
         ArgumentNullException.ThrowIfNull(discovery);
         ArgumentNullException.ThrowIfNull(options);
@@ -73,6 +73,12 @@ internal sealed partial class RouterMetrics : IDisposable
         _requestsInFlight = _meter.CreateUpDownCounter<long>("fastrouter.requests.in_flight", "{request}", "Client requests being handled.");
         _meter.CreateObservableGauge("fastrouter.backend.in_flight", ObserveBackendInFlight, "{call}", "Calls in flight by role and pod.");
         _meter.CreateObservableGauge("fastrouter.pods", ObservePods, "{pod}", "Known pods by role and state (ready, ejected).");
+        if (consoleLog is not null)
+        {
+            ConsoleLog.ConsoleLogWriter writer = consoleLog.Writer;
+            _meter.CreateObservableCounter("fastrouter.log_lines_dropped", () => writer.DroppedLines, "{line}", "Console log lines dropped because standard output did not keep up; requests never wait for the console.");
+        }
+
         _meter.CreateObservableCounter("process.cpu", ProcessStats.CpuSeconds, "s", "Total user and system CPU time spent, in seconds.");
         _meter.CreateObservableGauge("process.resident_memory", ProcessStats.ResidentBytes, "By", "Resident memory size in bytes.");
         _meter.CreateObservableGauge("process.start_time", ProcessStats.StartTimeSeconds, "s", "Start time of the process since the Unix epoch, in seconds.");

@@ -59,11 +59,15 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
 
         // Every handoff pulled its KV: nothing is left held on the prefill pod.
         Assert.Equal(0, await pods.HeldKvBlocksAsync());
-        Assert.Contains("Orchestrated request completed", pods.Router.Output, StringComparison.Ordinal);
+        // Log lines reach standard output from the log writer's thread, a moment after the answers.
+        Assert.True(
+            await Eventually.TrueAsync(() => pods.Router.Output.Contains("Orchestrated request completed", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+            "no completion line:\n" + pods.Router.Output);
 
         // The product runs with the runtime settings its CPU and memory figures were measured with.
         int socketThreads = Math.Max(1, Environment.ProcessorCount / 2);
-        Assert.Contains($"Runtime: inline socket completions True, socket threads {socketThreads}, inline Kestrel scheduling True, workstation GC, concurrent GC False", pods.Router.Output, StringComparison.Ordinal);
+        string runtime = $"Runtime: inline socket completions True, socket threads {socketThreads}, inline Kestrel scheduling True, workstation GC, concurrent GC False";
+        Assert.True(await Eventually.TrueAsync(() => pods.Router.Output.Contains(runtime, StringComparison.Ordinal), TimeSpan.FromSeconds(10)), pods.Router.Output);
         Assert.Equal(socketThreads, pods.Router.CountThreadsNamed(SocketThreadName));
     }
 
@@ -106,7 +110,8 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         }
 
         Assert.Equal(0, await pods.HeldKvBlocksOnceSettledAsync());
-        Assert.Contains("could not be reached, so no decode pod took the prefill's params: decode sent the params and its answer was read", pods.Router.Output, StringComparison.Ordinal);
+        const string Unreached = "could not be reached, so no decode pod took the prefill's params: decode sent the params and its answer was read";
+        Assert.True(await Eventually.TrueAsync(() => pods.Router.Output.Contains(Unreached, StringComparison.Ordinal), TimeSpan.FromSeconds(10)), pods.Router.Output);
     }
 
     /// <summary>
@@ -171,7 +176,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
         await demo.WaitUntilServingAsync(client, "/health");
 
-        Assert.Contains($"socket threads {expected},", demo.Output, StringComparison.Ordinal);
+        Assert.True(await Eventually.TrueAsync(() => demo.Output.Contains($"socket threads {expected},", StringComparison.Ordinal), TimeSpan.FromSeconds(10)), demo.Output);
         Assert.Equal(expected, demo.CountThreadsNamed(SocketThreadName));
     }
 

@@ -13,8 +13,8 @@ public sealed class JsonLogTests
     public async Task JsonLines_AfterTraffic_ParseLineByLine_CarryRequestAndTraceIds_NeverThePrompt()
     {
         var sink = new JsonLineSink();
-        // Debug: the per-request lines are Debug, so a request that goes well writes none at the default level.
-        await using (TelemetryTestHost host = await TelemetryTestHost.StartAsync(configure: o => o with { LogLevel = LogLevel.Debug, LogFormat = LogFormat.Json }, logging: builder => builder.AddProvider(sink).SetMinimumLevel(LogLevel.Debug)))
+        // The default level: the per-request lines are Information, as production-stack's.
+        await using (TelemetryTestHost host = await TelemetryTestHost.StartAsync(configure: o => o with { LogFormat = LogFormat.Json }, logging: builder => builder.AddProvider(sink)))
         {
             await host.CompleteAsync(stream: true, traceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", prompt: SecretPrompt);
             await host.CompleteAsync(stream: false, prompt: SecretPrompt);
@@ -82,23 +82,22 @@ public sealed class JsonLogTests
             new("DecodeEndpoint", "http://10.0.0.2:8200"), new("Seconds", 1.5), new("Status", 200),
         };
         var entry = new LogEntry<List<KeyValuePair<string, object?>>>(LogLevel.Debug, "FastRouter.Proxying.OrchestratedProxy", new EventId(5, "PrefillCompleted"), state, null, static (_, _) => "done");
-        var writer = new StringWriter(new System.Text.StringBuilder(4096), System.Globalization.CultureInfo.InvariantCulture);
-        formatter.Write(entry, null, writer);
-        int lineLength = writer.GetStringBuilder().Length;
-        writer.GetStringBuilder().Clear();
+        FastRouter.Telemetry.ConsoleLog.LineBuffer first = FastRouter.Telemetry.ConsoleLog.LineBuffer.For();
+        Assert.True(formatter.TryWrite(entry, first));
+        int lineLength = first.WrittenCount;
 
+        // The path the router's console logger takes: each line into the thread's reused UTF-8 buffer.
         const int Lines = 200;
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < Lines; i++)
         {
-            formatter.Write(entry, null, writer);
-            writer.GetStringBuilder().Clear();
+            formatter.TryWrite(entry, FastRouter.Telemetry.ConsoleLog.LineBuffer.For());
         }
 
         long perLine = (GC.GetAllocatedBytesForCurrentThread() - before) / Lines;
 
         // The line's own buffer, its text as a string (2 bytes a character) and the snake_case names all came
-        // from the heap before (2,256 B for this line, 224 B after); what is left is the JSON writer and the enumerator.
+        // from the heap before (2,256 B for this line); what is left is the enumerator and the boxed values' text.
         Assert.True(perLine < lineLength, "allocated " + perLine + " B per line of " + lineLength + " characters");
     }
 
