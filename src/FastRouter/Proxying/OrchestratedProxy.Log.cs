@@ -88,6 +88,9 @@ internal sealed partial class OrchestratedProxy
         [LoggerMessage(42, LogLevel.Information, "Decode did not answer within the first-byte timeout, so the pod may not have taken the prefill's params: {What} [request_id={RequestId}]")]
         public static partial void DecodeTimeoutKv(ILogger logger, string what, string requestId);
 
+        [LoggerMessage(25, LogLevel.Debug, "The request body could not be read: {Reason} [request_id={RequestId}]")]
+        public static partial void UnreadableBody(ILogger logger, string reason, string requestId);
+
         [LoggerMessage(17, LogLevel.Error, "Unexpected failure handling the request [request_id={RequestId}]")]
         public static partial void UnexpectedFailure(ILogger logger, string requestId, Exception exception);
     }

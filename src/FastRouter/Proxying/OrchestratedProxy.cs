@@ -129,7 +129,7 @@ internal sealed partial class OrchestratedProxy
 
         // 1. Read the client's body into pooled memory, once.
         long waitStarted = RequestClock.BeginWait();
-        bool bodyRead = await ReadRequestBodyAsync(context, exchange).ConfigureAwait(false);
+        bool bodyRead = await ReadRequestBodyAsync(context, requestId, exchange).ConfigureAwait(false);
         exchange.Clock.EndWait(waitStarted);
         if (!bodyRead)
         {
@@ -275,7 +275,7 @@ internal sealed partial class OrchestratedProxy
     /// as soon as the size is known (the announced length, or the running count of a chunked body), flushed, and
     /// marks the rest of the body for <see cref="OversizedBodyDiscarder"/>.
     /// </summary>
-    private async Task<bool> ReadRequestBodyAsync(HttpContext context, ProxyExchange exchange)
+    private async Task<bool> ReadRequestBodyAsync(HttpContext context, string requestId, ProxyExchange exchange)
     {
         long limit = _options.MaxRequestBodyBytes;
         PooledBuffer buffer = exchange.RequestBody;
@@ -292,7 +292,14 @@ internal sealed partial class OrchestratedProxy
         catch (BadHttpRequestException exception)
         {
             // Kestrel's own checks: its body size limit (413), a malformed chunked body (400).
-            await OpenAiErrors.WriteAsync(context.Response, exception.StatusCode, "The request body could not be read: " + exception.Message).ConfigureAwait(false);
+            await RejectUnreadableBodyAsync(context, exception.StatusCode, exception, requestId).ConfigureAwait(false);
+            return false;
+        }
+        catch (IOException exception) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // Framing Kestrel's parser gives up on without a BadHttpRequestException: a chunk size past 64 bits comes
+            // as an IOException around an OverflowException. The client's malformed request, not the router's failure.
+            await RejectUnreadableBodyAsync(context, 400, exception, requestId).ConfigureAwait(false);
             return false;
         }
 
@@ -318,5 +325,18 @@ internal sealed partial class OrchestratedProxy
         }
 
         return true;
+    }
+
+    /// <summary>A body whose framing cannot be read: the client's error, logged at Debug only, on a connection closed after it.</summary>
+    private Task RejectUnreadableBodyAsync(HttpContext context, int status, Exception exception, string requestId)
+    {
+        Log.UnreadableBody(_logger, exception.Message, requestId);
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            // The framing is lost, so nothing after this request on the connection can be read either.
+            context.Response.Headers.Connection = "close";
+        }
+
+        return OpenAiErrors.WriteAsync(context.Response, status, "The request body could not be read: " + exception.Message);
     }
 }

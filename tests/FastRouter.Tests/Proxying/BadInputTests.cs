@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Proxying;
 
@@ -131,20 +132,31 @@ public sealed class BadInputTests
         Assert.Contains("prefill", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task MalformedChunkedEncoding_GetsAnErrorNotAHang()
+    /// <summary>
+    /// Chunked framing Kestrel cannot parse is the client's malformed request: a 400 in the OpenAI shape, never the
+    /// router's 500 with a stack trace. A chunk size past 64 bits reaches the router as an IOException around an
+    /// OverflowException, not as Kestrel's BadHttpRequestException.
+    /// </summary>
+    [Theory]
+    [InlineData("ZZ\r\n{}\r\n0\r\n\r\n")]
+    [InlineData("ffffffffffffffffff1\r\n{}\r\n0\r\n\r\n")]
+    [InlineData("10000000000000000\r\n{}\r\n0\r\n\r\n")]
+    [InlineData("2\r\n{}XX0\r\n\r\n")]
+    public async Task MalformedChunkedEncoding_GetsAClient400_NotAHangOrAnError(string chunks)
     {
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync();
         using var client = new TcpClient();
         await client.ConnectAsync(harness.Address.Host, harness.Address.Port);
         NetworkStream stream = client.GetStream();
-        byte[] request = Encoding.ASCII.GetBytes("POST /v1/completions HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n{}\r\n0\r\n\r\n");
+        byte[] request = Encoding.ASCII.GetBytes("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks);
         await stream.WriteAsync(request);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        byte[] buffer = new byte[4096];
-        int read = await stream.ReadAsync(buffer, timeout.Token);
+        RawHttpResponse response = RawHttpResponse.Parse(await WriteThenReadClient.ReadToEndAsync(stream, timeout.Token), out _);
 
-        Assert.StartsWith("HTTP/1.1 400", Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+        Assert.Equal(400, response.Status);
+        using System.Text.Json.JsonDocument error = System.Text.Json.JsonDocument.Parse(response.Body);
+        Assert.Equal("BadRequestError", error.RootElement.GetProperty("error").GetProperty("type").GetString());
         Assert.Equal(0, harness.BackendRequestCount);
+        Assert.DoesNotContain(harness.Logs.Lines, l => l.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
     }
 }
