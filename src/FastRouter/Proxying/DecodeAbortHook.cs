@@ -24,6 +24,7 @@ internal sealed class DecodeAbortHook
     private SegmentedContent? _content;
     private long _deadline;
     private volatile bool _answered;
+    private volatile bool _leftWhileTaken;
 
     /// <summary>The callback for <c>CancellationToken.UnsafeRegister</c>, with the hook as its state.</summary>
     public static readonly Action<object?> OnClientAbort = static state => ((DecodeAbortHook)state!).Fire();
@@ -35,6 +36,7 @@ internal sealed class DecodeAbortHook
     public void Arm(CancellationTokenSource call, SegmentedContent content, long armedAt, TimeSpan timeout)
     {
         _answered = false;
+        _leftWhileTaken = false;
         _deadline = armedAt + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         _content = content;
         _call = call;
@@ -42,6 +44,14 @@ internal sealed class DecodeAbortHook
 
     /// <summary>Decode's answer has begun: from now on the client's abort cancels the call at once.</summary>
     public void Answered() => _answered = true;
+
+    /// <summary>
+    /// True when the client left before decode answered and before the pod had had the whole request for the grace:
+    /// a pod slower than that (a loaded one) may still be reading or parsing it when the grace cuts the call, and would
+    /// then never see the params. The caller then releases them with a drain (protocol.md §6) rather than trust the
+    /// grace, which is a guess on the wall clock.
+    /// </summary>
+    public bool LeftWhileTaken => _leftWhileTaken;
 
     private void Fire()
     {
@@ -66,6 +76,8 @@ internal sealed class DecodeAbortHook
             call.Cancel();
             return;
         }
+
+        _leftWhileTaken = true;
 
         // Never later than the leg's own timer would have fired.
         call.CancelAfter(left < grace ? left : grace);

@@ -22,6 +22,9 @@ internal readonly struct LegResult
 
     public static LegResult Finished => new(LegStatus.Finished, 0, default, null, default, null);
 
+    /// <summary>The leg ended without an answer for the client, and its params must be released (<see cref="KvRelease"/>).</summary>
+    public static LegResult FinishedReleasing(KvReleaseCause cause) => new(LegStatus.Finished, 0, default, null, default, cause);
+
     public static LegResult Rejected => new(LegStatus.Rejected, 0, default, null, default, null);
 
     public LegStatus Status { get; }
@@ -37,9 +40,10 @@ internal readonly struct LegResult
     public RetryReason RetryReason { get; }
 
     /// <summary>
-    /// For a decode that failed before it answered: why the pod may not have taken the <c>kv_transfer_params</c>,
-    /// so they are sent once more, to release their blocks (protocol.md §6). Null when the pod answered (its stream
-    /// broke after its headers): it had the request, and frees the blocks itself.
+    /// For a decode that failed before it answered, or whose client left while the pod may still have been taking the
+    /// request in: why the pod may not have taken the <c>kv_transfer_params</c>, so they are sent once more, to release
+    /// their blocks (protocol.md §6). Null when the pod answered (its stream broke after its headers): it had the
+    /// request, and frees the blocks itself.
     /// </summary>
     public KvReleaseCause? KvRelease { get; }
 

@@ -124,6 +124,14 @@ internal sealed partial class OrchestratedProxy
             return exchange.KvTransferParams;
         }
 
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client left while prefill ran and the pod, seeing the router's side shut, aborted the request: its
+            // answer holds no params because nobody waits for it, not because the pod misbehaves. The caller counts a
+            // prefill disconnect.
+            return null;
+        }
+
         _metrics.MissingKvParams(_options.OnMissingKvParams);
         string why = parsed ? "no kv_transfer_params" : "an answer that is not a JSON object";
         if (_options.OnMissingKvParams == MissingKvParamsPolicy.Fail)
@@ -194,7 +202,8 @@ internal sealed partial class OrchestratedProxy
         {
             if (clientAborted.IsCancellationRequested)
             {
-                return ClientLeftDuringDecode(ref leg, requestId);
+                LegResult left = ClientLeftDuringDecode(ref leg, requestId);
+                return exchange.DecodeAbort.LeftWhileTaken ? LegResult.FinishedReleasing(KvReleaseCause.ClientLeft) : left;
             }
 
             return LegFailure(ref leg, "decode", _options.DecodeFirstByteTimeout, exception, requestId);

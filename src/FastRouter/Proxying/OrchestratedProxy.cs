@@ -210,6 +210,14 @@ internal sealed partial class OrchestratedProxy
                 }
 
                 // 8. The client left while prefill ran: its KV blocks must still be freed (protocol.md §6).
+                if (context.RequestAborted.IsCancellationRequested && kvTransferParams is null)
+                {
+                    // Nothing to release either way: the pod answered without params once the client had gone.
+                    _metrics.ClientDisconnected(DisconnectPhase.Prefill);
+                    Log.ClientDisconnected(_logger, requestId, "prefill");
+                    return false;
+                }
+
                 if (context.RequestAborted.IsCancellationRequested)
                 {
                     _metrics.ClientDisconnected(DisconnectPhase.Handoff);
@@ -226,6 +234,14 @@ internal sealed partial class OrchestratedProxy
                     // before its engine sees the params, so they were never taken and the prefill still holds their
                     // blocks. They are freed as when the client leaves between the legs: a release, not a retry.
                     await ReleaseKvAsync(context, endpoint, requestId, decode, exchange, kvTransferParams, KvReleaseCause.DecodeRejected).ConfigureAwait(false);
+                    return false;
+                }
+
+                if (decodeResult.Status == LegStatus.Finished && decodeResult.KvRelease is { } left)
+                {
+                    // The client left while decode may still have been taking the request in: its grace is a guess on
+                    // the wall clock, so the params are released as when the client leaves between the legs.
+                    await ReleaseKvAsync(context, endpoint, requestId, decode, exchange, kvTransferParams, left).ConfigureAwait(false);
                     return false;
                 }
 

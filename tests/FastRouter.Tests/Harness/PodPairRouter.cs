@@ -50,6 +50,9 @@ internal sealed class PodPairRouter : IAsyncDisposable
         return _client.SendAsync(request, completion, cancellationToken);
     }
 
+    /// <summary>The router's <c>/metrics</c> text.</summary>
+    public Task<string> ScrapeMetricsAsync() => _client.GetStringAsync("/metrics");
+
     public async ValueTask DisposeAsync()
     {
         _client.Dispose();

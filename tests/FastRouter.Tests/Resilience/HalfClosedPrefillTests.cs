@@ -92,4 +92,51 @@ public sealed class HalfClosedPrefillTests
             keepOpen.SetResult();
         }
     }
+
+    /// <summary>
+    /// A pod that aborts the request once the router shut its side may still answer, without params. That is the
+    /// client leaving during prefill, counted as such: not a prefill that returned no kv_transfer_params (a
+    /// misbehaving pod, and a warning), nor a disconnect between the legs.
+    /// </summary>
+    [Fact]
+    public async Task AnAnswerWithoutParamsAfterTheHalfClose_IsAPrefillDisconnect_NotMissingParams()
+    {
+        const string Aborted =
+            "{\"id\":\"cmpl-p\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":\"abort\"}]}";
+        var firstReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var answered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var prefill = new ScriptedPod(async (stream, request) =>
+        {
+            firstReceived.SetResult();
+            await stream.ReadAsync(new byte[1]).AsTask().WaitAsync(Prompt);
+            await WriteAsync(stream, JsonAnswer(Aborted));
+            answered.SetResult();
+        });
+        await using var decode = new ScriptedPod((stream, _) => WriteAsync(stream, JsonAnswer(DecodeAnswer)));
+        await using PodPairRouter router = await PodPairRouter.StartAsync(prefill.BaseAddress, decode.BaseAddress);
+
+        using (var leaving = new CancellationTokenSource())
+        {
+            Task<HttpResponseMessage> send = router.PostChatAsync(ChatBody, HttpCompletionOption.ResponseContentRead, leaving.Token);
+            await firstReceived.Task.WaitAsync(Prompt);
+            await leaving.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
+        }
+
+        await answered.Task.WaitAsync(Prompt);
+        // The request is counted when the router is done with it, a moment after the pod answered.
+        Telemetry.PrometheusText metrics = Telemetry.PrometheusText.Parse(await router.ScrapeMetricsAsync());
+        for (var deadline = DateTime.UtcNow + Prompt; metrics.Sum("fastrouter_requests_total") == 0 && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(20);
+            metrics = Telemetry.PrometheusText.Parse(await router.ScrapeMetricsAsync());
+        }
+
+        Assert.Equal(1, metrics.Sum("fastrouter_requests_total"));
+        Assert.Equal(1, metrics.Sum("fastrouter_client_disconnects_total", ("phase", "prefill")));
+        Assert.Equal(0, metrics.Sum("fastrouter_client_disconnects_total", ("phase", "handoff")));
+        Assert.Equal(0, metrics.Sum("fastrouter_missing_kv_params_total"));
+        Assert.Equal(0, decode.RequestCount);
+        Assert.Empty(router.Logs.Lines.Where(line => line.Level >= LogLevel.Warning).Select(line => line.Message));
+    }
 }
