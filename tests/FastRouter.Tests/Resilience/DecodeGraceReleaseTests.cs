@@ -1,0 +1,68 @@
+using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
+using static FastRouter.Tests.Support.ScriptedPod;
+
+namespace FastRouter.Tests.Resilience;
+
+/// <summary>
+/// A client that leaves just after the decode body went out: the router gives the pod its 1 s grace to take the
+/// request in, then cuts the call. A pod slower than that (here, one that never answers the first request) has not seen
+/// the params, so they go out once more in a release drain, read to its end, and the prefill's blocks are freed.
+/// </summary>
+public sealed class DecodeGraceReleaseTests
+{
+    private const string ChatBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}";
+    private const string BlockIds = "\"remote_block_ids\":[[51,52]]";
+    private const string PrefillAnswer =
+        "{\"id\":\"cmpl-p\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":\"length\"}],"
+        + "\"kv_transfer_params\":{\"do_remote_prefill\":true,\"do_remote_decode\":false," + BlockIds + ",\"remote_engine_id\":\"scripted\",\"remote_host\":\"127.0.0.1\",\"remote_port\":1}}";
+
+    private const string DecodeChunk =
+        "{\"id\":\"cmpl-d\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":\"length\"}]}";
+
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task AClientLeavingWhileDecodeTakesTheRequestIn_HasItsParamsReleasedByADrain()
+    {
+        var decodeReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var prefill = new ScriptedPod((stream, _) => WriteAsync(stream, JsonAnswer(PrefillAnswer)));
+        await using var decode = new ScriptedPod(async (stream, request) =>
+        {
+            if (request.Index == 0)
+            {
+                // A pod still busy with the request: no answer until the router closes the connection.
+                decodeReceived.SetResult();
+                await stream.ReadAsync(new byte[1]).AsTask().WaitAsync(Prompt);
+                return;
+            }
+
+            await WriteAsync(stream, Headers, Event(DecodeChunk), Event("[DONE]"), LastChunk);
+        });
+        await using PodPairRouter router = await PodPairRouter.StartAsync(prefill.BaseAddress, decode.BaseAddress);
+
+        using (var leaving = new CancellationTokenSource())
+        {
+            Task<HttpResponseMessage> send = router.PostChatAsync(ChatBody, HttpCompletionOption.ResponseContentRead, leaving.Token);
+            await decodeReceived.Task.WaitAsync(Prompt);
+            await leaving.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
+        }
+
+        Assert.True(await Eventually.TrueAsync(() => decode.RequestCount == 2, Prompt), "no release drain followed the cut decode");
+        string drain = decode.Bodies[1];
+        Assert.Contains(BlockIds, drain, StringComparison.Ordinal);
+        Assert.Contains("\"stream\":true", drain, StringComparison.Ordinal);
+        Assert.Contains("\"max_tokens\":1", drain, StringComparison.Ordinal);
+        Assert.Equal(1, prefill.RequestCount);
+
+        Telemetry.PrometheusText metrics = Telemetry.PrometheusText.Parse(await router.ScrapeMetricsAsync());
+        for (var deadline = DateTime.UtcNow + Prompt; metrics.Sum("fastrouter_decode_drains_total") == 0 && DateTime.UtcNow < deadline;)
+        {
+            await Task.Delay(20);
+            metrics = Telemetry.PrometheusText.Parse(await router.ScrapeMetricsAsync());
+        }
+
+        Assert.Equal(1, metrics.Single("fastrouter_decode_drains_total", ("cause", "client_left")));
+    }
+}
