@@ -267,8 +267,12 @@ internal sealed partial class OrchestratedProxy
             int status = (int)answer.StatusCode;
 
             // Read to its end, not closed at the headers: a pod may send a stream's headers before its engine has the
-            // request (vLLM does), and one closed then never sees the params. A one-token answer ends soon after.
-            await answer.Content.CopyToAsync(Stream.Null, timeout.Token).ConfigureAwait(false);
+            // request (vLLM does), and one closed then never sees the params. A one-token answer ends soon after. Any
+            // other status is a refusal with nothing to wait for (and a 101's "body" would be the raw connection).
+            if (status is >= 200 and < 300)
+            {
+                await answer.Content.CopyToAsync(Stream.Null, timeout.Token).ConfigureAwait(false);
+            }
 
             // After a failed decode the params may have been pulled after all: a pod then failing to load them again is
             // not at fault (protocol.md §6).
@@ -414,17 +418,29 @@ internal sealed partial class OrchestratedProxy
     {
         _metrics.BackendFirstByte(ref leg.Call);
         int status = leg.Status = (int)answer.StatusCode;
-        if (IsSuccess(answer.StatusCode))
+        if (IsRelayableSuccess(status))
         {
             return ValueTask.FromResult<LegResult?>(null);
         }
 
         Log.BackendErrorStatus(_logger, role, leg.Pod.Name, status, requestId);
+        KvReleaseCause? release = leg.Pod.Role == BackendRole.Decode ? KvReleaseCause.DecodeServerError : null;
         if (status >= 500)
         {
             leg.PodFailed = true;
             leg.Outcome = BackendOutcome.ServerError;
-            return RetryableServerErrorAsync(answer, status, leg.Pod.Role == BackendRole.Decode ? KvReleaseCause.DecodeServerError : null, cancellationToken);
+            return RetryableServerErrorAsync(answer, status, release, cancellationToken);
+        }
+
+        if (status is < 200 or >= 300 and < 400 or 204 or 205)
+        {
+            // No answer to a completion request at all (an informational status, a redirect, a success that may carry
+            // no body): the pod's failure, like a 5xx, never the client's, and never relayed as is (Kestrel refuses a
+            // body on a 204 or 304, and a redirect without its Location means nothing to the client).
+            leg.PodFailed = true;
+            leg.Outcome = BackendOutcome.ServerError;
+            string message = "The " + role + " pod " + leg.Pod.Name + " answered " + status.ToString(CultureInfo.InvariantCulture) + ", which is no answer to a completion request.";
+            return ValueTask.FromResult<LegResult?>(LegResult.Retryable(502, OpenAiErrors.Serialize(502, message), "status_unrelayable", RetryReason.ServerError, release));
         }
 
         leg.Outcome = BackendOutcome.ClientError;
@@ -531,5 +547,6 @@ internal sealed partial class OrchestratedProxy
         return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
     }
 
-    private static bool IsSuccess(HttpStatusCode status) => (int)status is >= 200 and < 300;
+    /// <summary>A success whose answer the client can be given as it is: 2xx, less those that carry no body.</summary>
+    private static bool IsRelayableSuccess(int status) => status is >= 200 and < 300 and not 204 and not 205;
 }
