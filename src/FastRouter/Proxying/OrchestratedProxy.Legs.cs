@@ -32,7 +32,7 @@ internal sealed partial class OrchestratedProxy
         leg.ClientAbort = clientAborted.UnsafeRegister(PrefillAbortHook.OnClientAbort, exchange.PrefillAbort);
         exchange.PrefillContent = leg.Content;
         CancellationToken timeout = leg.Timeout.Token;
-        Log.SendingPrefill(_logger, leg.Request.RequestUri!, requestId);
+        _requestLog.SendingPrefill(leg.Request.RequestUri!, requestId);
         exchange.PrefillStartedAt = _logger.IsEnabled(LogLevel.Information) ? Stopwatch.GetTimestamp() : 0;
         prefill.Reserve();
         HttpResponseMessage? answer = null;
@@ -97,7 +97,7 @@ internal sealed partial class OrchestratedProxy
         bool parsed = PrefillAnswerReader.TryRead(exchange.PrefillAnswer.Sequence, out KvTransferParamsLocation location, keys);
         if (exchange.PrefillStartedAt != 0)
         {
-            Log.PrefillCompleted(_logger, Stopwatch.GetElapsedTime(exchange.PrefillStartedAt).TotalSeconds, requestId);
+            _requestLog.PrefillCompleted(Stopwatch.GetElapsedTime(exchange.PrefillStartedAt).TotalSeconds, requestId);
         }
         if (keys is not null)
         {
@@ -156,7 +156,7 @@ internal sealed partial class OrchestratedProxy
         exchange.DecodeAbort.Arm(leg.Timeout, leg.Content, leg.WaitStartedAt, _options.DecodeFirstByteTimeout);
         leg.ClientAbort = clientAborted.UnsafeRegister(DecodeAbortHook.OnClientAbort, exchange.DecodeAbort);
         exchange.DecodeContent = leg.Content;
-        Log.SendingDecode(_logger, leg.Request.RequestUri!, requestId);
+        _requestLog.SendingDecode(leg.Request.RequestUri!, requestId);
         HttpResponseMessage? answer = null;
         try
         {

@@ -3,39 +3,15 @@ using Microsoft.Extensions.Logging;
 namespace FastRouter.Proxying;
 
 /// <summary>
-/// Log messages of the orchestrated flow. The seven per-request lines are production-stack's (the seed checks them
-/// with <c>kubectl logs</c>), at Information as there, with the request id added; the prefill answer's keys are
-/// Debug. They stay cheap because the router's console logger writes them into UTF-8 in batches off the request's
-/// thread (Telemetry/ConsoleLog); <c>--log-level warning</c> leaves them out for the highest rates. What goes wrong
-/// is Warning.
+/// Log messages of the orchestrated flow other than the seven per-request lines (<see cref="RequestLog"/>, event ids
+/// 1–5, 7 and 8): the prefill answer's keys are Debug; what goes wrong is Warning.
 /// </summary>
 internal sealed partial class OrchestratedProxy
 {
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Starting orchestrated disaggregated inference [request_id={RequestId}]")]
-        public static partial void Starting(ILogger logger, string requestId);
-
-        [LoggerMessage(2, LogLevel.Information, "Prefill endpoint: {Endpoint} [request_id={RequestId}]")]
-        public static partial void PrefillEndpoint(ILogger logger, string endpoint, string requestId);
-
-        [LoggerMessage(3, LogLevel.Information, "Decode endpoint: {Endpoint} [request_id={RequestId}]")]
-        public static partial void DecodeEndpoint(ILogger logger, string endpoint, string requestId);
-
-        [LoggerMessage(4, LogLevel.Information, "Sending prefill request to {Uri} [request_id={RequestId}]")]
-        public static partial void SendingPrefill(ILogger logger, Uri uri, string requestId);
-
-        [LoggerMessage(5, LogLevel.Information, "Prefill completed in {Seconds:F2}s (TTFT) [request_id={RequestId}]")]
-        public static partial void PrefillCompleted(ILogger logger, double seconds, string requestId);
-
         [LoggerMessage(6, LogLevel.Debug, "Prefill response keys: {Keys} [request_id={RequestId}]")]
         public static partial void PrefillResponseKeys(ILogger logger, string keys, string requestId);
-
-        [LoggerMessage(7, LogLevel.Information, "Sending decode request to {Uri} [request_id={RequestId}]")]
-        public static partial void SendingDecode(ILogger logger, Uri uri, string requestId);
-
-        [LoggerMessage(8, LogLevel.Information, "Orchestrated request completed, total time = {Seconds:F2}s [request_id={RequestId}]")]
-        public static partial void Completed(ILogger logger, double seconds, string requestId);
 
         [LoggerMessage(10, LogLevel.Warning, "Prefill pod {Endpoint} returned {Why}; sending the plain request to decode, which recomputes the prompt [request_id={RequestId}]")]
         public static partial void MissingKvParamsFallingBack(ILogger logger, string endpoint, string why, string requestId);

@@ -23,6 +23,7 @@ internal sealed partial class OrchestratedProxy
     private readonly PodHealthTracker _health;
     private readonly RouterMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly RequestLog _requestLog;
     private readonly ProxyExchangePool _exchanges = new(maxSize: 1024);
     private readonly string? _backendAuthorization;
     private readonly long _maxPrefillAnswerBytes;
@@ -35,7 +36,8 @@ internal sealed partial class OrchestratedProxy
         PodHealthTracker health,
         RouterMetrics metrics,
         OversizedBodyDiscarder discarder,
-        ILogger<OrchestratedProxy> logger)
+        ILogger<OrchestratedProxy> logger,
+        IEnumerable<ILoggerProvider> loggerProviders)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
@@ -45,6 +47,7 @@ internal sealed partial class OrchestratedProxy
         _health = health;
         _metrics = metrics;
         _logger = logger;
+        _requestLog = new RequestLog(logger, typeof(OrchestratedProxy).FullName!, loggerProviders);
         _backendAuthorization = string.IsNullOrEmpty(options.BackendApiKey) ? null : "Bearer " + options.BackendApiKey;
 
         // A prefill answer echoes little of the prompt, but prompt_logprobs or prompt_token_ids can make it large.
@@ -69,7 +72,7 @@ internal sealed partial class OrchestratedProxy
                 // The level is checked here, not only inside the log call, so a request that logs nothing reads no clock.
                 if (await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false) && _logger.IsEnabled(LogLevel.Information))
                 {
-                    Log.Completed(_logger, exchange.Clock.Elapsed.TotalSeconds, requestId);
+                    _requestLog.Completed(exchange.Clock.Elapsed.TotalSeconds, requestId);
                 }
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
@@ -165,7 +168,7 @@ internal sealed partial class OrchestratedProxy
             return false;
         }
 
-        Log.Starting(_logger, requestId);
+        _requestLog.Starting(requestId);
 
         // 4. The prefill body is the same for every attempt: one token, no stream, KV kept for a remote decode.
         LegBodyBuilder.BuildPrefill(exchange.RequestBody.Sequence, scan, exchange.PrefillBody);
@@ -177,8 +180,8 @@ internal sealed partial class OrchestratedProxy
             // 5. Pick a prefill pod and a decode pod; the decode pod counts as busy from now on.
             Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
             Backend decode = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode)!;
-            Log.PrefillEndpoint(_logger, prefill.Name, requestId);
-            Log.DecodeEndpoint(_logger, decode.Name, requestId);
+            _requestLog.PrefillEndpoint(prefill.Name, requestId);
+            _requestLog.DecodeEndpoint(decode.Name, requestId);
             decode.Reserve();
             try
             {

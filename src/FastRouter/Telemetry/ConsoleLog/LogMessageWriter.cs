@@ -103,6 +103,27 @@ internal static class LogMessageWriter
         output.Advance(Encoding.UTF8.GetBytes(text, span));
     }
 
+    /// <summary>A double as <see cref="TryWrite"/> writes it for a placeholder with <paramref name="format"/>, without boxing it.</summary>
+    public static void WriteNumber(double value, ReadOnlySpan<char> format, LineBuffer output)
+    {
+        if (TryWriteFixed(value, format, output))
+        {
+            return;
+        }
+
+        int sizeHint = 64;
+        while (true)
+        {
+            if (value.TryFormat(output.GetSpan(sizeHint), out int written, format, CultureInfo.InvariantCulture))
+            {
+                output.Advance(written);
+                return;
+            }
+
+            sizeHint *= 4;
+        }
+    }
+
     private static void WriteValue(object? value, ReadOnlySpan<char> format, LineBuffer output)
     {
         switch (value)

@@ -45,4 +45,26 @@ internal sealed class RouterConsoleLogger : ILogger
             _provider.Writer.TryWrite(line.WrittenSpan);
         }
     }
+
+    /// <summary>
+    /// Starts a text line written by a caller that knows its message's parts and types (Proxying.RequestLog), in
+    /// this thread's buffer: the caller writes the message after the header and hands the buffer to
+    /// <see cref="EndLine"/>. The caller has checked the level; only for text lines (<see cref="WritesText"/>).
+    /// </summary>
+    public LineBuffer BeginLine(LogLevel level, int eventId, out int messageStart)
+    {
+        LineBuffer line = LineBuffer.For();
+        messageStart = TextLineFormatter.WriteHeader(level, _categoryUtf8, eventId, _provider.Time.GetUtcNow().UtcDateTime, line);
+        return line;
+    }
+
+    /// <summary>Ends the line begun by <see cref="BeginLine"/> and queues it as <see cref="Log"/> does.</summary>
+    public void EndLine(LineBuffer line, int messageStart)
+    {
+        TextLineFormatter.EndLine(messageStart, line);
+        _provider.Writer.TryWrite(line.WrittenSpan);
+    }
+
+    /// <summary>Whether lines are text (not --log-format json), the only format <see cref="BeginLine"/> writes.</summary>
+    public bool WritesText => _provider.Json is null;
 }

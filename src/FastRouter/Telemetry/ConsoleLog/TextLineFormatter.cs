@@ -14,18 +14,7 @@ internal static class TextLineFormatter
     /// <summary>Writes the entry, its newline included; false when it has nothing to say (no message, no exception).</summary>
     public static bool TryWrite<TState>(in LogEntry<TState> entry, ReadOnlySpan<byte> category, DateTime utcNow, LineBuffer output)
     {
-        Span<byte> span = output.GetSpan(Timestamps.MaxLength + 1);
-        int written = Timestamps.WriteText(utcNow, span);
-        span[written] = (byte)' ';
-        output.Advance(written + 1);
-        output.Write(LevelPrefix(entry.LogLevel));
-        output.Write(category);
-        output.Write((byte)'[');
-        span = output.GetSpan(11);
-        entry.EventId.Id.TryFormat(span, out written, default, CultureInfo.InvariantCulture);
-        output.Advance(written);
-        output.Write("] "u8);
-        int messageStart = output.WrittenCount;
+        int messageStart = WriteHeader(entry.LogLevel, category, entry.EventId.Id, utcNow, output);
         if (entry.State is not IReadOnlyList<KeyValuePair<string, object?>> fields || !LogMessageWriter.TryWrite(fields, output))
         {
             LogMessageWriter.WriteChars(entry.Formatter(entry.State, entry.Exception), output);
@@ -41,9 +30,32 @@ internal static class TextLineFormatter
             return false;
         }
 
+        EndLine(messageStart, output);
+        return true;
+    }
+
+    /// <summary>Writes everything before the message: timestamp, level, category and event id; returns where the message starts.</summary>
+    public static int WriteHeader(LogLevel level, ReadOnlySpan<byte> category, int eventId, DateTime utcNow, LineBuffer output)
+    {
+        Span<byte> span = output.GetSpan(Timestamps.MaxLength + 1);
+        int written = Timestamps.WriteText(utcNow, span);
+        span[written] = (byte)' ';
+        output.Advance(written + 1);
+        output.Write(LevelPrefix(level));
+        output.Write(category);
+        output.Write((byte)'[');
+        span = output.GetSpan(11);
+        eventId.TryFormat(span, out written, default, CultureInfo.InvariantCulture);
+        output.Advance(written);
+        output.Write("] "u8);
+        return output.WrittenCount;
+    }
+
+    /// <summary>Ends the line the message of which began at <paramref name="messageStart"/>: one line, newline included.</summary>
+    public static void EndLine(int messageStart, LineBuffer output)
+    {
         output.FlattenFrom(messageStart);
         output.Write((byte)'\n');
-        return true;
     }
 
     /// <summary>The simple console's level names, so existing log searches still match.</summary>
