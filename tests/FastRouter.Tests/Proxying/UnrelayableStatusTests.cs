@@ -3,6 +3,7 @@ using System.Text.Json;
 using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
 using Microsoft.Extensions.Logging;
+using static FastRouter.Tests.Support.ScriptedAnswers;
 using static FastRouter.Tests.Support.ScriptedPod;
 
 namespace FastRouter.Tests.Proxying;
@@ -14,14 +15,6 @@ namespace FastRouter.Tests.Proxying;
 /// </summary>
 public sealed class UnrelayableStatusTests
 {
-    private const string ChatBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}";
-    private const string PrefillAnswer =
-        "{\"id\":\"cmpl-p\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":\"length\"}],"
-        + "\"kv_transfer_params\":{\"do_remote_prefill\":true,\"do_remote_decode\":false,\"remote_block_ids\":[[61]],\"remote_engine_id\":\"scripted\",\"remote_host\":\"127.0.0.1\",\"remote_port\":1}}";
-
-    private const string DecodeAnswer =
-        "{\"id\":\"cmpl-d\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}";
-
     public static TheoryData<string, string> Answers => new()
     {
         { "304", "HTTP/1.1 304 Not Modified\r\nContent-Length: 0\r\n\r\n" },

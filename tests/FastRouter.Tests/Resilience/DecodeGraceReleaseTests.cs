@@ -1,5 +1,6 @@
 using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
+using static FastRouter.Tests.Support.ScriptedAnswers;
 using static FastRouter.Tests.Support.ScriptedPod;
 
 namespace FastRouter.Tests.Resilience;
@@ -11,15 +12,6 @@ namespace FastRouter.Tests.Resilience;
 /// </summary>
 public sealed class DecodeGraceReleaseTests
 {
-    private const string ChatBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}";
-    private const string BlockIds = "\"remote_block_ids\":[[51,52]]";
-    private const string PrefillAnswer =
-        "{\"id\":\"cmpl-p\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":\"length\"}],"
-        + "\"kv_transfer_params\":{\"do_remote_prefill\":true,\"do_remote_decode\":false," + BlockIds + ",\"remote_engine_id\":\"scripted\",\"remote_host\":\"127.0.0.1\",\"remote_port\":1}}";
-
-    private const string DecodeChunk =
-        "{\"id\":\"cmpl-d\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":\"length\"}]}";
-
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(20);
 
     [Fact]

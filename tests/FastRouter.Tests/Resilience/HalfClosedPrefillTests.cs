@@ -1,6 +1,7 @@
 using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
 using Microsoft.Extensions.Logging;
+using static FastRouter.Tests.Support.ScriptedAnswers;
 using static FastRouter.Tests.Support.ScriptedPod;
 
 namespace FastRouter.Tests.Resilience;
@@ -14,20 +15,6 @@ namespace FastRouter.Tests.Resilience;
 /// </summary>
 public sealed class HalfClosedPrefillTests
 {
-    private const string ChatBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}";
-    private const string BlockIds = "\"remote_block_ids\":[[41,42]]";
-    private const string PrefillAnswer =
-        "{\"id\":\"cmpl-p\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"a\"},\"finish_reason\":\"length\"}],"
-        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4},"
-        + "\"kv_transfer_params\":{\"do_remote_prefill\":true,\"do_remote_decode\":false," + BlockIds + ",\"remote_engine_id\":\"scripted\",\"remote_host\":\"127.0.0.1\",\"remote_port\":1}}";
-
-    private const string DecodeAnswer =
-        "{\"id\":\"cmpl-d\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}],"
-        + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1,\"total_tokens\":4}}";
-
-    private const string DecodeChunk =
-        "{\"id\":\"cmpl-d\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama31-8b\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":\"length\"}]}";
-
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(10);
 
     [Fact]
