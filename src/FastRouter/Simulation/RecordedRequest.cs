@@ -8,4 +8,5 @@ internal sealed record RecordedRequest(
     string? Authorization,
     string? ContentType,
     string? TraceParent,
-    byte[] Body);
+    byte[] Body,
+    IReadOnlyList<string> HeaderNames);

@@ -82,7 +82,20 @@ internal sealed partial class VllmSimulator
             http.Headers.Authorization,
             http.ContentType,
             http.Headers["traceparent"],
-            body));
+            body,
+            HeaderNamesOf(http.Headers)));
+    }
+
+    /// <summary>Every header name received, lower-cased, so a test can tell exactly what a router forwarded.</summary>
+    private static List<string> HeaderNamesOf(IHeaderDictionary headers)
+    {
+        var names = new List<string>(headers.Count);
+        foreach (KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues> header in headers)
+        {
+            names.Add(header.Key.ToLowerInvariant());
+        }
+
+        return names;
     }
 
     private bool IsAuthorized(HttpRequest request)

@@ -59,7 +59,7 @@ public sealed class SecurityTests
     }
 
     [Fact]
-    public async Task ModelsNeedsAKey_HealthReadyzLivezAndVersionStayOpen()
+    public async Task ModelsNeedsAKey_HealthReadyzLivezVersionAndMetricsStayOpen()
     {
         await using RouterTestHarness harness = await StartWithKeysAsync();
 
@@ -68,8 +68,11 @@ public sealed class SecurityTests
         using HttpResponseMessage readyz = await harness.Client.GetAsync("/readyz");
         using HttpResponseMessage livez = await harness.Client.GetAsync("/livez");
         using HttpResponseMessage version = await harness.Client.GetAsync("/version");
+        using HttpResponseMessage metrics = await harness.Client.GetAsync("/metrics");
 
         Assert.Equal(401, (int)models.StatusCode);
+        Assert.Equal(200, (int)metrics.StatusCode);
+        Assert.Contains("# TYPE ", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(200, (int)health.StatusCode);
         Assert.Equal(200, (int)readyz.StatusCode);
         Assert.Equal(200, (int)livez.StatusCode);
@@ -88,7 +91,12 @@ public sealed class SecurityTests
         using HttpResponseMessage response = await harness.Client.SendAsync(request);
 
         Assert.Equal(200, (int)response.StatusCode);
-        Assert.Null(Assert.Single(harness.Decode[0].ReceivedRequests).Authorization);
+        foreach (FastRouter.Simulation.RecordedRequest leg in (FastRouter.Simulation.RecordedRequest[])[Assert.Single(harness.Prefill[0].ReceivedRequests), Assert.Single(harness.Decode[0].ReceivedRequests)])
+        {
+            // Only what the protocol needs reaches a pod (OrchestratedProxy.CreateRequest) and what HTTP itself adds.
+            Assert.Null(leg.Authorization);
+            Assert.Equal(["content-length", "content-type", "host", "traceparent", "x-request-id"], leg.HeaderNames.Order(StringComparer.Ordinal));
+        }
     }
 
     [Fact]
