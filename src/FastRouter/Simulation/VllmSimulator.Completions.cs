@@ -47,16 +47,16 @@ internal sealed partial class VllmSimulator
         {
             await ServeAsync(context, request, requestId, linked.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (linked.IsCancellationRequested || context.RequestAborted.IsCancellationRequested)
+        catch (Exception exception) when (IsClientGone(exception, linked.IsCancellationRequested || context.RequestAborted.IsCancellationRequested))
         {
-            if (context.RequestAborted.IsCancellationRequested)
-            {
-                Stats.ClientAborted();
-            }
-            else
+            if (_stopping.IsCancellationRequested && !context.RequestAborted.IsCancellationRequested)
             {
                 // The simulator is stopping: drop the connection as a dying pod would.
                 context.Abort();
+            }
+            else
+            {
+                Stats.ClientAborted();
             }
         }
         finally
@@ -64,6 +64,15 @@ internal sealed partial class VllmSimulator
             Interlocked.Decrement(ref _running);
         }
     }
+
+    /// <summary>
+    /// Whether a serve ended because its client (or the simulator's stop) went away. A write can fail with Kestrel's
+    /// ConnectionAbortedException or ConnectionResetException before RequestAborted is signalled (Kestrel cancels that
+    /// token from the thread pool), so those count as the client gone too, or a loaded machine would miss the abort.
+    /// </summary>
+    private static bool IsClientGone(Exception exception, bool cancelled) =>
+        exception is Microsoft.AspNetCore.Connections.ConnectionAbortedException or Microsoft.AspNetCore.Connections.ConnectionResetException
+        || (exception is OperationCanceledException && cancelled);
 
     /// <summary>Reads the whole body once, records it, and parses it in place from Kestrel's buffers.</summary>
     private async Task<(CompletionRequest? Request, CompletionRequestError? Error)> ReadRequestAsync(HttpContext context, CompletionKind kind, string? requestId)
