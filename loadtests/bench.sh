@@ -97,31 +97,8 @@ NOFILE=$(ulimit -n)
 TCK=$(getconf CLK_TCK)
 
 # ---------------------------------------------------------------- processes
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# Answers 0 once GET $2 on port $1 returns 200 (bash /dev/tcp: no fork of curl per poll).
-http_ok() {
-  local line
-  exec 9<>"/dev/tcp/127.0.0.1/$1" || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&9
-  IFS= read -r -t 2 line <&9 || { exec 9>&-; return 1; }
-  exec 9>&-
-  [[ $line == *" 200"* ]]
-}
-wait_http() { local i; for ((i = 0; i < 5000; i++)); do http_ok "$1" "$2" 2>/dev/null && return 0; sleep 0.002; done; echo "timeout waiting for :$1$2" >&2; return 1; }
-
-start_sim() { # role port extra...
-  local role=$1 port=$2; shift 2
-  "$BIN" sim --role "$role" --port "$port" --side-channel-port $((port + 1)) "$@" >>"$OUT/sim-$port.log" 2>&1 &
-  PIDS+=($!)
-  wait_http "$port" /health
-}
+# shellcheck source=processes.sh
+source "$ROOT/loadtests/processes.sh"
 
 ROUTER_PID=0
 STARTUP_MS=""
@@ -141,7 +118,6 @@ start_router() { # port prefill-url decode-url [env...]
 }
 stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 reset_hwm() { echo 5 >"/proc/$1/clear_refs" 2>/dev/null || true; }
 
@@ -191,7 +167,6 @@ direct() { # name prefill-port decode-port args...
 load_now() { cut -d' ' -f1-3 /proc/loadavg; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.1f", a - b; else print "-" }'; }
-median() { printf '%s\n' "$@" | grep -v '^-$' | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # ---------------------------------------------------------------- report
 write_report() {

@@ -49,29 +49,8 @@ LG_DLL="$ROOT/artifacts/loadtests/FastRouter.LoadTests.dll"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 TCK=$(getconf CLK_TCK)
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-http_ok() {
-  local line
-  exec 9<>"/dev/tcp/127.0.0.1/$1" || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&9
-  IFS= read -r -t 2 line <&9 || { exec 9>&-; return 1; }
-  exec 9>&-
-  [[ $line == *" 200"* ]]
-}
-wait_http() { local i; for ((i = 0; i < 5000; i++)); do http_ok "$1" "$2" 2>/dev/null && return 0; sleep 0.002; done; echo "timeout waiting for :$1$2" >&2; return 1; }
-start_sim() { # role port extra...
-  local role=$1 port=$2; shift 2
-  "$BIN" sim --role "$role" --port "$port" --side-channel-port $((port + 1)) "$@" >>"$OUT/sim-$port.log" 2>&1 &
-  PIDS+=($!)
-  wait_http "$port" /health
-}
+# shellcheck source=processes.sh
+source "$ROOT/loadtests/processes.sh"
 start_router() { # port prefill-url decode-url
   "$BIN" --host 127.0.0.1 --port "$1" --service-discovery static --static-backends "$2,$3" \
     --static-model-labels prefill,decode --static-models llama31-8b,llama31-8b \
@@ -81,7 +60,6 @@ start_router() { # port prefill-url decode-url
   PIDS+=("$ROUTER_PID")
   wait_http "$1" /health
 }
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 probe() { # name port warm-up-seconds
   dotnet "$LG_DLL" --target "http://127.0.0.1:$2" --probe "$PROBE_PATH" --probe-interval 100ms --probe-timeout 1s \

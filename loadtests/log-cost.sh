@@ -54,32 +54,11 @@ WRK_LUA="$OUT/chat.lua"
 write_wrk_script chat "$WRK_LUA"
 TCK=$(getconf CLK_TCK)
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# shellcheck source=processes.sh
+source "$ROOT/loadtests/processes.sh"
 
-wait_http() { # port path
-  local i
-  for ((i = 0; i < 2500; i++)); do
-    curl -fs -o /dev/null "http://127.0.0.1:$1$2" && return 0
-    sleep 0.004
-  done
-  echo "timeout waiting for :$1$2" >&2
-  return 1
-}
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-"$BIN" sim --role prefill --port 18500 --side-channel-port 18501 --profile zero >"$OUT/sim-prefill.log" 2>&1 &
-PIDS+=($!)
-"$BIN" sim --role decode --port 18600 --side-channel-port 18601 --profile zero >"$OUT/sim-decode.log" 2>&1 &
-PIDS+=($!)
-wait_http 18500 /health
-wait_http 18600 /health
+start_sim prefill 18500 --profile zero
+start_sim decode 18600 --profile zero
 
 start_router() { # port level format output
   "$BIN" --host 127.0.0.1 --port "$1" --service-discovery static \
