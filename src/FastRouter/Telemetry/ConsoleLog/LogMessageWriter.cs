@@ -81,7 +81,13 @@ internal static class LogMessageWriter
 
             int colon = placeholder.IndexOf(':');
             ReadOnlySpan<char> format = colon < 0 ? default : placeholder[(colon + 1)..];
-            WriteValue(state[hole].Value, format, output);
+            int field = FieldOf(state, hole, colon < 0 ? placeholder : placeholder[..colon]);
+            if (field < 0)
+            {
+                return Undo(output, start);
+            }
+
+            WriteValue(state[field].Value, format, output);
             hole++;
             i = close + 1;
             literalStart = i;
@@ -89,6 +95,30 @@ internal static class LogMessageWriter
 
         WriteChars(template.AsSpan(literalStart), output);
         return true;
+    }
+
+    /// <summary>
+    /// The index of the value named <paramref name="name"/>. The generated state lists values in the method's
+    /// parameter order, which need not be the template's (<c>Log(requestId, phase)</c> for "during {Phase}
+    /// [request_id={RequestId}]"), so the hole's own position is only the first guess.
+    /// </summary>
+    private static int FieldOf(IReadOnlyList<KeyValuePair<string, object?>> state, int hole, ReadOnlySpan<char> name)
+    {
+        int values = state.Count - 1;
+        if (hole < values && name.Equals(state[hole].Key, StringComparison.OrdinalIgnoreCase))
+        {
+            return hole;
+        }
+
+        for (int i = 0; i < values; i++)
+        {
+            if (name.Equals(state[i].Key, StringComparison.OrdinalIgnoreCase))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>Transcodes <paramref name="text"/> into UTF-8.</summary>

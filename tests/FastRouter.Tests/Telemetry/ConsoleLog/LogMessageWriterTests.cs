@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace FastRouter.Tests.Telemetry.ConsoleLog;
 
 /// <summary>The UTF-8 message writer says exactly what LoggerMessage's own formatter says, for the shapes the router logs.</summary>
-public sealed class LogMessageWriterTests
+public sealed partial class LogMessageWriterTests
 {
     private static readonly object?[] AnyValues =
         [0.0831, 1234.5, 42, -7L, "text with \"quotes\"", null, new Uri("http://10.0.0.1:8000/v1/completions"), new[] { "a", "b" }, TimeSpan.FromSeconds(1.5), true];
@@ -78,6 +78,27 @@ public sealed class LogMessageWriterTests
         Assert.False(LogMessageWriter.TryWrite(capture.State!, output));
         Assert.Equal("prefix", Encoding.UTF8.GetString(output.WrittenSpan));
     }
+
+    [Fact]
+    public void ASourceGeneratedMessage_WhoseParametersAreNotInTheTemplatesOrder_PutsEachValueInItsOwnHole()
+    {
+        // The generated state lists values in parameter order; the router's "client disconnected" line once came out
+        // as "during <request id> [request_id=prefill]".
+        var capture = new StateCapture();
+        ClientDisconnected(capture, "r-1", "prefill");
+        AssertSameMessage(capture);
+        Assert.Equal("The client disconnected during prefill [request_id=r-1]", capture.Message);
+
+        var formatted = new StateCapture();
+        Took(formatted, "r-2", 0.0831);
+        AssertSameMessage(formatted);
+    }
+
+    [LoggerMessage(1, LogLevel.Information, "The client disconnected during {Phase} [request_id={RequestId}]")]
+    private static partial void ClientDisconnected(ILogger logger, string requestId, string phase);
+
+    [LoggerMessage(2, LogLevel.Information, "Took {Seconds:F2}s [request_id={RequestId}]")]
+    private static partial void Took(ILogger logger, string requestId, double seconds);
 
     private static void AssertSameMessage(StateCapture capture)
     {
