@@ -24,7 +24,8 @@ internal sealed partial class OrchestratedProxy
     /// Sends the prefill leg and reads its answer whole into <see cref="ProxyExchange.PrefillAnswer"/>. Transport
     /// failures, timeouts and 5xx are retryable: a prefill that failed holds no KV, so redoing it elsewhere is safe.
     /// </summary>
-    private async Task<LegResult> RunPrefillAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend prefill, ProxyExchange exchange)
+    /// <param name="announced">Whether <see cref="RequestLog.Attempt"/> has logged this leg's "Sending prefill request to" line.</param>
+    private async Task<LegResult> RunPrefillAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend prefill, ProxyExchange exchange, bool announced)
     {
         CancellationToken clientAborted = context.RequestAborted;
         LegState leg = BeginLeg(context, endpoint, requestId, prefill, exchange.PrefillBody, _options.PrefillTimeout, exchange);
@@ -32,8 +33,12 @@ internal sealed partial class OrchestratedProxy
         leg.ClientAbort = clientAborted.UnsafeRegister(PrefillAbortHook.OnClientAbort, exchange.PrefillAbort);
         exchange.PrefillContent = leg.Content;
         CancellationToken timeout = leg.Timeout.Token;
-        _requestLog.SendingPrefill(leg.Request.RequestUri!, requestId);
-        exchange.PrefillStartedAt = _logger.IsEnabled(LogLevel.Information) ? Stopwatch.GetTimestamp() : 0;
+        if (!announced)
+        {
+            _requestLog.SendingPrefill(leg.Request.RequestUri!, requestId);
+        }
+
+        exchange.PrefillStartedAt = _requestLog.IsEnabled ? Stopwatch.GetTimestamp() : 0;
         prefill.Reserve();
         HttpResponseMessage? answer = null;
         try
@@ -468,9 +473,13 @@ internal sealed partial class OrchestratedProxy
         }
     }
 
+    /// <summary>Where a leg of <paramref name="endpoint"/> goes on <paramref name="backend"/>.</summary>
+    private static Uri LegUri(Backend backend, CompletionEndpoint endpoint) =>
+        endpoint == CompletionEndpoint.ChatCompletions ? backend.ChatCompletionsUri : backend.CompletionsUri;
+
     private HttpRequestMessage CreateRequest(Backend backend, CompletionEndpoint endpoint, SegmentedContent content, string requestId, string traceParent)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, endpoint == CompletionEndpoint.ChatCompletions ? backend.ChatCompletionsUri : backend.CompletionsUri)
+        var request = new HttpRequestMessage(HttpMethod.Post, LegUri(backend, endpoint))
         {
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,

@@ -70,7 +70,7 @@ internal sealed partial class OrchestratedProxy
             try
             {
                 // The level is checked here, not only inside the log call, so a request that logs nothing reads no clock.
-                if (await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false) && _logger.IsEnabled(LogLevel.Information))
+                if (await OrchestrateAsync(context, endpoint, requestId, exchange).ConfigureAwait(false) && _requestLog.IsEnabled)
                 {
                     _requestLog.Completed(exchange.Clock.Elapsed.TotalSeconds, requestId);
                 }
@@ -168,25 +168,24 @@ internal sealed partial class OrchestratedProxy
             return false;
         }
 
-        _requestLog.Starting(requestId);
-
         // 4. The prefill body is the same for every attempt: one token, no stream, KV kept for a remote decode.
         LegBodyBuilder.BuildPrefill(exchange.RequestBody.Sequence, scan, exchange.PrefillBody);
         int retriesLeft = _options.MaxRetries;
         List<Backend>? triedPrefill = null;
         List<Backend>? triedDecode = null;
+        bool firstTry = true;
         while (true)
         {
             // 5. Pick a prefill pod and a decode pod; the decode pod counts as busy from now on.
             Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
             Backend decode = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode)!;
-            _requestLog.PrefillEndpoint(prefill.Name, requestId);
-            _requestLog.DecodeEndpoint(decode.Name, requestId);
+            _requestLog.Attempt(firstTry, prefill.Name, decode.Name, LegUri(prefill, endpoint), requestId);
+            firstTry = false;
             decode.Reserve();
             try
             {
                 // 6. Prefill leg, on another prefill pod after a failure while retries are left.
-                LegResult prefillResult = await RunPrefillAsync(context, endpoint, requestId, prefill, exchange).ConfigureAwait(false);
+                LegResult prefillResult = await RunPrefillAsync(context, endpoint, requestId, prefill, exchange, announced: true).ConfigureAwait(false);
                 while (prefillResult.Status == LegStatus.Retryable && retriesLeft > 0)
                 {
                     retriesLeft--;
@@ -194,7 +193,7 @@ internal sealed partial class OrchestratedProxy
                     (triedPrefill ??= []).Add(prefill);
                     prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
                     Log.RetryingPrefill(_logger, prefillResult.Reason!, prefill.Name, requestId);
-                    prefillResult = await RunPrefillAsync(context, endpoint, requestId, prefill, exchange).ConfigureAwait(false);
+                    prefillResult = await RunPrefillAsync(context, endpoint, requestId, prefill, exchange, announced: false).ConfigureAwait(false);
                 }
 
                 if (prefillResult.Status != LegStatus.Succeeded)

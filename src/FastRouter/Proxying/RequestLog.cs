@@ -16,6 +16,7 @@ internal sealed partial class RequestLog
 {
     private readonly ILogger _logger;
     private readonly RouterConsoleLogger? _console;
+    private readonly bool _directEnabled;
 
     /// <param name="logger">The logger of <paramref name="category"/>, whose level rules decide what is written.</param>
     /// <param name="category">The category name <paramref name="logger"/> logs under.</param>
@@ -36,71 +37,76 @@ internal sealed partial class RequestLog
         if (count == 1 && only?.CreateLogger(category) is RouterConsoleLogger { WritesText: true } console)
         {
             _console = console;
+            _directEnabled = logger.IsEnabled(LogLevel.Information);
         }
     }
 
     /// <summary>Whether lines skip the generic logging path (for tests: both paths must write the same bytes).</summary>
     public bool IsDirect => _console is not null;
 
-    public void Starting(string requestId)
+    /// <summary>
+    /// Whether the lines are written at all (Information enabled for the category). The router's level rules are
+    /// set once at start-up, so the direct path asks them once; the generic path asks the logger each time.
+    /// </summary>
+    public bool IsEnabled => _console is not null ? _directEnabled : _logger.IsEnabled(LogLevel.Information);
+
+    /// <summary>
+    /// The lines of one try of the flow, as it starts: <c>Starting orchestrated disaggregated inference</c> (on the
+    /// first try only), <c>Prefill endpoint</c>, <c>Decode endpoint</c> and <c>Sending prefill request to</c>. The
+    /// router writes them together, before the prefill leg's first await, so they go out as one group.
+    /// </summary>
+    public void Attempt(bool first, string prefillEndpoint, string decodeEndpoint, Uri prefillUri, string requestId)
     {
-        if (!_logger.IsEnabled(LogLevel.Information))
+        if (!IsEnabled)
         {
             return;
         }
 
         if (_console is not { } console)
         {
-            LogStarting(_logger, requestId);
+            if (first)
+            {
+                LogStarting(_logger, requestId);
+            }
+
+            LogPrefillEndpoint(_logger, prefillEndpoint, requestId);
+            LogDecodeEndpoint(_logger, decodeEndpoint, requestId);
+            LogSendingPrefill(_logger, prefillUri, requestId);
             return;
         }
 
-        LineBuffer line = console.BeginLine(LogLevel.Information, 1, out int messageStart);
-        line.Write("Starting orchestrated disaggregated inference"u8);
-        EndLine(console, line, messageStart, requestId);
-    }
-
-    public void PrefillEndpoint(string endpoint, string requestId)
-    {
-        if (!_logger.IsEnabled(LogLevel.Information))
+        LineBuffer line;
+        LinePosition position;
+        if (first)
         {
-            return;
+            line = console.BeginLine(LogLevel.Information, 1, out position);
+            line.Write("Starting orchestrated disaggregated inference"u8);
+            EndMessage(line, requestId);
+            console.NextLine(line, LogLevel.Information, 2, ref position);
         }
-
-        if (_console is not { } console)
+        else
         {
-            LogPrefillEndpoint(_logger, endpoint, requestId);
-            return;
+            line = console.BeginLine(LogLevel.Information, 2, out position);
         }
 
-        LineBuffer line = console.BeginLine(LogLevel.Information, 2, out int messageStart);
         line.Write("Prefill endpoint: "u8);
-        LogMessageWriter.WriteChars(endpoint, line);
-        EndLine(console, line, messageStart, requestId);
-    }
-
-    public void DecodeEndpoint(string endpoint, string requestId)
-    {
-        if (!_logger.IsEnabled(LogLevel.Information))
-        {
-            return;
-        }
-
-        if (_console is not { } console)
-        {
-            LogDecodeEndpoint(_logger, endpoint, requestId);
-            return;
-        }
-
-        LineBuffer line = console.BeginLine(LogLevel.Information, 3, out int messageStart);
+        LogMessageWriter.WriteChars(prefillEndpoint, line);
+        EndMessage(line, requestId);
+        console.NextLine(line, LogLevel.Information, 3, ref position);
         line.Write("Decode endpoint: "u8);
-        LogMessageWriter.WriteChars(endpoint, line);
-        EndLine(console, line, messageStart, requestId);
+        LogMessageWriter.WriteChars(decodeEndpoint, line);
+        EndMessage(line, requestId);
+        console.NextLine(line, LogLevel.Information, 4, ref position);
+        line.Write("Sending prefill request to "u8);
+        LogMessageWriter.WriteChars(prefillUri.ToString(), line);
+        EndMessage(line, requestId);
+        console.EndLine(line, position);
     }
 
+    /// <summary><c>Sending prefill request to</c> alone: a prefill retry within the same try of the flow.</summary>
     public void SendingPrefill(Uri uri, string requestId)
     {
-        if (!_logger.IsEnabled(LogLevel.Information))
+        if (!IsEnabled)
         {
             return;
         }
@@ -111,15 +117,15 @@ internal sealed partial class RequestLog
             return;
         }
 
-        LineBuffer line = console.BeginLine(LogLevel.Information, 4, out int messageStart);
+        LineBuffer line = console.BeginLine(LogLevel.Information, 4, out LinePosition position);
         line.Write("Sending prefill request to "u8);
         LogMessageWriter.WriteChars(uri.ToString(), line);
-        EndLine(console, line, messageStart, requestId);
+        EndLine(console, line, position, requestId);
     }
 
     public void PrefillCompleted(double seconds, string requestId)
     {
-        if (!_logger.IsEnabled(LogLevel.Information))
+        if (!IsEnabled)
         {
             return;
         }
@@ -130,16 +136,16 @@ internal sealed partial class RequestLog
             return;
         }
 
-        LineBuffer line = console.BeginLine(LogLevel.Information, 5, out int messageStart);
+        LineBuffer line = console.BeginLine(LogLevel.Information, 5, out LinePosition position);
         line.Write("Prefill completed in "u8);
         LogMessageWriter.WriteNumber(seconds, "F2", line);
         line.Write("s (TTFT)"u8);
-        EndLine(console, line, messageStart, requestId);
+        EndLine(console, line, position, requestId);
     }
 
     public void SendingDecode(Uri uri, string requestId)
     {
-        if (!_logger.IsEnabled(LogLevel.Information))
+        if (!IsEnabled)
         {
             return;
         }
@@ -150,15 +156,15 @@ internal sealed partial class RequestLog
             return;
         }
 
-        LineBuffer line = console.BeginLine(LogLevel.Information, 7, out int messageStart);
+        LineBuffer line = console.BeginLine(LogLevel.Information, 7, out LinePosition position);
         line.Write("Sending decode request to "u8);
         LogMessageWriter.WriteChars(uri.ToString(), line);
-        EndLine(console, line, messageStart, requestId);
+        EndLine(console, line, position, requestId);
     }
 
     public void Completed(double seconds, string requestId)
     {
-        if (!_logger.IsEnabled(LogLevel.Information))
+        if (!IsEnabled)
         {
             return;
         }
@@ -169,20 +175,25 @@ internal sealed partial class RequestLog
             return;
         }
 
-        LineBuffer line = console.BeginLine(LogLevel.Information, 8, out int messageStart);
+        LineBuffer line = console.BeginLine(LogLevel.Information, 8, out LinePosition position);
         line.Write("Orchestrated request completed, total time = "u8);
         LogMessageWriter.WriteNumber(seconds, "F2", line);
         line.Write("s"u8);
-        EndLine(console, line, messageStart, requestId);
+        EndLine(console, line, position, requestId);
     }
 
-    /// <summary>Every line's end: <c> [request_id=…]</c>, as each template has it.</summary>
-    private static void EndLine(RouterConsoleLogger console, LineBuffer line, int messageStart, string requestId)
+    /// <summary>Every message's end: <c> [request_id=…]</c>, as each template has it.</summary>
+    private static void EndMessage(LineBuffer line, string requestId)
     {
         line.Write(" [request_id="u8);
         LogMessageWriter.WriteChars(requestId, line);
         line.Write((byte)']');
-        console.EndLine(line, messageStart);
+    }
+
+    private static void EndLine(RouterConsoleLogger console, LineBuffer line, in LinePosition position, string requestId)
+    {
+        EndMessage(line, requestId);
+        console.EndLine(line, position);
     }
 
     [LoggerMessage(1, LogLevel.Information, "Starting orchestrated disaggregated inference [request_id={RequestId}]", EventName = "Starting")]

@@ -47,7 +47,7 @@ public sealed class RequestLogDirectTests
         Assert.Equal(2, pairs);
         Assert.Equal(0, lines.Length % 2);
         int half = lines.Length / 2;
-        Assert.Equal(2 * (6 + (2 * Seconds.Length)), half);
+        Assert.Equal(2 * (13 + (2 * Seconds.Length)), half);
         for (int i = 0; i < half; i++)
         {
             Assert.Equal(lines[half + i], lines[i]);
@@ -69,22 +69,26 @@ public sealed class RequestLogDirectTests
         Assert.True(log.IsDirect);
         console.Stall();
 
-        // The first line reaches the writer thread, which then waits in the stalled write; the buffer then fills.
-        log.Starting("stalled");
+        // The first group reaches the writer thread, which then waits in the stalled write; the buffer then fills.
+        // A group of four lines is queued or dropped whole, and counted as four.
+        var uri = new Uri("http://10.0.0.1:8000/v1/completions");
+        log.Attempt(first: true, "http://10.0.0.1:8000", "http://10.0.0.2:8000", uri, "stalled");
         Assert.True(await Eventually.TrueAsync(() => console.WritesStarted == 1));
-        const int More = 50;
+        const int More = 20;
         for (int i = 0; i < More; i++)
         {
-            log.Starting("stalled");
+            log.Attempt(first: true, "http://10.0.0.1:8000", "http://10.0.0.2:8000", uri, "stalled");
         }
 
         long dropped = provider.Writer.DroppedLines;
-        Assert.InRange(dropped, 1, More - 1);
+        Assert.InRange(dropped, 4, 4 * (More - 1));
+        Assert.Equal(0, dropped % 4);
 
         console.Resume();
         provider.Dispose();
         string[] lines = console.Lines;
-        Assert.Equal(1 + More - dropped, lines.Count(l => l.EndsWith("[request_id=stalled]", StringComparison.Ordinal)));
+        Assert.Equal((4 * (1 + More)) - dropped, lines.Count(l => l.EndsWith("[request_id=stalled]", StringComparison.Ordinal)));
+        Assert.Equal(1 + More - (dropped / 4), lines.Count(l => l.Contains("] Starting orchestrated", StringComparison.Ordinal)));
         Assert.Contains(dropped.ToString(System.Globalization.CultureInfo.InvariantCulture) + " log lines", lines[^1], StringComparison.Ordinal);
     }
 
@@ -112,10 +116,9 @@ public sealed class RequestLogDirectTests
 
     private static void WriteEveryLine(RequestLog log, string endpoint, Uri uri, string requestId, double[] seconds)
     {
-        log.Starting(requestId);
-        log.PrefillEndpoint(endpoint, requestId);
-        log.DecodeEndpoint(endpoint, requestId);
+        log.Attempt(first: true, endpoint, endpoint + "/decode", uri, requestId);
         log.SendingPrefill(uri, requestId);
+        log.Attempt(first: false, endpoint + "/retry", endpoint, uri, requestId);
         log.SendingDecode(uri, requestId);
         foreach (double value in seconds)
         {
@@ -123,6 +126,6 @@ public sealed class RequestLogDirectTests
             log.Completed(value, requestId);
         }
 
-        log.Starting(requestId);
+        log.Attempt(first: true, endpoint, endpoint, uri, requestId);
     }
 }

@@ -56,15 +56,18 @@ internal sealed class ConsoleLogWriter : IDisposable
     /// <summary>Lines dropped since start because the output did not keep up.</summary>
     public long DroppedLines => Volatile.Read(ref _dropped);
 
-    /// <summary>Queues one whole line (its newline included); false when it was dropped.</summary>
-    public bool TryWrite(ReadOnlySpan<byte> line)
+    /// <summary>
+    /// Queues whole lines (their newlines included), <paramref name="lineCount"/> of them, all or none; false when
+    /// they were dropped.
+    /// </summary>
+    public bool TryWrite(ReadOnlySpan<byte> line, int lineCount = 1)
     {
         bool wake = false;
         lock (_gate)
         {
             if (_stopping || line.Length > _filling.Length - _filled)
             {
-                _dropped++;
+                _dropped += lineCount;
                 return false;
             }
 

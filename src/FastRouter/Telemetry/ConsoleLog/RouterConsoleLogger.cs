@@ -48,21 +48,33 @@ internal sealed class RouterConsoleLogger : ILogger
 
     /// <summary>
     /// Starts a text line written by a caller that knows its message's parts and types (Proxying.RequestLog), in
-    /// this thread's buffer: the caller writes the message after the header and hands the buffer to
-    /// <see cref="EndLine"/>. The caller has checked the level; only for text lines (<see cref="WritesText"/>).
+    /// this thread's buffer: the caller writes the message after the header, may go on with <see cref="NextLine"/>,
+    /// and hands the buffer to <see cref="EndLine"/>. The caller has checked the level; only for text lines
+    /// (<see cref="WritesText"/>).
     /// </summary>
-    public LineBuffer BeginLine(LogLevel level, int eventId, out int messageStart)
+    public LineBuffer BeginLine(LogLevel level, int eventId, out LinePosition position)
     {
         LineBuffer line = LineBuffer.For();
-        messageStart = TextLineFormatter.WriteHeader(level, _categoryUtf8, eventId, _provider.Time.GetUtcNow().UtcDateTime, line);
+        DateTime now = _provider.Time.GetUtcNow().UtcDateTime;
+        position = new LinePosition(TextLineFormatter.WriteHeader(level, _categoryUtf8, eventId, now, line), now, 1);
         return line;
     }
 
-    /// <summary>Ends the line begun by <see cref="BeginLine"/> and queues it as <see cref="Log"/> does.</summary>
-    public void EndLine(LineBuffer line, int messageStart)
+    /// <summary>
+    /// Ends the line in <paramref name="line"/> and begins another after it, with the same timestamp: lines a caller
+    /// writes together (the first four of a request) then cost one clock read and one hand-over to the writer.
+    /// </summary>
+    public void NextLine(LineBuffer line, LogLevel level, int eventId, ref LinePosition position)
     {
-        TextLineFormatter.EndLine(messageStart, line);
-        _provider.Writer.TryWrite(line.WrittenSpan);
+        TextLineFormatter.EndLine(position.MessageStart, line);
+        position = new LinePosition(TextLineFormatter.WriteHeader(level, _categoryUtf8, eventId, position.Timestamp, line), position.Timestamp, position.Lines + 1);
+    }
+
+    /// <summary>Ends the lines begun by <see cref="BeginLine"/> and queues them as <see cref="Log"/> does.</summary>
+    public void EndLine(LineBuffer line, in LinePosition position)
+    {
+        TextLineFormatter.EndLine(position.MessageStart, line);
+        _provider.Writer.TryWrite(line.WrittenSpan, position.Lines);
     }
 
     /// <summary>Whether lines are text (not --log-format json), the only format <see cref="BeginLine"/> writes.</summary>
