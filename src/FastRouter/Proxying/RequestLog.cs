@@ -6,16 +6,17 @@ namespace FastRouter.Proxying;
 /// <summary>
 /// The seven lines every request writes at Information, production-stack's (the seed checks them with
 /// <c>kubectl logs</c>) with the request id added. When the router's own console logger writing text is the only
-/// provider, as the process runs, a line is written straight into that logger's buffer from its typed values: the
-/// generic path (the logger factory's loop, the state boxed as a list, a boxed double, the template parsed per line)
-/// cost about twice as much router CPU per request (docs/architecture.md, "Logging"). Otherwise (JSON lines, a test's
-/// capturing provider, any other provider) each line goes through its source-generated <c>LoggerMessage</c>, whose
-/// text the direct lines match byte for byte. Thread-safe.
+/// provider, as the process runs, a line is queued to that logger's writer as its template and typed values, and
+/// formatted on the writer's thread: the generic path (the logger factory's loop, the state boxed as a list, a boxed
+/// double, the template parsed per line, formatted on the request's thread) cost several times as much router CPU
+/// per request (docs/architecture.md, "Logging"). Otherwise (JSON lines, a test's capturing provider, any other
+/// provider) each line goes through its source-generated <c>LoggerMessage</c>, whose text the direct lines match
+/// byte for byte. Thread-safe.
 /// </summary>
 internal sealed partial class RequestLog
 {
     private readonly ILogger _logger;
-    private readonly RouterConsoleLogger? _console;
+    private readonly DirectRequestLines? _direct;
     private readonly bool _directEnabled;
 
     /// <param name="logger">The logger of <paramref name="category"/>, whose level rules decide what is written.</param>
@@ -36,19 +37,19 @@ internal sealed partial class RequestLog
 
         if (count == 1 && only?.CreateLogger(category) is RouterConsoleLogger { WritesText: true } console)
         {
-            _console = console;
+            _direct = new DirectRequestLines(console);
             _directEnabled = logger.IsEnabled(LogLevel.Information);
         }
     }
 
     /// <summary>Whether lines skip the generic logging path (for tests: both paths must write the same bytes).</summary>
-    public bool IsDirect => _console is not null;
+    public bool IsDirect => _direct is not null;
 
     /// <summary>
     /// Whether the lines are written at all (Information enabled for the category). The router's level rules are
     /// set once at start-up, so the direct path asks them once; the generic path asks the logger each time.
     /// </summary>
-    public bool IsEnabled => _console is not null ? _directEnabled : _logger.IsEnabled(LogLevel.Information);
+    public bool IsEnabled => _direct is not null ? _directEnabled : _logger.IsEnabled(LogLevel.Information);
 
     /// <summary>
     /// The lines of one try of the flow, as it starts: <c>Starting orchestrated disaggregated inference</c> (on the
@@ -62,7 +63,7 @@ internal sealed partial class RequestLog
             return;
         }
 
-        if (_console is not { } console)
+        if (_direct is not { } direct)
         {
             if (first)
             {
@@ -75,32 +76,27 @@ internal sealed partial class RequestLog
             return;
         }
 
-        LineBuffer line;
-        LinePosition position;
+        DateTime now = direct.Console.UtcNow;
+        string prefillText = prefillUri.ToString();
         if (first)
         {
-            line = console.BeginLine(LogLevel.Information, 1, out position);
-            line.Write("Starting orchestrated disaggregated inference"u8);
-            EndMessage(line, requestId);
-            console.NextLine(line, LogLevel.Information, 2, ref position);
+            direct.Console.Write(
+            [
+                QueuedLine.Of(direct.Starting, now, null, requestId),
+                QueuedLine.Of(direct.PrefillEndpoint, now, prefillEndpoint, requestId),
+                QueuedLine.Of(direct.DecodeEndpoint, now, decodeEndpoint, requestId),
+                QueuedLine.Of(direct.SendingPrefill, now, prefillText, requestId),
+            ]);
         }
         else
         {
-            line = console.BeginLine(LogLevel.Information, 2, out position);
+            direct.Console.Write(
+            [
+                QueuedLine.Of(direct.PrefillEndpoint, now, prefillEndpoint, requestId),
+                QueuedLine.Of(direct.DecodeEndpoint, now, decodeEndpoint, requestId),
+                QueuedLine.Of(direct.SendingPrefill, now, prefillText, requestId),
+            ]);
         }
-
-        line.Write("Prefill endpoint: "u8);
-        LogMessageWriter.WriteChars(prefillEndpoint, line);
-        EndMessage(line, requestId);
-        console.NextLine(line, LogLevel.Information, 3, ref position);
-        line.Write("Decode endpoint: "u8);
-        LogMessageWriter.WriteChars(decodeEndpoint, line);
-        EndMessage(line, requestId);
-        console.NextLine(line, LogLevel.Information, 4, ref position);
-        line.Write("Sending prefill request to "u8);
-        LogMessageWriter.WriteChars(prefillUri.ToString(), line);
-        EndMessage(line, requestId);
-        console.EndLine(line, position);
     }
 
     /// <summary><c>Sending prefill request to</c> alone: a prefill retry within the same try of the flow.</summary>
@@ -111,16 +107,13 @@ internal sealed partial class RequestLog
             return;
         }
 
-        if (_console is not { } console)
+        if (_direct is not { } direct)
         {
             LogSendingPrefill(_logger, uri, requestId);
             return;
         }
 
-        LineBuffer line = console.BeginLine(LogLevel.Information, 4, out LinePosition position);
-        line.Write("Sending prefill request to "u8);
-        LogMessageWriter.WriteChars(uri.ToString(), line);
-        EndLine(console, line, position, requestId);
+        direct.Console.Write([QueuedLine.Of(direct.SendingPrefill, direct.Console.UtcNow, uri.ToString(), requestId)]);
     }
 
     public void PrefillCompleted(double seconds, string requestId)
@@ -130,17 +123,13 @@ internal sealed partial class RequestLog
             return;
         }
 
-        if (_console is not { } console)
+        if (_direct is not { } direct)
         {
             LogPrefillCompleted(_logger, seconds, requestId);
             return;
         }
 
-        LineBuffer line = console.BeginLine(LogLevel.Information, 5, out LinePosition position);
-        line.Write("Prefill completed in "u8);
-        LogMessageWriter.WriteNumber(seconds, "F2", line);
-        line.Write("s (TTFT)"u8);
-        EndLine(console, line, position, requestId);
+        direct.Console.Write([QueuedLine.Of(direct.PrefillCompleted, direct.Console.UtcNow, seconds, requestId)]);
     }
 
     public void SendingDecode(Uri uri, string requestId)
@@ -150,16 +139,13 @@ internal sealed partial class RequestLog
             return;
         }
 
-        if (_console is not { } console)
+        if (_direct is not { } direct)
         {
             LogSendingDecode(_logger, uri, requestId);
             return;
         }
 
-        LineBuffer line = console.BeginLine(LogLevel.Information, 7, out LinePosition position);
-        line.Write("Sending decode request to "u8);
-        LogMessageWriter.WriteChars(uri.ToString(), line);
-        EndLine(console, line, position, requestId);
+        direct.Console.Write([QueuedLine.Of(direct.SendingDecode, direct.Console.UtcNow, uri.ToString(), requestId)]);
     }
 
     public void Completed(double seconds, string requestId)
@@ -169,31 +155,13 @@ internal sealed partial class RequestLog
             return;
         }
 
-        if (_console is not { } console)
+        if (_direct is not { } direct)
         {
             LogCompleted(_logger, seconds, requestId);
             return;
         }
 
-        LineBuffer line = console.BeginLine(LogLevel.Information, 8, out LinePosition position);
-        line.Write("Orchestrated request completed, total time = "u8);
-        LogMessageWriter.WriteNumber(seconds, "F2", line);
-        line.Write("s"u8);
-        EndLine(console, line, position, requestId);
-    }
-
-    /// <summary>Every message's end: <c> [request_id=…]</c>, as each template has it.</summary>
-    private static void EndMessage(LineBuffer line, string requestId)
-    {
-        line.Write(" [request_id="u8);
-        LogMessageWriter.WriteChars(requestId, line);
-        line.Write((byte)']');
-    }
-
-    private static void EndLine(RouterConsoleLogger console, LineBuffer line, in LinePosition position, string requestId)
-    {
-        EndMessage(line, requestId);
-        console.EndLine(line, position);
+        direct.Console.Write([QueuedLine.Of(direct.Completed, direct.Console.UtcNow, seconds, requestId)]);
     }
 
     [LoggerMessage(1, LogLevel.Information, "Starting orchestrated disaggregated inference [request_id={RequestId}]", EventName = "Starting")]

@@ -1,11 +1,13 @@
 namespace FastRouter.Telemetry.ConsoleLog;
 
 /// <summary>
-/// Takes formatted log lines from any thread and writes them to the output (standard output) in batches from one
-/// thread of its own, so a request never waits on the console. Two fixed buffers: callers copy lines into one under a
-/// short lock while the writer thread writes the other. When the one being filled has no room, because the console
-/// does not keep up, the line is dropped and counted, never waited for; once the writer has caught up it writes a
-/// warning with the number dropped. Dispose writes what is buffered (shutdown keeps its last lines).
+/// Takes log lines from any thread and writes them to the output (standard output) in batches from one thread of its
+/// own, so a request never waits on the console. A line comes either formatted (bytes) or as a template and its
+/// values (<see cref="QueuedLine"/>), which the writer's thread formats. Two fixed sets of buffers: callers add lines
+/// to one under a short lock while the writer thread writes the other, in the order the lines came. When the one
+/// being filled has no room, because the console does not keep up, the line is dropped and counted, never waited
+/// for; once the writer has caught up it writes a warning with the number dropped. Dispose writes what is buffered
+/// (shutdown keeps its last lines).
 /// </summary>
 internal sealed class ConsoleLogWriter : IDisposable
 {
@@ -22,6 +24,9 @@ internal sealed class ConsoleLogWriter : IDisposable
     /// <summary>Bounds shutdown when the output is stalled: the lines still buffered are then lost, not the exit.</summary>
     private static readonly TimeSpan DisposeTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>Formatted output is written once it holds this much, so the writer's own buffer stays small.</summary>
+    private const int WriteChunkBytes = 64 * 1024;
+
     private readonly Stream _output;
     private readonly Action<long, LineBuffer>? _formatDropped;
     private readonly Lock _gate = new();
@@ -29,7 +34,10 @@ internal sealed class ConsoleLogWriter : IDisposable
     private readonly Thread _thread;
     private byte[] _filling;
     private byte[] _writing;
+    private QueuedLine[] _fillingLines;
+    private QueuedLine[] _writingLines;
     private int _filled;
+    private int _lines;
     private bool _writerIdle;
     private bool _stopping;
     private long _dropped;
@@ -37,7 +45,7 @@ internal sealed class ConsoleLogWriter : IDisposable
 
     /// <param name="output">Where lines go; written from the writer thread only.</param>
     /// <param name="formatDropped">Formats the "N log lines dropped" warning line into the buffer given.</param>
-    /// <param name="bufferBytes">The size of each of the two buffers.</param>
+    /// <param name="bufferBytes">The size of each of the two byte buffers; each holds a line per 64 of its bytes.</param>
     public ConsoleLogWriter(Stream output, Action<long, LineBuffer>? formatDropped = null, int bufferBytes = DefaultBufferBytes)
     {
         ArgumentNullException.ThrowIfNull(output);
@@ -46,6 +54,8 @@ internal sealed class ConsoleLogWriter : IDisposable
         _formatDropped = formatDropped;
         _filling = new byte[bufferBytes];
         _writing = new byte[bufferBytes];
+        _fillingLines = new QueuedLine[bufferBytes / 64];
+        _writingLines = new QueuedLine[bufferBytes / 64];
         _thread = new Thread(Run) { IsBackground = true, Name = "fastrouter-log" };
         _thread.Start();
 
@@ -56,28 +66,22 @@ internal sealed class ConsoleLogWriter : IDisposable
     /// <summary>Lines dropped since start because the output did not keep up.</summary>
     public long DroppedLines => Volatile.Read(ref _dropped);
 
-    /// <summary>
-    /// Queues whole lines (their newlines included), <paramref name="lineCount"/> of them, all or none; false when
-    /// they were dropped.
-    /// </summary>
-    public bool TryWrite(ReadOnlySpan<byte> line, int lineCount = 1)
+    /// <summary>Queues one whole formatted line (its newline included); false when it was dropped.</summary>
+    public bool TryWrite(ReadOnlySpan<byte> line)
     {
-        bool wake = false;
+        bool wake;
         lock (_gate)
         {
-            if (_stopping || line.Length > _filling.Length - _filled)
+            if (_stopping || line.Length > _filling.Length - _filled || _lines == _fillingLines.Length)
             {
-                _dropped += lineCount;
+                _dropped++;
                 return false;
             }
 
             line.CopyTo(_filling.AsSpan(_filled));
+            _fillingLines[_lines++] = QueuedLine.Formatted(_filled, line.Length);
             _filled += line.Length;
-            if (_writerIdle)
-            {
-                _writerIdle = false;
-                wake = true;
-            }
+            wake = WakeWriter();
         }
 
         // Only the first line after the writer went idle pays for waking it; under load it never sleeps long.
@@ -86,6 +90,43 @@ internal sealed class ConsoleLogWriter : IDisposable
             _wake.Set();
         }
 
+        return true;
+    }
+
+    /// <summary>Queues templated lines, all of them or none (a group stays whole); false when they were dropped.</summary>
+    public bool TryWrite(ReadOnlySpan<QueuedLine> lines)
+    {
+        bool wake;
+        lock (_gate)
+        {
+            if (_stopping || lines.Length > _fillingLines.Length - _lines)
+            {
+                _dropped += lines.Length;
+                return false;
+            }
+
+            lines.CopyTo(_fillingLines.AsSpan(_lines));
+            _lines += lines.Length;
+            wake = WakeWriter();
+        }
+
+        if (wake)
+        {
+            _wake.Set();
+        }
+
+        return true;
+    }
+
+    /// <summary>Under the lock: whether this caller must wake the writer thread.</summary>
+    private bool WakeWriter()
+    {
+        if (!_writerIdle)
+        {
+            return false;
+        }
+
+        _writerIdle = false;
         return true;
     }
 
@@ -114,6 +155,7 @@ internal sealed class ConsoleLogWriter : IDisposable
     private void Run()
     {
         LineBuffer? warning = null;
+        var output = new LineBuffer();
         while (true)
         {
             int count;
@@ -121,7 +163,7 @@ internal sealed class ConsoleLogWriter : IDisposable
             bool stopping;
             lock (_gate)
             {
-                count = _filled;
+                count = _lines;
                 dropped = _dropped;
                 stopping = _stopping;
                 if (count == 0)
@@ -131,7 +173,9 @@ internal sealed class ConsoleLogWriter : IDisposable
                 else
                 {
                     (_filling, _writing) = (_writing, _filling);
+                    (_fillingLines, _writingLines) = (_writingLines, _fillingLines);
                     _filled = 0;
+                    _lines = 0;
                 }
             }
 
@@ -147,7 +191,7 @@ internal sealed class ConsoleLogWriter : IDisposable
                 continue;
             }
 
-            Write(_writing.AsSpan(0, count));
+            WriteLines(_writingLines.AsSpan(0, count), output);
             if (dropped > _droppedReported && _formatDropped is not null)
             {
                 // The batch before it is out, so the output is moving again: say how many lines it missed.
@@ -164,6 +208,34 @@ internal sealed class ConsoleLogWriter : IDisposable
                 Thread.Sleep(Linger);
             }
         }
+    }
+
+    /// <summary>Writes a batch in order, formatting the templated lines, in chunks of about <see cref="WriteChunkBytes"/>.</summary>
+    private void WriteLines(Span<QueuedLine> lines, LineBuffer output)
+    {
+        output.Truncate(0);
+        foreach (ref readonly QueuedLine line in lines)
+        {
+            if (line.Template is null)
+            {
+                output.Write(_writing.AsSpan(line.Offset, line.Length));
+            }
+            else
+            {
+                line.WriteTo(output);
+            }
+
+            if (output.WrittenCount >= WriteChunkBytes)
+            {
+                Write(output.WrittenSpan);
+                output.Truncate(0);
+            }
+        }
+
+        Write(output.WrittenSpan);
+
+        // The batch's strings (request ids, endpoints) are not kept alive until the buffer is filled again.
+        lines.Clear();
     }
 
     private void Write(ReadOnlySpan<byte> bytes)

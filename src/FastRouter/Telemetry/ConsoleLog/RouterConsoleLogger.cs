@@ -6,7 +6,8 @@ namespace FastRouter.Telemetry.ConsoleLog;
 
 /// <summary>
 /// One category's logger of <see cref="RouterConsoleLoggerProvider"/>: formats the line on the caller's thread into
-/// that thread's <see cref="LineBuffer"/> and hands the bytes to the writer, which never blocks the caller.
+/// that thread's <see cref="LineBuffer"/> and hands the bytes to the writer, which never blocks the caller; or, for
+/// lines known in advance, hands the writer their template and values (<see cref="Template"/>, <see cref="Write"/>).
 /// </summary>
 internal sealed class RouterConsoleLogger : ILogger
 {
@@ -47,36 +48,18 @@ internal sealed class RouterConsoleLogger : ILogger
     }
 
     /// <summary>
-    /// Starts a text line written by a caller that knows its message's parts and types (Proxying.RequestLog), in
-    /// this thread's buffer: the caller writes the message after the header, may go on with <see cref="NextLine"/>,
-    /// and hands the buffer to <see cref="EndLine"/>. The caller has checked the level; only for text lines
-    /// (<see cref="WritesText"/>).
+    /// A line of this category whose parts are known in advance, for a caller that queues its values alone
+    /// (Proxying.RequestLog) with <see cref="Write"/>. Only for text lines (<see cref="WritesText"/>).
     /// </summary>
-    public LineBuffer BeginLine(LogLevel level, int eventId, out LinePosition position)
-    {
-        LineBuffer line = LineBuffer.For();
-        DateTime now = _provider.Time.GetUtcNow().UtcDateTime;
-        position = new LinePosition(TextLineFormatter.WriteHeader(level, _categoryUtf8, eventId, now, line), now, 1);
-        return line;
-    }
+    public LineTemplate Template(LogLevel level, int eventId, string before, string after = "", string? numberFormat = null) =>
+        new(level, _category, eventId, before, after, numberFormat);
 
-    /// <summary>
-    /// Ends the line in <paramref name="line"/> and begins another after it, with the same timestamp: lines a caller
-    /// writes together (the first four of a request) then cost one clock read and one hand-over to the writer.
-    /// </summary>
-    public void NextLine(LineBuffer line, LogLevel level, int eventId, ref LinePosition position)
-    {
-        TextLineFormatter.EndLine(position.MessageStart, line);
-        position = new LinePosition(TextLineFormatter.WriteHeader(level, _categoryUtf8, eventId, position.Timestamp, line), position.Timestamp, position.Lines + 1);
-    }
+    /// <summary>The time a line written now is stamped with.</summary>
+    public DateTime UtcNow => _provider.Time.GetUtcNow().UtcDateTime;
 
-    /// <summary>Ends the lines begun by <see cref="BeginLine"/> and queues them as <see cref="Log"/> does.</summary>
-    public void EndLine(LineBuffer line, in LinePosition position)
-    {
-        TextLineFormatter.EndLine(position.MessageStart, line);
-        _provider.Writer.TryWrite(line.WrittenSpan, position.Lines);
-    }
+    /// <summary>Queues templated lines, all or none; the caller has checked the level.</summary>
+    public void Write(ReadOnlySpan<QueuedLine> lines) => _provider.Writer.TryWrite(lines);
 
-    /// <summary>Whether lines are text (not --log-format json), the only format <see cref="BeginLine"/> writes.</summary>
+    /// <summary>Whether lines are text (not --log-format json), the only format <see cref="Template"/> lines are.</summary>
     public bool WritesText => _provider.Json is null;
 }

@@ -35,7 +35,7 @@ internal static class TextLineFormatter
     }
 
     /// <summary>Writes everything before the message: timestamp, level, category and event id; returns where the message starts.</summary>
-    public static int WriteHeader(LogLevel level, ReadOnlySpan<byte> category, int eventId, DateTime utcNow, LineBuffer output)
+    private static int WriteHeader(LogLevel level, ReadOnlySpan<byte> category, int eventId, DateTime utcNow, LineBuffer output)
     {
         Span<byte> span = output.GetSpan(Timestamps.MaxLength + 1);
         int written = Timestamps.WriteText(utcNow, span);
@@ -59,7 +59,7 @@ internal static class TextLineFormatter
     }
 
     /// <summary>The simple console's level names, so existing log searches still match.</summary>
-    private static ReadOnlySpan<byte> LevelPrefix(LogLevel level) => level switch
+    public static ReadOnlySpan<byte> LevelPrefix(LogLevel level) => level switch
     {
         LogLevel.Trace => "trce: "u8,
         LogLevel.Debug => "dbug: "u8,

@@ -29,6 +29,31 @@ public sealed class ConsoleLogWriterTests
     }
 
     [Fact]
+    public void FormattedAndTemplatedLines_ComeOutInTheOrderTheyCame()
+    {
+        var output = new ConsoleSinkStream();
+        var writer = new ConsoleLogWriter(output);
+        var template = new LineTemplate(Microsoft.Extensions.Logging.LogLevel.Information, "Cat", 5, "took ", "s", "F2");
+        var at = new DateTime(2026, 1, 2, 3, 4, 5, 6, DateTimeKind.Utc);
+        for (int i = 0; i < 500; i++)
+        {
+            Assert.True(writer.TryWrite(Encoding.UTF8.GetBytes("line " + i + "\n")));
+            Assert.True(writer.TryWrite([QueuedLine.Of(template, at, i / 100.0, "r" + i)]));
+        }
+
+        writer.Dispose();
+
+        string[] lines = output.Lines;
+        Assert.Equal(1000, lines.Length);
+        for (int i = 0; i < 500; i++)
+        {
+            Assert.Equal("line " + i, lines[2 * i]);
+            string seconds = (i / 100.0).ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal("2026-01-02 03:04:05.006 info: Cat[5] took " + seconds + "s [request_id=r" + i + "]", lines[(2 * i) + 1]);
+        }
+    }
+
+    [Fact]
     public async Task AStalledOutput_DropsAndCountsInsteadOfWaiting_ThenReportsOnceItMovesAgain()
     {
         var output = new ConsoleSinkStream();
