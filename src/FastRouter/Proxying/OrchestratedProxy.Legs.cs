@@ -23,16 +23,17 @@ internal sealed partial class OrchestratedProxy
     /// <summary>
     /// Sends the prefill leg and reads its answer whole into <see cref="ProxyExchange.PrefillAnswer"/>. Transport
     /// failures, timeouts and 5xx are retryable: a prefill that failed holds no KV, so redoing it elsewhere is safe.
+    /// <paramref name="timeout"/> is this attempt's share of the request's <see cref="PrefillBudget"/>.
     /// </summary>
     /// <param name="announced">Whether <see cref="RequestLog.Attempt"/> has logged this leg's "Sending prefill request to" line.</param>
-    private async Task<LegResult> RunPrefillAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend prefill, ProxyExchange exchange, bool announced)
+    private async Task<LegResult> RunPrefillAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend prefill, ProxyExchange exchange, TimeSpan timeout, bool announced)
     {
         CancellationToken clientAborted = context.RequestAborted;
-        LegState leg = BeginLeg(context, endpoint, requestId, prefill, exchange.PrefillBody, _options.PrefillTimeout, exchange);
+        LegState leg = BeginLeg(context, endpoint, requestId, prefill, exchange.PrefillBody, timeout, exchange);
         exchange.PrefillAbort.Arm(leg.Timeout, leg.Content);
         leg.ClientAbort = clientAborted.UnsafeRegister(PrefillAbortHook.OnClientAbort, exchange.PrefillAbort);
         exchange.PrefillContent = leg.Content;
-        CancellationToken timeout = leg.Timeout.Token;
+        CancellationToken timedOut = leg.Timeout.Token;
         if (!announced)
         {
             _requestLog.SendingPrefill(leg.Request.RequestUri!, requestId);
@@ -43,8 +44,8 @@ internal sealed partial class OrchestratedProxy
         HttpResponseMessage? answer = null;
         try
         {
-            answer = await prefill.Invoker.SendAsync(leg.Request, timeout).ConfigureAwait(false);
-            LegResult? failed = await CheckStatusAsync(context, answer, "prefill", requestId, timeout, ref leg).ConfigureAwait(false);
+            answer = await prefill.Invoker.SendAsync(leg.Request, timedOut).ConfigureAwait(false);
+            LegResult? failed = await CheckStatusAsync(context, answer, "prefill", requestId, timedOut, ref leg).ConfigureAwait(false);
             if (failed is { } result)
             {
                 return result;
@@ -57,8 +58,8 @@ internal sealed partial class OrchestratedProxy
             // of its own.
             using CancellationTokenSource? ownTimer = leg.ClientAbort.Unregister() || !clientAborted.IsCancellationRequested
                 ? null
-                : new CancellationTokenSource(_options.PrefillTimeout);
-            CancellationToken readTimeout = ownTimer?.Token ?? timeout;
+                : new CancellationTokenSource(timeout);
+            CancellationToken readTimeout = ownTimer?.Token ?? timedOut;
             Stream stream = await answer.Content.ReadAsStreamAsync(readTimeout).ConfigureAwait(false);
             if (!await exchange.PrefillAnswer.ReadToEndAsync(stream, answer.Content.Headers.ContentLength, _maxPrefillAnswerBytes, readTimeout).ConfigureAwait(false))
             {
@@ -79,7 +80,7 @@ internal sealed partial class OrchestratedProxy
                 return LegResult.Finished;
             }
 
-            return LegFailure(ref leg, "prefill", _options.PrefillTimeout, exception, requestId);
+            return LegFailure(ref leg, "prefill", timeout, exception, requestId);
         }
         finally
         {

@@ -171,6 +171,7 @@ internal sealed partial class OrchestratedProxy
         // 4. The prefill body is the same for every attempt: one token, no stream, KV kept for a remote decode.
         LegBodyBuilder.BuildPrefill(exchange.RequestBody.Sequence, scan, exchange.PrefillBody);
         int retriesLeft = _options.MaxRetries;
+        var prefillBudget = new PrefillBudget(_options.PrefillTimeout);
         List<Backend>? triedPrefill = null;
         List<Backend>? triedDecode = null;
         bool firstTry = true;
@@ -185,15 +186,27 @@ internal sealed partial class OrchestratedProxy
             try
             {
                 // 6. Prefill leg, on another prefill pod after a failure while retries are left.
-                LegResult prefillResult = await RunPrefillAsync(context, endpoint, requestId, prefill, exchange, announced: true).ConfigureAwait(false);
-                while (prefillResult.Status == LegStatus.Retryable && retriesLeft > 0)
+                //    Every attempt of the request, in this flow or a redone one, draws on one budget (PrefillBudget).
+                //    The first attempt's "Sending prefill request" line went out with the try's first lines.
+                LegResult prefillResult;
+                bool announced = true;
+                while (true)
                 {
+                    TimeSpan attemptTimeout = prefillBudget.NextAttempt(isLast: retriesLeft == 0);
+                    long attemptStarted = Stopwatch.GetTimestamp();
+                    prefillResult = await RunPrefillAsync(context, endpoint, requestId, prefill, exchange, attemptTimeout, announced).ConfigureAwait(false);
+                    announced = false;
+                    prefillBudget.Spend(attemptStarted);
+                    if (prefillResult.Status != LegStatus.Retryable || retriesLeft == 0)
+                    {
+                        break;
+                    }
+
                     retriesLeft--;
                     _metrics.Retry(BackendRole.Prefill, prefillResult.RetryReason);
                     (triedPrefill ??= []).Add(prefill);
                     prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
                     Log.RetryingPrefill(_logger, prefillResult.Reason!, prefill.Name, requestId);
-                    prefillResult = await RunPrefillAsync(context, endpoint, requestId, prefill, exchange, announced: false).ConfigureAwait(false);
                 }
 
                 if (prefillResult.Status != LegStatus.Succeeded)
