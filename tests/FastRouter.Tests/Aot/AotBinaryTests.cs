@@ -223,10 +223,9 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         Assert.Equal(200, (int)response.StatusCode);
 
         // The console logger writes from its own thread: wait for the request's last line.
-        for (int i = 0; i < 200 && !demo.Output.Contains("Orchestrated request completed", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(50);
-        }
+        Assert.True(
+            await Eventually.TrueAsync(() => demo.Output.Contains("Orchestrated request completed", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+            "no completion line:\n" + demo.Output);
 
         var requestLines = new List<JsonElement>();
         foreach (string line in demo.Output.Split('\n'))

@@ -81,7 +81,7 @@ public sealed class AotConsoleLogTests(AotBinaryFixture fixture)
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
-            await WaitForLivezAsync(client, router);
+            await NativeProcess.WaitUntilServingAsync(client, "/livez", router, () => "(its output is the pipe nobody reads)");
 
             // About 1 KB of lines per request: 3,000 requests write about three times what the pipe and the
             // router's two buffers hold. Each must still be answered (the client's 20 s timeout would fail it).
@@ -114,25 +114,5 @@ public sealed class AotConsoleLogTests(AotBinaryFixture fixture)
             router.Kill(entireProcessTree: true);
             await router.WaitForExitAsync();
         }
-    }
-
-    private static async Task WaitForLivezAsync(HttpClient client, Process router)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(router.HasExited, "the router exited early");
-            try
-            {
-                using HttpResponseMessage response = await client.GetAsync("/livez");
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(50);
-            }
-        }
-
-        Assert.Fail("the router is not serving after 20 s");
     }
 }

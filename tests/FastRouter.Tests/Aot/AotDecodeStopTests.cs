@@ -48,14 +48,8 @@ public sealed class AotDecodeStopTests(AotBinaryFixture fixture, ITestOutputHelp
 
     private static async Task<TimeSpan> DecodeAbortedAfterAsync(Orchestrator pods, long abortsBefore, DateTimeOffset leftAt)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        (long Aborts, DateTimeOffset? LastAbortAt) stats;
-        while ((stats = await pods.DecodeAbortsAsync()).Aborts == abortsBefore)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the decode pod never saw its request aborted");
-            await Task.Delay(10);
-        }
-
+        (long Aborts, DateTimeOffset? LastAbortAt) stats = await Eventually.ValueAsync(pods.DecodeAbortsAsync, stats => stats.Aborts != abortsBefore, TimeSpan.FromSeconds(10));
+        Assert.True(stats.Aborts != abortsBefore, "the decode pod never saw its request aborted");
         Assert.Equal(abortsBefore + 1, stats.Aborts);
         return stats.LastAbortAt!.Value - leftAt;
     }

@@ -57,23 +57,13 @@ public sealed class AotShutdownTests(AotBinaryFixture fixture)
     }
 
     /// <summary>The first non-200 status of <paramref name="path"/>, polled for up to 2.5 s (under the 3 s delay).</summary>
-    private static async Task<int> StatusOnceDrainingAsync(HttpClient client, string path)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(2.5);
-        int status;
-        do
-        {
-            using HttpResponseMessage response = await client.GetAsync(path);
-            status = (int)response.StatusCode;
-            if (status != 200)
+    private static Task<int> StatusOnceDrainingAsync(HttpClient client, string path) =>
+        Eventually.ValueAsync(
+            async () =>
             {
-                break;
-            }
-
-            await Task.Delay(20);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        return status;
-    }
+                using HttpResponseMessage response = await client.GetAsync(path);
+                return (int)response.StatusCode;
+            },
+            status => status != 200,
+            TimeSpan.FromSeconds(2.5));
 }

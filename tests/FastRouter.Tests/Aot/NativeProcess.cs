@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Aot;
 
@@ -7,6 +9,8 @@ namespace FastRouter.Tests.Aot;
 internal sealed class NativeProcess : IDisposable
 {
     private readonly Process _process;
+    private static readonly TimeSpan ServingLimit = TimeSpan.FromSeconds(20);
+
     private readonly StringBuilder _output = new();
 
     private NativeProcess(Process process)
@@ -106,24 +110,48 @@ internal sealed class NativeProcess : IDisposable
     }
 
     /// <summary>Waits until <paramref name="url"/> answers at all (the process is up and listening).</summary>
-    public async Task WaitUntilServingAsync(HttpClient client, string url)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(_process.HasExited, "the process exited early:\n" + Output);
-            try
-            {
-                using HttpResponseMessage response = await client.GetAsync(url);
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(50);
-            }
-        }
+    public Task WaitUntilServingAsync(HttpClient client, string url) =>
+        WaitUntilServingAsync(client, url, _process, () => Output);
 
-        Assert.Fail("not serving " + url + " after 20 s:\n" + Output);
+    /// <summary>
+    /// As the instance method, for a process started by hand (one whose output must stay unread):
+    /// <paramref name="describe"/> says what it wrote, for the failure message.
+    /// </summary>
+    public static async Task WaitUntilServingAsync(HttpClient client, string url, Process process, Func<string> describe)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(process);
+        ArgumentNullException.ThrowIfNull(describe);
+        bool serving = await Eventually.TrueAsync(
+            async () =>
+            {
+                Assert.False(process.HasExited, "the process exited early:\n" + describe());
+                try
+                {
+                    using HttpResponseMessage response = await client.GetAsync(url);
+                    return true;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            ServingLimit);
+        Assert.True(serving, "not serving " + url + " after 20 s:\n" + describe());
+    }
+
+    /// <summary>Waits until <paramref name="path"/> answers <paramref name="status"/> (readiness following discovery).</summary>
+    public async Task WaitForStatusAsync(HttpClient client, string path, HttpStatusCode status)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        bool reached = await Eventually.TrueAsync(
+            async () =>
+            {
+                using HttpResponseMessage response = await client.GetAsync(path);
+                return response.StatusCode == status;
+            },
+            ServingLimit);
+        Assert.True(reached, $"{path} never answered {status}:\n{Output}");
     }
 
     public void Dispose()

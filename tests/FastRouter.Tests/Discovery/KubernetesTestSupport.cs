@@ -2,6 +2,7 @@ using System.Text;
 using FastRouter.Configuration;
 using FastRouter.Discovery.Kubernetes;
 using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
 using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Tests.Discovery;
@@ -81,19 +82,8 @@ internal static class KubernetesTestSupport
         ServiceAccountDirectory = Path.Combine(Path.GetTempPath(), "fastrouter-no-service-account"),
     };
 
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        DateTime deadline = DateTime.UtcNow + WaitTimeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("Timed out waiting for: " + what);
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public static async Task WaitUntilAsync(Func<bool> condition, string what) =>
+        Assert.True(await Eventually.TrueAsync(condition, WaitTimeout), "Timed out waiting for: " + what);
 
     public static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 
