@@ -38,10 +38,10 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         HttpClient client = pods.Client;
 
         using HttpResponseMessage health = await client.GetAsync("/health");
-        using HttpResponseMessage chat = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":5}"));
-        using HttpResponseMessage chatStream = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":5,\"stream\":true}"));
-        using HttpResponseMessage completion = await client.PostAsync("/v1/completions", Json("{\"model\":\"llama31-8b\",\"prompt\":\"Hi\",\"max_tokens\":3}"));
-        using HttpResponseMessage completionStream = await client.PostAsync("/v1/completions", Json("{\"model\":\"llama31-8b\",\"prompt\":\"Hi\",\"max_tokens\":3,\"stream\":true}"));
+        using HttpResponseMessage chat = await client.PostAsync("/v1/chat/completions", Json(RequestBodies.Chat(5)));
+        using HttpResponseMessage chatStream = await client.PostAsync("/v1/chat/completions", Json(RequestBodies.Chat(5, stream: true)));
+        using HttpResponseMessage completion = await client.PostAsync("/v1/completions", Json(RequestBodies.Completion(3, prompt: "Hi")));
+        using HttpResponseMessage completionStream = await client.PostAsync("/v1/completions", Json(RequestBodies.Completion(3, stream: true, prompt: "Hi")));
         using HttpResponseMessage bad = await client.PostAsync("/v1/completions", Json("{\"model\":"));
 
         Assert.Equal(200, (int)health.StatusCode);
@@ -105,7 +105,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         await using Orchestrator pods = await Orchestrator.StartWithUnreachableDecodeAsync(_binary, "info");
         for (int i = 0; i < 4; i++)
         {
-            using HttpResponseMessage response = await pods.Client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":5}"));
+            using HttpResponseMessage response = await pods.Client.PostAsync("/v1/chat/completions", Json(RequestBodies.Chat(5)));
             Assert.Equal(200, (int)response.StatusCode);
         }
 
@@ -188,7 +188,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
         await demo.WaitUntilServingAsync(client, "/health");
 
-        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":3,\"stream\":true}"));
+        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", Json(RequestBodies.Chat(3, stream: true)));
         List<string> events = SseReader.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal("[DONE]", events[^1]);
@@ -219,7 +219,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
         await demo.WaitUntilServingAsync(client, "/health");
 
-        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":3}"));
+        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", Json(RequestBodies.Chat(3)));
         Assert.Equal(200, (int)response.StatusCode);
 
         // The console logger writes from its own thread: wait for the request's last line.

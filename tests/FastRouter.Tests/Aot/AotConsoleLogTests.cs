@@ -36,7 +36,7 @@ public sealed class AotConsoleLogTests(AotBinaryFixture fixture)
         // The banner's curl command, with a request id to find its lines by.
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
-            Content = new StringContent("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":3}", Encoding.UTF8, "application/json"),
+            Content = new StringContent(RequestBodies.Chat(3), Encoding.UTF8, "application/json"),
         };
         request.Headers.TryAddWithoutValidation("X-Request-Id", "demo-seed-1");
         using HttpResponseMessage response = await client.SendAsync(request);
@@ -92,7 +92,7 @@ public sealed class AotConsoleLogTests(AotBinaryFixture fixture)
             {
                 while (Interlocked.Increment(ref next) <= Requests)
                 {
-                    using var content = new StringContent("{\"model\":\"llama31-8b\",\"prompt\":\"hi\",\"max_tokens\":2}", Encoding.UTF8, "application/json");
+                    using var content = new StringContent(RequestBodies.Completion(2, prompt: "hi"), Encoding.UTF8, "application/json");
                     using HttpResponseMessage response = await client.PostAsync("/v1/completions", content);
                     if ((int)response.StatusCode == 200)
                     {

@@ -61,10 +61,10 @@ public sealed class AotHelmChartTests(AotBinaryFixture fixture)
         await router.WaitUntilServingAsync(client, "/livez");
         await router.WaitForStatusAsync(client, "/readyz", HttpStatusCode.OK);
 
-        await AssertServesAsync(client, "/v1/chat/completions", """{"model":"llama31-8b","messages":[{"role":"user","content":"Hello"}],"max_tokens":4}""", "chat.completion");
-        await AssertServesAsync(client, "/v1/chat/completions", """{"model":"llama31-8b","messages":[{"role":"user","content":"Hello"}],"max_tokens":4,"stream":true}""", "[DONE]");
-        await AssertServesAsync(client, "/v1/completions", """{"model":"llama31-8b","prompt":"Hello","max_tokens":4}""", "text_completion");
-        await AssertServesAsync(client, "/v1/completions", """{"model":"llama31-8b","prompt":"Hello","max_tokens":4,"stream":true}""", "[DONE]");
+        await AssertServesAsync(client, "/v1/chat/completions", RequestBodies.Chat(4), "chat.completion");
+        await AssertServesAsync(client, "/v1/chat/completions", RequestBodies.Chat(4, stream: true), "[DONE]");
+        await AssertServesAsync(client, "/v1/completions", RequestBodies.Completion(4, prompt: "Hello"), "text_completion");
+        await AssertServesAsync(client, "/v1/completions", RequestBodies.Completion(4, stream: true, prompt: "Hello"), "[DONE]");
 
         RecordedApiRequest list = api.Lists.First();
         Assert.Equal("environment=test,release=test", list.LabelSelector);
@@ -84,7 +84,7 @@ public sealed class AotHelmChartTests(AotBinaryFixture fixture)
         await ProbedAsync(health, 10);
         api.SetPod(ChartPod("test-llama-decode-deployment-vllm-1", newDecodeIp, DecodeModelSpec));
         await router.WaitForStatusAsync(client, "/readyz", HttpStatusCode.OK);
-        await AssertServesAsync(client, "/v1/chat/completions", """{"model":"llama31-8b","messages":[{"role":"user","content":"Hello"}],"max_tokens":4}""", "chat.completion");
+        await AssertServesAsync(client, "/v1/chat/completions", RequestBodies.Chat(4), "chat.completion");
         await ProbedAsync(health, 5);
         await probing.CancelAsync();
         await prober;

@@ -15,7 +15,7 @@ namespace FastRouter.Tests.Aot;
 [Collection(AotCollection.Name)]
 public sealed class AotKubernetesTests(AotBinaryFixture fixture)
 {
-    private const string ChatBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":4}";
+    private static readonly string ChatBody = RequestBodies.Chat(4);
 
     [Fact]
     public async Task SeedArgs_WithKubeconfig_FollowPodsAndSurviveAnApiServerRestart()

@@ -35,7 +35,7 @@ public sealed class AotShutdownTests(AotBinaryFixture fixture)
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
         {
-            Content = new StringContent("{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":20,\"stream\":true}", Encoding.UTF8, "application/json"),
+            Content = new StringContent(RequestBodies.Completion(20, stream: true), Encoding.UTF8, "application/json"),
         };
         using HttpResponseMessage stream = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Task<string> body = stream.Content.ReadAsStringAsync();

@@ -15,7 +15,7 @@ namespace FastRouter.Tests.Discovery;
 /// <summary>The router with Kubernetes discovery, in front of two simulated vLLM pods the fake API server lists.</summary>
 public sealed class KubernetesEndToEndTests
 {
-    private const string ChatBody = """{"model":"llama31-8b","messages":[{"role":"user","content":"Hello"}],"max_tokens":5}""";
+    private static readonly string ChatBody = RequestBodies.Chat(5);
 
     [Fact]
     public async Task PodsThatRequireVllmApiKey_HaveTheirModelsProbedWithIt_AndServe()

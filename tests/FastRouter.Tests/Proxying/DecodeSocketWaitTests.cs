@@ -14,7 +14,7 @@ namespace FastRouter.Tests.Proxying;
 /// </summary>
 public sealed class DecodeSocketWaitTests
 {
-    private const string StreamBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3,\"stream\":true}";
+    private static readonly string StreamBody = RequestBodies.Chat(3, stream: true, content: "hi");
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(5);
 
     [Fact]

@@ -221,7 +221,7 @@ public sealed class OversizedBodyTests
         Assert.True(await Eventually.TrueAsync(() => gate.InFlight == 0), "the 413's slot was not given back");
 
         // The only slot is free while the first connection is still being drained.
-        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", "{\"model\":\"llama31-8b\",\"prompt\":\"hi\",\"max_tokens\":2}");
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", RequestBodies.Completion(2, prompt: "hi"));
 
         Assert.Equal(200, (int)response.StatusCode);
         Assert.False(lingering.Client.Poll(0, SelectMode.SelectRead), "the oversized body's connection ended before its discard bounds");

@@ -11,9 +11,9 @@ namespace FastRouter.Tests.Resilience;
 /// </summary>
 internal static class Fleet
 {
-    public const string ChatBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":4}";
+    public static readonly string ChatBody = RequestBodies.Chat(4);
 
-    public const string StreamBody = "{\"model\":\"llama31-8b\",\"prompt\":\"Once\",\"max_tokens\":4,\"stream\":true}";
+    public static readonly string StreamBody = RequestBodies.Completion(4, stream: true, prompt: "Once");
 
     /// <summary>How long a simulated prefill holds blocks nobody pulls (its default lease).</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);

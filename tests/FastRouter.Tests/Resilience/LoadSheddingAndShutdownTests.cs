@@ -11,7 +11,7 @@ namespace FastRouter.Tests.Resilience;
 
 public sealed class LoadSheddingAndShutdownTests
 {
-    private const string SlowStream = "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":15,\"stream\":true}";
+    private static readonly string SlowStream = RequestBodies.Completion(15, stream: true);
 
     [Fact]
     public async Task BeyondMaxConcurrentRequests_TheRouterAnswers429AtOnce()

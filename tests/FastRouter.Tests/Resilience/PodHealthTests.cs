@@ -79,7 +79,7 @@ public sealed class PodHealthTests
             new ManualTimeProvider(),
             o => o with { PodSelection = PodSelection.LeastInFlight },
             decodeInterTokenLatency: TimeSpan.FromMilliseconds(100));
-        string longStream = "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":40,\"stream\":true}";
+        string longStream = RequestBodies.Completion(40, stream: true);
 
         using HttpResponseMessage streaming = await harness.PostAsync("/v1/completions", longStream);
         await using Stream stream = await streaming.Content.ReadAsStreamAsync();
@@ -87,7 +87,7 @@ public sealed class PodHealthTests
         int busy = harness.Decode[0].RunningRequests == 1 ? 0 : 1;
         for (int i = 0; i < 5; i++)
         {
-            using HttpResponseMessage response = await harness.PostAsync("/v1/completions", "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":1}");
+            using HttpResponseMessage response = await harness.PostAsync("/v1/completions", RequestBodies.Completion(1));
             Assert.Equal(200, (int)response.StatusCode);
         }
 

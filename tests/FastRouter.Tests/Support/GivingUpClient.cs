@@ -16,8 +16,7 @@ internal static class GivingUpClient
     public static async Task<bool> SendAndMaybeLeaveAsync(HttpClient client, Random random)
     {
         bool stream = random.Next(2) == 0;
-        string body = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":"
-            + (1 + random.Next(20)) + (stream ? ",\"stream\":true}" : "}");
+        string body = RequestBodies.Chat(1 + random.Next(20), stream);
         using var leave = new CancellationTokenSource(TimeSpan.FromMilliseconds(random.Next(16)));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         try
