@@ -117,24 +117,26 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
     /// <summary>
     /// The in-process <c>RandomDisconnectTests</c>, against the product, whose prefill calls are stopped by shutting
     /// the connection's sending side: clients that give up at random moments leave no KV block held (the pods' lease
-    /// is 30 s, far longer than the test).
+    /// is 30 s, far longer than the test). Every choice comes from the seed (<see cref="GiveUpPlan"/>): a failure names
+    /// it, and an InlineData of it replays the run.
     /// </summary>
-    [Fact]
-    public async Task ClientsLeavingAtRandom_StrandNoKv()
+    [Theory]
+    [InlineData(11)]
+    public async Task ClientsLeavingAtRandom_StrandNoKv(int seed)
     {
         await using Orchestrator pods = await Orchestrator.StartAsync(_binary, "warning", "--itl-ms", "2");
-        var random = new Random(11);
         int left = 0;
-        for (int i = 0; i < 150; i++)
+        foreach (GiveUpPlan plan in GiveUpPlan.Draw(seed, 150))
         {
-            if (await GivingUpClient.SendAndMaybeLeaveAsync(pods.Client, random))
+            if (await GivingUpClient.SendAndMaybeLeaveAsync(pods.Client, plan))
             {
                 left++;
             }
         }
 
-        Assert.True(left > 0, "no client left early");
-        Assert.Equal(0, await pods.HeldKvBlocksOnceSettledAsync());
+        Assert.True(left > 0, $"seed {seed}: no client left early");
+        int held = await pods.HeldKvBlocksOnceSettledAsync();
+        Assert.True(held == 0, $"seed {seed}: {held} KV blocks still held");
     }
 
     [Theory]
