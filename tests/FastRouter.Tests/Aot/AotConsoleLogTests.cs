@@ -60,16 +60,7 @@ public sealed class AotConsoleLogTests(AotBinaryFixture fixture)
         await using VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill });
         await using VllmSimulator decode = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Decode });
         int port = FreePort.Get();
-        var info = new ProcessStartInfo(
-            fixture.BinaryPath,
-            [
-                "--host", "127.0.0.1",
-                "--port", port.ToString(CultureInfo.InvariantCulture),
-                $"--static-backends={prefill.BaseAddress.GetLeftPart(UriPartial.Authority)},{decode.BaseAddress.GetLeftPart(UriPartial.Authority)}",
-                "--static-model-labels=prefill,decode",
-                "--prefill-model-labels=prefill",
-                "--decode-model-labels=decode",
-            ])
+        var info = new ProcessStartInfo(fixture.BinaryPath, NativeProcess.PodPairArguments(port, prefill.BaseAddress, decode.BaseAddress))
         {
             // Redirected and never read: once the pipe's 64 KiB are full, every write to standard output waits.
             RedirectStandardOutput = true,

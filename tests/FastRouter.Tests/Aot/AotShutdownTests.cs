@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using FastRouter.Simulation;
 using FastRouter.Tests.Harness;
@@ -18,14 +17,7 @@ public sealed class AotShutdownTests(AotBinaryFixture fixture)
         int port = FreePort.Get();
         using NativeProcess router = NativeProcess.Start(
             fixture.BinaryPath,
-            "--host", "127.0.0.1",
-            "--port", port.ToString(CultureInfo.InvariantCulture),
-            $"--static-backends={prefill.BaseAddress.GetLeftPart(UriPartial.Authority)},{decode.BaseAddress.GetLeftPart(UriPartial.Authority)}",
-            "--static-model-labels=prefill,decode",
-            "--prefill-model-labels=prefill",
-            "--decode-model-labels=decode",
-            "--shutdown-delay=3",
-            "--shutdown-timeout=30");
+            NativeProcess.PodPairArguments(port, prefill.BaseAddress, decode.BaseAddress, "--shutdown-delay=3", "--shutdown-timeout=30"));
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         await router.WaitUntilServingAsync(client, "/livez");
         using (HttpResponseMessage before = await client.GetAsync("/health"))

@@ -91,6 +91,26 @@ internal sealed class NativeProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>
+    /// The arguments of a router on 127.0.0.1:<paramref name="port"/> in front of one prefill and one decode pod, as
+    /// the seed's static deployment gives them; a test appends what it is about.
+    /// </summary>
+    public static string[] PodPairArguments(int port, Uri prefill, Uri decode, params string[] more)
+    {
+        ArgumentNullException.ThrowIfNull(prefill);
+        ArgumentNullException.ThrowIfNull(decode);
+        return
+        [
+            "--host", "127.0.0.1",
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"--static-backends={prefill.GetLeftPart(UriPartial.Authority)},{decode.GetLeftPart(UriPartial.Authority)}",
+            "--static-model-labels=prefill,decode",
+            "--prefill-model-labels=prefill",
+            "--decode-model-labels=decode",
+            .. more,
+        ];
+    }
+
     /// <summary>Waits for the process to exit and returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan limit)
     {

@@ -12,6 +12,9 @@ internal static class KubernetesTestSupport
 {
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>How often the tests' discovery checks removed pods for having drained.</summary>
+    public static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(50);
+
     public static RouterOptions Options(int port = 9, string selector = "app in (prefill,decode)", string? @namespace = null) => new()
     {
         ServiceDiscovery = ServiceDiscoveryMode.Kubernetes,
@@ -31,7 +34,7 @@ internal static class KubernetesTestSupport
         MaxBackoff = TimeSpan.FromMilliseconds(200),
         ModelProbeInitialBackoff = TimeSpan.FromMilliseconds(50),
         ModelProbeMaxBackoff = TimeSpan.FromMilliseconds(200),
-        DrainPollInterval = TimeSpan.FromMilliseconds(50),
+        DrainPollInterval = DrainPollInterval,
         RetireGrace = TimeSpan.Zero,
         RequestTimeout = TimeSpan.FromSeconds(5),
         MinimumWatchDuration = TimeSpan.FromMilliseconds(200),

@@ -36,6 +36,17 @@ internal static class Fleet
             time: routerClock);
     }
 
+    /// <summary>Sends <paramref name="count"/> chats one after another, each of which must be answered 200.</summary>
+    public static async Task ChatsAnsweredAsync(RouterTestHarness harness, int count)
+    {
+        ArgumentNullException.ThrowIfNull(harness);
+        for (int i = 0; i < count; i++)
+        {
+            using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", ChatBody);
+            Assert.True(200 == (int)response.StatusCode, $"chat {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
     /// <summary>Completion calls a pod received (health probes and model lists do not count).</summary>
     public static int Calls(VllmSimulator pod) => pod.ReceivedRequests.Count(r => r.Path is "/v1/chat/completions" or "/v1/completions");
 
