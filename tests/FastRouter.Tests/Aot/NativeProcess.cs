@@ -8,9 +8,10 @@ namespace FastRouter.Tests.Aot;
 /// <summary>A process of the AOT binary, its output captured, killed on dispose.</summary>
 internal sealed class NativeProcess : IDisposable
 {
-    private readonly Process _process;
+    /// <summary>How long a started process may take to listen, or to turn ready: a hang's limit, not a measure.</summary>
     private static readonly TimeSpan ServingLimit = TimeSpan.FromSeconds(20);
 
+    private readonly Process _process;
     private readonly StringBuilder _output = new();
 
     private NativeProcess(Process process)
