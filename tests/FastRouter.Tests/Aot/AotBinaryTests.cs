@@ -38,10 +38,10 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         HttpClient client = pods.Client;
 
         using HttpResponseMessage health = await client.GetAsync("/health");
-        using HttpResponseMessage chat = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":5}"));
-        using HttpResponseMessage chatStream = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":5,\"stream\":true}"));
-        using HttpResponseMessage completion = await client.PostAsync("/v1/completions", Json("{\"model\":\"llama31-8b\",\"prompt\":\"Hi\",\"max_tokens\":3}"));
-        using HttpResponseMessage completionStream = await client.PostAsync("/v1/completions", Json("{\"model\":\"llama31-8b\",\"prompt\":\"Hi\",\"max_tokens\":3,\"stream\":true}"));
+        using HttpResponseMessage chat = await client.PostAsync("/v1/chat/completions", Json(RequestBodies.Chat(5)));
+        using HttpResponseMessage chatStream = await client.PostAsync("/v1/chat/completions", Json(RequestBodies.Chat(5, stream: true)));
+        using HttpResponseMessage completion = await client.PostAsync("/v1/completions", Json(RequestBodies.Completion(3, prompt: "Hi")));
+        using HttpResponseMessage completionStream = await client.PostAsync("/v1/completions", Json(RequestBodies.Completion(3, stream: true, prompt: "Hi")));
         using HttpResponseMessage bad = await client.PostAsync("/v1/completions", Json("{\"model\":"));
 
         Assert.Equal(200, (int)health.StatusCode);
@@ -105,7 +105,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         await using Orchestrator pods = await Orchestrator.StartWithUnreachableDecodeAsync(_binary, "info");
         for (int i = 0; i < 4; i++)
         {
-            using HttpResponseMessage response = await pods.Client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":5}"));
+            using HttpResponseMessage response = await pods.Client.PostAsync("/v1/chat/completions", Json(RequestBodies.Chat(5)));
             Assert.Equal(200, (int)response.StatusCode);
         }
 
@@ -117,24 +117,26 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
     /// <summary>
     /// The in-process <c>RandomDisconnectTests</c>, against the product, whose prefill calls are stopped by shutting
     /// the connection's sending side: clients that give up at random moments leave no KV block held (the pods' lease
-    /// is 30 s, far longer than the test).
+    /// is 30 s, far longer than the test). Every choice comes from the seed (<see cref="GiveUpPlan"/>): a failure names
+    /// it, and an InlineData of it replays the run.
     /// </summary>
-    [Fact]
-    public async Task ClientsLeavingAtRandom_StrandNoKv()
+    [Theory]
+    [InlineData(11)]
+    public async Task ClientsLeavingAtRandom_StrandNoKv(int seed)
     {
         await using Orchestrator pods = await Orchestrator.StartAsync(_binary, "warning", "--itl-ms", "2");
-        var random = new Random(11);
         int left = 0;
-        for (int i = 0; i < 150; i++)
+        foreach (GiveUpPlan plan in GiveUpPlan.Draw(seed, 150))
         {
-            if (await GivingUpClient.SendAndMaybeLeaveAsync(pods.Client, random))
+            if (await GivingUpClient.SendAndMaybeLeaveAsync(pods.Client, plan))
             {
                 left++;
             }
         }
 
-        Assert.True(left > 0, "no client left early");
-        Assert.Equal(0, await pods.HeldKvBlocksOnceSettledAsync());
+        Assert.True(left > 0, $"seed {seed}: no client left early");
+        int held = await pods.HeldKvBlocksOnceSettledAsync();
+        Assert.True(held == 0, $"seed {seed}: {held} KV blocks still held");
     }
 
     [Theory]
@@ -188,7 +190,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
         await demo.WaitUntilServingAsync(client, "/health");
 
-        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":3,\"stream\":true}"));
+        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", Json(RequestBodies.Chat(3, stream: true)));
         List<string> events = SseReader.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal("[DONE]", events[^1]);
@@ -219,14 +221,13 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
         await demo.WaitUntilServingAsync(client, "/health");
 
-        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", Json("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":3}"));
+        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", Json(RequestBodies.Chat(3)));
         Assert.Equal(200, (int)response.StatusCode);
 
         // The console logger writes from its own thread: wait for the request's last line.
-        for (int i = 0; i < 200 && !demo.Output.Contains("Orchestrated request completed", StringComparison.Ordinal); i++)
-        {
-            await Task.Delay(50);
-        }
+        Assert.True(
+            await Eventually.TrueAsync(() => demo.Output.Contains("Orchestrated request completed", StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+            "no completion line:\n" + demo.Output);
 
         var requestLines = new List<JsonElement>();
         foreach (string line in demo.Output.Split('\n'))

@@ -36,7 +36,7 @@ public sealed class AotConsoleLogTests(AotBinaryFixture fixture)
         // The banner's curl command, with a request id to find its lines by.
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
-            Content = new StringContent("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":3}", Encoding.UTF8, "application/json"),
+            Content = new StringContent(RequestBodies.Chat(3), Encoding.UTF8, "application/json"),
         };
         request.Headers.TryAddWithoutValidation("X-Request-Id", "demo-seed-1");
         using HttpResponseMessage response = await client.SendAsync(request);
@@ -60,16 +60,7 @@ public sealed class AotConsoleLogTests(AotBinaryFixture fixture)
         await using VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Prefill });
         await using VllmSimulator decode = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Decode });
         int port = FreePort.Get();
-        var info = new ProcessStartInfo(
-            fixture.BinaryPath,
-            [
-                "--host", "127.0.0.1",
-                "--port", port.ToString(CultureInfo.InvariantCulture),
-                $"--static-backends={prefill.BaseAddress.GetLeftPart(UriPartial.Authority)},{decode.BaseAddress.GetLeftPart(UriPartial.Authority)}",
-                "--static-model-labels=prefill,decode",
-                "--prefill-model-labels=prefill",
-                "--decode-model-labels=decode",
-            ])
+        var info = new ProcessStartInfo(fixture.BinaryPath, NativeProcess.PodPairArguments(port, prefill.BaseAddress, decode.BaseAddress))
         {
             // Redirected and never read: once the pipe's 64 KiB are full, every write to standard output waits.
             RedirectStandardOutput = true,
@@ -81,7 +72,7 @@ public sealed class AotConsoleLogTests(AotBinaryFixture fixture)
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
-            await WaitForLivezAsync(client, router);
+            await NativeProcess.WaitUntilServingAsync(client, "/livez", router, () => "(its output is the pipe nobody reads)");
 
             // About 1 KB of lines per request: 3,000 requests write about three times what the pipe and the
             // router's two buffers hold. Each must still be answered (the client's 20 s timeout would fail it).
@@ -92,7 +83,7 @@ public sealed class AotConsoleLogTests(AotBinaryFixture fixture)
             {
                 while (Interlocked.Increment(ref next) <= Requests)
                 {
-                    using var content = new StringContent("{\"model\":\"llama31-8b\",\"prompt\":\"hi\",\"max_tokens\":2}", Encoding.UTF8, "application/json");
+                    using var content = new StringContent(RequestBodies.Completion(2, prompt: "hi"), Encoding.UTF8, "application/json");
                     using HttpResponseMessage response = await client.PostAsync("/v1/completions", content);
                     if ((int)response.StatusCode == 200)
                     {
@@ -114,25 +105,5 @@ public sealed class AotConsoleLogTests(AotBinaryFixture fixture)
             router.Kill(entireProcessTree: true);
             await router.WaitForExitAsync();
         }
-    }
-
-    private static async Task WaitForLivezAsync(HttpClient client, Process router)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(router.HasExited, "the router exited early");
-            try
-            {
-                using HttpResponseMessage response = await client.GetAsync("/livez");
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(50);
-            }
-        }
-
-        Assert.Fail("the router is not serving after 20 s");
     }
 }

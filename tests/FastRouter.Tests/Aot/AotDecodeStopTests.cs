@@ -29,14 +29,14 @@ public sealed class AotDecodeStopTests(AotBinaryFixture fixture, ITestOutputHelp
         {
             long aborts = (await pods.DecodeAbortsAsync()).Aborts;
             DateTimeOffset leftAt = await LeavingClient.LeaveMidStreamAsync(
-                pods.Client, "/v1/completions", "{\"model\":\"llama31-8b\",\"prompt\":\"Once\",\"max_tokens\":2000,\"stream\":true}", TimeSpan.FromMilliseconds(300));
+                pods.Client, "/v1/completions", RequestBodies.Completion(2000, stream: true, prompt: "Once"), TimeSpan.FromMilliseconds(300));
             streamed.Add(await DecodeAbortedAfterAsync(pods, aborts, leftAt));
 
             // A JSON answer's headers come only when its generation ends: the client leaves before them, once the pod
             // has had the request longer than the router's grace for taking it into its engine (1 s).
             aborts = (await pods.DecodeAbortsAsync()).Aborts;
             leftAt = await LeavingClient.LeaveBeforeTheAnswerAsync(
-                pods.Client, "/v1/chat/completions", "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":2000}", () => true, TimeSpan.FromSeconds(1.5));
+                pods.Client, "/v1/chat/completions", RequestBodies.Chat(2000, content: "Hi"), () => true, TimeSpan.FromSeconds(1.5));
             json.Add(await DecodeAbortedAfterAsync(pods, aborts, leftAt));
         }
 
@@ -48,14 +48,8 @@ public sealed class AotDecodeStopTests(AotBinaryFixture fixture, ITestOutputHelp
 
     private static async Task<TimeSpan> DecodeAbortedAfterAsync(Orchestrator pods, long abortsBefore, DateTimeOffset leftAt)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        (long Aborts, DateTimeOffset? LastAbortAt) stats;
-        while ((stats = await pods.DecodeAbortsAsync()).Aborts == abortsBefore)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the decode pod never saw its request aborted");
-            await Task.Delay(10);
-        }
-
+        (long Aborts, DateTimeOffset? LastAbortAt) stats = await Eventually.ValueAsync(pods.DecodeAbortsAsync, stats => stats.Aborts != abortsBefore, TimeSpan.FromSeconds(10));
+        Assert.True(stats.Aborts != abortsBefore, "the decode pod never saw its request aborted");
         Assert.Equal(abortsBefore + 1, stats.Aborts);
         return stats.LastAbortAt!.Value - leftAt;
     }

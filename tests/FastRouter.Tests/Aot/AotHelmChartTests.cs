@@ -59,12 +59,12 @@ public sealed class AotHelmChartTests(AotBinaryFixture fixture)
             "--decode-model-labels", DecodeModelSpec);
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
         await router.WaitUntilServingAsync(client, "/livez");
-        await WaitForAsync(client, "/readyz", HttpStatusCode.OK, router);
+        await router.WaitForStatusAsync(client, "/readyz", HttpStatusCode.OK);
 
-        await AssertServesAsync(client, "/v1/chat/completions", """{"model":"llama31-8b","messages":[{"role":"user","content":"Hello"}],"max_tokens":4}""", "chat.completion");
-        await AssertServesAsync(client, "/v1/chat/completions", """{"model":"llama31-8b","messages":[{"role":"user","content":"Hello"}],"max_tokens":4,"stream":true}""", "[DONE]");
-        await AssertServesAsync(client, "/v1/completions", """{"model":"llama31-8b","prompt":"Hello","max_tokens":4}""", "text_completion");
-        await AssertServesAsync(client, "/v1/completions", """{"model":"llama31-8b","prompt":"Hello","max_tokens":4,"stream":true}""", "[DONE]");
+        await AssertServesAsync(client, "/v1/chat/completions", RequestBodies.Chat(4), "chat.completion");
+        await AssertServesAsync(client, "/v1/chat/completions", RequestBodies.Chat(4, stream: true), "[DONE]");
+        await AssertServesAsync(client, "/v1/completions", RequestBodies.Completion(4, prompt: "Hello"), "text_completion");
+        await AssertServesAsync(client, "/v1/completions", RequestBodies.Completion(4, stream: true, prompt: "Hello"), "[DONE]");
 
         RecordedApiRequest list = api.Lists.First();
         Assert.Equal("environment=test,release=test", list.LabelSelector);
@@ -78,14 +78,14 @@ public sealed class AotHelmChartTests(AotBinaryFixture fixture)
         using var probing = new CancellationTokenSource();
         var health = new ConcurrentQueue<int>();
         Task prober = ProbeAsync(port, "/health", health, probing.Token);
-        await Task.Delay(500);
+        await ProbedAsync(health, 5);
         api.DeletePod("test-llama-decode-deployment-vllm-0");
-        await WaitForAsync(client, "/readyz", HttpStatusCode.ServiceUnavailable, router);
-        await Task.Delay(1000);
+        await router.WaitForStatusAsync(client, "/readyz", HttpStatusCode.ServiceUnavailable);
+        await ProbedAsync(health, 10);
         api.SetPod(ChartPod("test-llama-decode-deployment-vllm-1", newDecodeIp, DecodeModelSpec));
-        await WaitForAsync(client, "/readyz", HttpStatusCode.OK, router);
-        await AssertServesAsync(client, "/v1/chat/completions", """{"model":"llama31-8b","messages":[{"role":"user","content":"Hello"}],"max_tokens":4}""", "chat.completion");
-        await Task.Delay(500);
+        await router.WaitForStatusAsync(client, "/readyz", HttpStatusCode.OK);
+        await AssertServesAsync(client, "/v1/chat/completions", RequestBodies.Chat(4), "chat.completion");
+        await ProbedAsync(health, 5);
         await probing.CancelAsync();
         await prober;
 
@@ -118,6 +118,13 @@ public sealed class AotHelmChartTests(AotBinaryFixture fixture)
         Assert.Contains(expected, text, StringComparison.Ordinal);
     }
 
+    /// <summary>Lets the prober answer <paramref name="more"/> more probes: each phase is probed, however slow the machine.</summary>
+    private static async Task ProbedAsync(ConcurrentQueue<int> statuses, int more)
+    {
+        int target = statuses.Count + more;
+        Assert.True(await Eventually.TrueAsync(() => statuses.Count >= target), $"the prober stopped at {statuses.Count} probes");
+    }
+
     /// <summary>GETs <paramref name="path"/> as kubelet's HTTP probe does until cancelled; 0 for no answer in 1 s.</summary>
     private static async Task ProbeAsync(int port, string path, ConcurrentQueue<int> statuses, CancellationToken cancellationToken)
     {
@@ -147,22 +154,5 @@ public sealed class AotHelmChartTests(AotBinaryFixture fixture)
                 return;
             }
         }
-    }
-
-    private static async Task WaitForAsync(HttpClient client, string path, HttpStatusCode status, NativeProcess router)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            using HttpResponseMessage response = await client.GetAsync(path);
-            if (response.StatusCode == status)
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"{path} never answered {status}:\n{router.Output}");
     }
 }

@@ -15,7 +15,7 @@ namespace FastRouter.Tests.Aot;
 [Collection(AotCollection.Name)]
 public sealed class AotKubernetesTests(AotBinaryFixture fixture)
 {
-    private const string ChatBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":4}";
+    private static readonly string ChatBody = RequestBodies.Chat(4);
 
     [Fact]
     public async Task SeedArgs_WithKubeconfig_FollowPodsAndSurviveAnApiServerRestart()
@@ -44,7 +44,7 @@ public sealed class AotKubernetesTests(AotBinaryFixture fixture)
             "--k8s-port=" + podPort.ToString(CultureInfo.InvariantCulture));
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{routerPort}"), Timeout = TimeSpan.FromSeconds(20) };
         await router.WaitUntilServingAsync(client, "/livez");
-        await WaitForStatusAsync(client, "/readyz", HttpStatusCode.OK, router);
+        await router.WaitForStatusAsync(client, "/readyz", HttpStatusCode.OK);
 
         Assert.Equal(HttpStatusCode.OK, await ChatAsync(client));
         Assert.Equal("app in (prefill,decode)", api.Lists.First().LabelSelector);
@@ -80,7 +80,7 @@ public sealed class AotKubernetesTests(AotBinaryFixture fixture)
         // stays 200 (the router works) and names the missing role.
         api.DeletePod("decode-1");
         api.ModifyPod("decode-0", pod => SetTerminating(pod));
-        await WaitForStatusAsync(client, "/readyz", HttpStatusCode.ServiceUnavailable, router);
+        await router.WaitForStatusAsync(client, "/readyz", HttpStatusCode.ServiceUnavailable);
         using (HttpResponseMessage health = await client.GetAsync("/health"))
         {
             Assert.Equal(HttpStatusCode.OK, health.StatusCode);
@@ -101,21 +101,5 @@ public sealed class AotKubernetesTests(AotBinaryFixture fixture)
         using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", new StringContent(ChatBody, Encoding.UTF8, "application/json"));
         await response.Content.ReadAsStringAsync();
         return response.StatusCode;
-    }
-
-    private static async Task WaitForStatusAsync(HttpClient client, string path, HttpStatusCode status, NativeProcess router)
-    {
-        for (int i = 0; i < 200; i++)
-        {
-            using HttpResponseMessage health = await client.GetAsync(path);
-            if (health.StatusCode == status)
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.Fail($"{path} never answered {status}:\n{router.Output}");
     }
 }

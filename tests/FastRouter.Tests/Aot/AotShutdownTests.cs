@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using FastRouter.Simulation;
 using FastRouter.Tests.Harness;
@@ -18,14 +17,7 @@ public sealed class AotShutdownTests(AotBinaryFixture fixture)
         int port = FreePort.Get();
         using NativeProcess router = NativeProcess.Start(
             fixture.BinaryPath,
-            "--host", "127.0.0.1",
-            "--port", port.ToString(CultureInfo.InvariantCulture),
-            $"--static-backends={prefill.BaseAddress.GetLeftPart(UriPartial.Authority)},{decode.BaseAddress.GetLeftPart(UriPartial.Authority)}",
-            "--static-model-labels=prefill,decode",
-            "--prefill-model-labels=prefill",
-            "--decode-model-labels=decode",
-            "--shutdown-delay=3",
-            "--shutdown-timeout=30");
+            NativeProcess.PodPairArguments(port, prefill.BaseAddress, decode.BaseAddress, "--shutdown-delay=3", "--shutdown-timeout=30"));
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         await router.WaitUntilServingAsync(client, "/livez");
         using (HttpResponseMessage before = await client.GetAsync("/health"))
@@ -35,7 +27,7 @@ public sealed class AotShutdownTests(AotBinaryFixture fixture)
 
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
         {
-            Content = new StringContent("{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":20,\"stream\":true}", Encoding.UTF8, "application/json"),
+            Content = new StringContent(RequestBodies.Completion(20, stream: true), Encoding.UTF8, "application/json"),
         };
         using HttpResponseMessage stream = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Task<string> body = stream.Content.ReadAsStringAsync();
@@ -57,23 +49,13 @@ public sealed class AotShutdownTests(AotBinaryFixture fixture)
     }
 
     /// <summary>The first non-200 status of <paramref name="path"/>, polled for up to 2.5 s (under the 3 s delay).</summary>
-    private static async Task<int> StatusOnceDrainingAsync(HttpClient client, string path)
-    {
-        DateTime deadline = DateTime.UtcNow.AddSeconds(2.5);
-        int status;
-        do
-        {
-            using HttpResponseMessage response = await client.GetAsync(path);
-            status = (int)response.StatusCode;
-            if (status != 200)
+    private static Task<int> StatusOnceDrainingAsync(HttpClient client, string path) =>
+        Eventually.ValueAsync(
+            async () =>
             {
-                break;
-            }
-
-            await Task.Delay(20);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        return status;
-    }
+                using HttpResponseMessage response = await client.GetAsync(path);
+                return (int)response.StatusCode;
+            },
+            status => status != 200,
+            TimeSpan.FromSeconds(2.5));
 }

@@ -1,11 +1,16 @@
 using System.Diagnostics;
+using System.Net;
 using System.Text;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Aot;
 
 /// <summary>A process of the AOT binary, its output captured, killed on dispose.</summary>
 internal sealed class NativeProcess : IDisposable
 {
+    /// <summary>How long a started process may take to listen, or to turn ready: a hang's limit, not a measure.</summary>
+    private static readonly TimeSpan ServingLimit = TimeSpan.FromSeconds(20);
+
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
@@ -87,6 +92,26 @@ internal sealed class NativeProcess : IDisposable
         kill.WaitForExit();
     }
 
+    /// <summary>
+    /// The arguments of a router on 127.0.0.1:<paramref name="port"/> in front of one prefill and one decode pod, as
+    /// the seed's static deployment gives them; a test appends what it is about.
+    /// </summary>
+    public static string[] PodPairArguments(int port, Uri prefill, Uri decode, params string[] more)
+    {
+        ArgumentNullException.ThrowIfNull(prefill);
+        ArgumentNullException.ThrowIfNull(decode);
+        return
+        [
+            "--host", "127.0.0.1",
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"--static-backends={prefill.GetLeftPart(UriPartial.Authority)},{decode.GetLeftPart(UriPartial.Authority)}",
+            "--static-model-labels=prefill,decode",
+            "--prefill-model-labels=prefill",
+            "--decode-model-labels=decode",
+            .. more,
+        ];
+    }
+
     /// <summary>Waits for the process to exit and returns its exit code.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan limit)
     {
@@ -106,24 +131,48 @@ internal sealed class NativeProcess : IDisposable
     }
 
     /// <summary>Waits until <paramref name="url"/> answers at all (the process is up and listening).</summary>
-    public async Task WaitUntilServingAsync(HttpClient client, string url)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(_process.HasExited, "the process exited early:\n" + Output);
-            try
-            {
-                using HttpResponseMessage response = await client.GetAsync(url);
-                return;
-            }
-            catch (HttpRequestException)
-            {
-                await Task.Delay(50);
-            }
-        }
+    public Task WaitUntilServingAsync(HttpClient client, string url) =>
+        WaitUntilServingAsync(client, url, _process, () => Output);
 
-        Assert.Fail("not serving " + url + " after 20 s:\n" + Output);
+    /// <summary>
+    /// As the instance method, for a process started by hand (one whose output must stay unread):
+    /// <paramref name="describe"/> says what it wrote, for the failure message.
+    /// </summary>
+    public static async Task WaitUntilServingAsync(HttpClient client, string url, Process process, Func<string> describe)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(process);
+        ArgumentNullException.ThrowIfNull(describe);
+        bool serving = await Eventually.TrueAsync(
+            async () =>
+            {
+                Assert.False(process.HasExited, "the process exited early:\n" + describe());
+                try
+                {
+                    using HttpResponseMessage response = await client.GetAsync(url);
+                    return true;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+            },
+            ServingLimit);
+        Assert.True(serving, "not serving " + url + " after 20 s:\n" + describe());
+    }
+
+    /// <summary>Waits until <paramref name="path"/> answers <paramref name="status"/> (readiness following discovery).</summary>
+    public async Task WaitForStatusAsync(HttpClient client, string path, HttpStatusCode status)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        bool reached = await Eventually.TrueAsync(
+            async () =>
+            {
+                using HttpResponseMessage response = await client.GetAsync(path);
+                return response.StatusCode == status;
+            },
+            ServingLimit);
+        Assert.True(reached, $"{path} never answered {status}:\n{Output}");
     }
 
     public void Dispose()

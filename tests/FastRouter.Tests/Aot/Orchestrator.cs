@@ -103,17 +103,7 @@ internal sealed class Orchestrator : IAsyncDisposable
     /// The held blocks once they reach 0, or after 10 s: releases that follow a request (a decode told to pull,
     /// an abort) land a moment after the client's answer.
     /// </summary>
-    public async Task<int> HeldKvBlocksOnceSettledAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        int held;
-        while ((held = await HeldKvBlocksAsync()) > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
-        return held;
-    }
+    public Task<int> HeldKvBlocksOnceSettledAsync() => Eventually.ValueAsync(HeldKvBlocksAsync, held => held == 0, TimeSpan.FromSeconds(10));
 
     /// <summary>
     /// The decode pod's count of requests its client (the router) aborted, and when the last one was, on the system

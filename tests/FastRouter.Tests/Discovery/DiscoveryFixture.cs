@@ -12,13 +12,13 @@ internal sealed class DiscoveryFixture : IAsyncDisposable
     private readonly TempDirectory _directory = new();
     private readonly ILoggerFactory _loggerFactory;
 
-    private DiscoveryFixture(FakeKubernetesApi api, RouterOptions options)
+    private DiscoveryFixture(FakeKubernetesApi api, RouterOptions options, TimeProvider time)
     {
         Api = api;
         Options = options;
         _loggerFactory = KubernetesTestSupport.LoggerFactoryFor(Logs);
         string kubeconfig = KubernetesTestSupport.WriteKubeconfig(_directory.Path, api.BaseAddress, "token: test-token");
-        Discovery = new KubernetesDiscovery(options, KubernetesTestSupport.Settings(KubernetesTestSupport.KubeconfigEnvironment(kubeconfig)), _loggerFactory);
+        Discovery = new KubernetesDiscovery(options, KubernetesTestSupport.Settings(KubernetesTestSupport.KubeconfigEnvironment(kubeconfig)) with { TimeProvider = time }, _loggerFactory);
     }
 
     public FakeKubernetesApi Api { get; }
@@ -31,11 +31,12 @@ internal sealed class DiscoveryFixture : IAsyncDisposable
 
     public RoutingTable Table => Discovery.Current;
 
-    public static async Task<DiscoveryFixture> CreateAsync(RouterOptions? options = null, bool start = true, Action<FakeKubernetesApi>? seed = null)
+    /// <param name="time">The discovery's clock: a <c>ManualTimeProvider</c> holds its timers (drain polls, backoffs) until the test moves it.</param>
+    public static async Task<DiscoveryFixture> CreateAsync(RouterOptions? options = null, bool start = true, Action<FakeKubernetesApi>? seed = null, TimeProvider? time = null)
     {
         FakeKubernetesApi api = await FakeKubernetesApi.StartAsync();
         seed?.Invoke(api);
-        var fixture = new DiscoveryFixture(api, options ?? KubernetesTestSupport.Options());
+        var fixture = new DiscoveryFixture(api, options ?? KubernetesTestSupport.Options(), time ?? TimeProvider.System);
         if (start)
         {
             await fixture.Discovery.StartAsync(CancellationToken.None);

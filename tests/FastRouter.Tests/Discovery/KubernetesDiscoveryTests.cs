@@ -1,4 +1,5 @@
 using FastRouter.Discovery;
+using FastRouter.Tests.Support;
 using static FastRouter.Tests.Discovery.FakePods;
 
 namespace FastRouter.Tests.Discovery;
@@ -89,7 +90,9 @@ public sealed class KubernetesDiscoveryTests
     [Fact]
     public async Task RemovedPod_PoolDisposedOnlyOnceDrained()
     {
-        await using DiscoveryFixture f = await DiscoveryFixture.CreateAsync(seed: api => api.SetPod(Pod("decode-0", "127.0.0.12", "decode")));
+        // The drain poll runs on this clock: each Advance below runs the polls that fall due, here, before it returns.
+        var time = new ManualTimeProvider();
+        await using DiscoveryFixture f = await DiscoveryFixture.CreateAsync(seed: api => api.SetPod(Pod("decode-0", "127.0.0.12", "decode")), time: time);
         await f.WaitUntilAsync(t => t.DecodeCount == 1, "decode pod");
         await f.WaitForWatchAsync();
         Backend backend = f.Table.AnyModel.Decode[0];
@@ -97,13 +100,14 @@ public sealed class KubernetesDiscoveryTests
 
         f.Api.DeletePod("decode-0");
         await f.WaitUntilAsync(t => t.DecodeCount == 0, "pod gone");
-        await Task.Delay(300); // several drain polls: still in flight, so still retired and usable
+        time.Advance(DrainPolls(6)); // still in flight, so still retired and usable
         Assert.Equal(1, f.Discovery.RetiredCount);
         using var request = new HttpRequestMessage(HttpMethod.Get, backend.ModelsUri);
         await Assert.ThrowsAnyAsync<HttpRequestException>(() => backend.Invoker.SendAsync(request, CancellationToken.None)); // refused, not disposed
 
         backend.Release();
-        await KubernetesTestSupport.WaitUntilAsync(() => f.Discovery.RetiredCount == 0, "drained pool disposed");
+        time.Advance(DrainPolls(1));
+        Assert.Equal(0, f.Discovery.RetiredCount);
         using var after = new HttpRequestMessage(HttpMethod.Get, backend.ModelsUri);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => backend.Invoker.SendAsync(after, CancellationToken.None));
     }
@@ -222,4 +226,6 @@ public sealed class KubernetesDiscoveryTests
         await f.WaitUntilAsync(t => t.Backends.Length == 1, "caught up after the outage");
         await KubernetesTestSupport.WaitUntilAsync(() => f.Logged(210), "recovery logged");
     }
+
+    private static TimeSpan DrainPolls(int count) => KubernetesTestSupport.DrainPollInterval * count;
 }

@@ -2,6 +2,7 @@ using System.Text;
 using FastRouter.Configuration;
 using FastRouter.Discovery.Kubernetes;
 using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
 using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Tests.Discovery;
@@ -10,6 +11,9 @@ namespace FastRouter.Tests.Discovery;
 internal static class KubernetesTestSupport
 {
     public static readonly TimeSpan WaitTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the tests' discovery checks removed pods for having drained.</summary>
+    public static readonly TimeSpan DrainPollInterval = TimeSpan.FromMilliseconds(50);
 
     public static RouterOptions Options(int port = 9, string selector = "app in (prefill,decode)", string? @namespace = null) => new()
     {
@@ -30,7 +34,7 @@ internal static class KubernetesTestSupport
         MaxBackoff = TimeSpan.FromMilliseconds(200),
         ModelProbeInitialBackoff = TimeSpan.FromMilliseconds(50),
         ModelProbeMaxBackoff = TimeSpan.FromMilliseconds(200),
-        DrainPollInterval = TimeSpan.FromMilliseconds(50),
+        DrainPollInterval = DrainPollInterval,
         RetireGrace = TimeSpan.Zero,
         RequestTimeout = TimeSpan.FromSeconds(5),
         MinimumWatchDuration = TimeSpan.FromMilliseconds(200),
@@ -81,19 +85,8 @@ internal static class KubernetesTestSupport
         ServiceAccountDirectory = Path.Combine(Path.GetTempPath(), "fastrouter-no-service-account"),
     };
 
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        DateTime deadline = DateTime.UtcNow + WaitTimeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail("Timed out waiting for: " + what);
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public static async Task WaitUntilAsync(Func<bool> condition, string what) =>
+        Assert.True(await Eventually.TrueAsync(condition, WaitTimeout), "Timed out waiting for: " + what);
 
     public static string Base64(string text) => Convert.ToBase64String(Encoding.UTF8.GetBytes(text));
 

@@ -52,8 +52,28 @@ internal sealed class PodPairRouter : IAsyncDisposable
         return _client.SendAsync(request, completion, cancellationToken);
     }
 
+    /// <summary>
+    /// POSTs <paramref name="body"/> and leaves, as a client closing its tab, once <paramref name="moment"/> has come
+    /// (a pod saw the request): the send must end cancelled, not answered.
+    /// </summary>
+    public async Task PostChatAndLeaveAsync(string body, Task moment, TimeSpan limit)
+    {
+        using var leaving = new CancellationTokenSource();
+        Task<HttpResponseMessage> send = PostChatAsync(body, HttpCompletionOption.ResponseContentRead, leaving.Token);
+        await moment.WaitAsync(limit);
+        await leaving.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
+    }
+
     /// <summary>The router's <c>/metrics</c> text.</summary>
     public Task<string> ScrapeMetricsAsync() => _client.GetStringAsync("/metrics");
+
+    /// <summary>
+    /// The metrics once <paramref name="counted"/> holds, or the last scrape after <paramref name="limit"/>: a request is
+    /// counted when the router is done with it, a moment after its client saw the end.
+    /// </summary>
+    public Task<Telemetry.PrometheusText> ScrapeMetricsOnceAsync(Func<Telemetry.PrometheusText, bool> counted, TimeSpan limit) =>
+        Support.Eventually.ValueAsync(async () => Telemetry.PrometheusText.Parse(await ScrapeMetricsAsync()), counted, limit);
 
     public async ValueTask DisposeAsync()
     {

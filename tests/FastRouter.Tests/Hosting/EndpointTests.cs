@@ -7,18 +7,22 @@ namespace FastRouter.Tests.Hosting;
 /// <summary>The router's own endpoints: health, models, version, and what unknown paths get.</summary>
 public sealed class EndpointTests
 {
-    [Fact]
-    public async Task Health_Is200WhenBothRolesHaveAPod()
+    /// <summary>Liveness (the chart's /health) and readiness agree while both roles have a pod.</summary>
+    [Theory]
+    [InlineData("/health")]
+    [InlineData("/readyz")]
+    public async Task HealthAndReadyz_Are200WhenBothRolesHaveAPod(string path)
     {
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync();
 
-        using HttpResponseMessage response = await harness.Client.GetAsync("/health");
+        using HttpResponseMessage response = await harness.Client.GetAsync(path);
         using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
         Assert.Equal(1, body.RootElement.GetProperty("prefill_pods").GetInt32());
         Assert.Equal(1, body.RootElement.GetProperty("decode_pods").GetInt32());
+        Assert.Empty(body.RootElement.GetProperty("missing_roles").EnumerateArray());
     }
 
     [Fact]
@@ -37,21 +41,6 @@ public sealed class EndpointTests
         Assert.Equal(0, body.RootElement.GetProperty("decode_pods").GetInt32());
         Assert.Equal("decode", Assert.Single(body.RootElement.GetProperty("missing_roles").EnumerateArray()).GetString());
         Assert.Contains("decode", body.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Readyz_Is200WhenBothRolesHaveAPod()
-    {
-        await using RouterTestHarness harness = await RouterTestHarness.StartAsync();
-
-        using HttpResponseMessage response = await harness.Client.GetAsync("/readyz");
-        using JsonDocument body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-
-        Assert.Equal(200, (int)response.StatusCode);
-        Assert.Equal("healthy", body.RootElement.GetProperty("status").GetString());
-        Assert.Equal(1, body.RootElement.GetProperty("prefill_pods").GetInt32());
-        Assert.Equal(1, body.RootElement.GetProperty("decode_pods").GetInt32());
-        Assert.Empty(body.RootElement.GetProperty("missing_roles").EnumerateArray());
     }
 
     [Fact]

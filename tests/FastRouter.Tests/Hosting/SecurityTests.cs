@@ -1,13 +1,14 @@
 using System.Net.Sockets;
 using System.Text;
 using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Hosting;
 
 /// <summary>Inbound API keys, the limits on what a request may be, and what never reaches logs or pods.</summary>
 public sealed class SecurityTests
 {
-    private const string Body = "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":2}";
+    private static readonly string Body = RequestBodies.Completion(2);
     private const string Key = "sk-fastrouter-test-key-1";
 
     private static Task<RouterTestHarness> StartWithKeysAsync() =>

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using FastRouter.Protocol;
 using FastRouter.Proxying;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Proxying;
 
@@ -139,10 +140,7 @@ public sealed class BackendConnectionStreamTests
         {
             byte[] bytes = Encoding.ASCII.GetBytes(text);
             await Pod.SendAsync(bytes);
-            while (_router.Available < bytes.Length)
-            {
-                await Task.Delay(1);
-            }
+            Assert.True(await Eventually.TrueAsync(() => _router.Available >= bytes.Length), "the pod's bytes never reached the router's socket");
 
             int total = 0;
             while (total < bytes.Length)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FastRouter.Simulation;
 using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Proxying;
 
@@ -91,7 +92,7 @@ public sealed class BackendErrorTests
             decode: new SimulatorOptions { Role = SimulatorRole.Decode, InterTokenLatency = TimeSpan.FromMilliseconds(50) });
         harness.Decode[0].Faults.Set(SimulatorFaultMode.DropMidStream, count: 1, afterEvents: 3);
 
-        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":8,\"stream\":true}");
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", RequestBodies.Completion(8, stream: true));
         string text = await response.Content.ReadAsStringAsync();
 
         Assert.Equal(200, (int)response.StatusCode);

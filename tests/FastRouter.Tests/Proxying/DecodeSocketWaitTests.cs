@@ -14,8 +14,14 @@ namespace FastRouter.Tests.Proxying;
 /// </summary>
 public sealed class DecodeSocketWaitTests
 {
-    private const string StreamBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3,\"stream\":true}";
+    private static readonly string StreamBody = RequestBodies.Chat(3, stream: true, content: "hi");
     private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A pod's pause between writes. Real time is what these tests need: a pause the relay sees as an empty
+    /// HttpClient buffer, so it is waiting on the socket when the rest arrives. No clock of the router's is involved.
+    /// </summary>
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(150);
 
     [Fact]
     public async Task LastChunkInTheSameWriteAsTheLastEvent_EndsTheStreamAtOnce()
@@ -23,7 +29,7 @@ public sealed class DecodeSocketWaitTests
         await using var pod = new ScriptedPod(async (stream, _) =>
         {
             await WriteAsync(stream, Headers, Event("{\"n\":1}"));
-            await Task.Delay(150);
+            await Task.Delay(Pause);
             await WriteAsync(stream, Event("{\"n\":2}"), Event("[DONE]"), LastChunk);
         });
         await using VllmSimulator prefill = await StartPrefillAsync();
@@ -40,9 +46,9 @@ public sealed class DecodeSocketWaitTests
         await using var pod = new ScriptedPod(async (stream, _) =>
         {
             await WriteAsync(stream, Headers, Event("{\"n\":1}"));
-            await Task.Delay(100);
+            await Task.Delay(Pause);
             await WriteAsync(stream, Event("{\"n\":2}"), Event("[DONE]"), "0\r"u8.ToArray());
-            await Task.Delay(150);
+            await Task.Delay(Pause);
             await WriteAsync(stream, "\n\r\n"u8.ToArray());
         });
         await using VllmSimulator prefill = await StartPrefillAsync();
@@ -102,9 +108,9 @@ public sealed class DecodeSocketWaitTests
         await using var pod = new ScriptedPod(async (stream, request) =>
         {
             await WriteAsync(stream, Headers, Event("{\"r\":" + request.Index + "}"));
-            await Task.Delay(50);
+            await Task.Delay(Pause / 3);
             await WriteAsync(stream, Event("[DONE]"));
-            await Task.Delay(50);
+            await Task.Delay(Pause / 3);
             await WriteAsync(stream, LastChunk);
         });
         await using VllmSimulator prefill = await StartPrefillAsync();
@@ -125,7 +131,7 @@ public sealed class DecodeSocketWaitTests
         await using var pod = new ScriptedPod(async (stream, _) =>
         {
             await WriteAsync(stream, Headers, Event("{\"n\":1}"));
-            await Task.Delay(150);
+            await Task.Delay(Pause);
             stream.Dispose();
         });
         await using VllmSimulator prefill = await StartPrefillAsync();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using FastRouter.Configuration;
 using FastRouter.Simulation;
 using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Proxying;
 
@@ -12,7 +13,7 @@ namespace FastRouter.Tests.Proxying;
 /// </summary>
 public sealed class KvParamsPolicyTests
 {
-    private const string Body = "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":2}";
+    private static readonly string Body = RequestBodies.Completion(2);
 
     private static SimulatorOptions PrefillOnOtherHost(string advertised = "localhost", KvParamsShape shape = KvParamsShape.Current) =>
         new() { Role = SimulatorRole.Prefill, Host = "127.0.0.2", AdvertisedSideChannelHost = advertised, KvShape = shape };

@@ -2,13 +2,14 @@ using System.Text;
 using System.Text.Json;
 using FastRouter.Simulation;
 using FastRouter.Tests.Harness;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Proxying;
 
 /// <summary>The orchestrated flow end to end: router and simulator pods on loopback, real sockets.</summary>
 public sealed class OrchestrationTests
 {
-    private const string ChatBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}],\"max_tokens\":6}";
+    private static readonly string ChatBody = RequestBodies.Chat(6, content: "Hello there");
 
     [Fact]
     public async Task Chat_NonStreaming_PrefillsThenDecodesAndRelaysTheDecodeAnswer()
@@ -66,9 +67,9 @@ public sealed class OrchestrationTests
     {
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync();
 
-        using HttpResponseMessage plain = await harness.PostAsync("/v1/completions", "{\"model\":\"llama31-8b\",\"prompt\":\"Once upon\",\"max_tokens\":3}");
+        using HttpResponseMessage plain = await harness.PostAsync("/v1/completions", RequestBodies.Completion(3, prompt: "Once upon"));
         using JsonDocument answer = JsonDocument.Parse(await plain.Content.ReadAsStringAsync());
-        using HttpResponseMessage streamed = await harness.PostAsync("/v1/completions", "{\"model\":\"llama31-8b\",\"prompt\":\"Once upon\",\"max_tokens\":3,\"stream\":true}");
+        using HttpResponseMessage streamed = await harness.PostAsync("/v1/completions", RequestBodies.Completion(3, stream: true, prompt: "Once upon"));
         List<string> events = await SseReader.ReadAllDataAsync(streamed);
 
         Assert.Equal("text_completion", answer.RootElement.GetProperty("object").GetString());
@@ -239,7 +240,7 @@ public sealed class OrchestrationTests
     {
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync(
             decode: new SimulatorOptions { Role = SimulatorRole.Decode, InterTokenLatency = TimeSpan.FromMilliseconds(400) });
-        string body = "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":6,\"stream\":true}";
+        string body = RequestBodies.Completion(6, stream: true);
 
         using HttpResponseMessage response = await harness.PostAsync("/v1/completions", body);
         await using Stream stream = await response.Content.ReadAsStreamAsync();

@@ -105,24 +105,7 @@ public sealed class OversizedBodyTests
             DiscardBodyTime = TimeSpan.FromSeconds(60),
             DiscardBodyIdleTimeout = TimeSpan.FromSeconds(30),
         });
-        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        using TcpClient client = await WriteThenReadClient.OpenAsync(harness.Address, 10L * 1024 * 1024 * 1024, cancel.Token);
-        NetworkStream stream = client.GetStream();
-        Task<(byte[] Received, TimeSpan AnsweredToClosed)> reading = WriteThenReadClient.ReadUntilClosedAsync(stream, cancel.Token);
-
-        // Writes as fast as the router takes it, until the router cuts the connection.
-        long sent = 0;
-        byte[] chunk = WriteThenReadClient.BodyChunk();
-        await Assert.ThrowsAnyAsync<IOException>(async () =>
-        {
-            while (true)
-            {
-                await stream.WriteAsync(chunk, cancel.Token);
-                sent += chunk.Length;
-            }
-        });
-
-        (byte[] received, _) = await reading;
+        (long sent, byte[] received) = await WriteThenReadClient.SendUntilCutAsync(harness.Address, TimeSpan.FromSeconds(60));
         AssertIs413(RawHttpResponse.Parse(received, out _));
 
         // At least the bound was taken; beyond it only what the two sockets' buffers hold (a few MiB on loopback).
@@ -221,7 +204,7 @@ public sealed class OversizedBodyTests
         Assert.True(await Eventually.TrueAsync(() => gate.InFlight == 0), "the 413's slot was not given back");
 
         // The only slot is free while the first connection is still being drained.
-        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", "{\"model\":\"llama31-8b\",\"prompt\":\"hi\",\"max_tokens\":2}");
+        using HttpResponseMessage response = await harness.PostAsync("/v1/completions", RequestBodies.Completion(2, prompt: "hi"));
 
         Assert.Equal(200, (int)response.StatusCode);
         Assert.False(lingering.Client.Poll(0, SelectMode.SelectRead), "the oversized body's connection ended before its discard bounds");

@@ -1,5 +1,6 @@
 using FastRouter.Tests.Harness;
 using Microsoft.Extensions.Logging;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Proxying;
 
@@ -9,7 +10,7 @@ namespace FastRouter.Tests.Proxying;
 /// </summary>
 public sealed class RequestLogTests
 {
-    private const string Body = "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":2}";
+    private static readonly string Body = RequestBodies.Completion(2);
 
     [Fact]
     public async Task AtTheDefaultLevel_TheSeedsLinesAppearInOrderWithTheRequestId()

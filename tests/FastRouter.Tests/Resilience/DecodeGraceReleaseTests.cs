@@ -33,13 +33,7 @@ public sealed class DecodeGraceReleaseTests
         });
         await using PodPairRouter router = await PodPairRouter.StartAsync(prefill.BaseAddress, decode.BaseAddress);
 
-        using (var leaving = new CancellationTokenSource())
-        {
-            Task<HttpResponseMessage> send = router.PostChatAsync(ChatBody, HttpCompletionOption.ResponseContentRead, leaving.Token);
-            await decodeReceived.Task.WaitAsync(Prompt);
-            await leaving.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
-        }
+        await router.PostChatAndLeaveAsync(ChatBody, decodeReceived.Task, Prompt);
 
         Assert.True(await Eventually.TrueAsync(() => decode.RequestCount == 2, Prompt), "no release drain followed the cut decode");
         string drain = decode.Bodies[1];
@@ -48,12 +42,7 @@ public sealed class DecodeGraceReleaseTests
         Assert.Contains("\"max_tokens\":1", drain, StringComparison.Ordinal);
         Assert.Equal(1, prefill.RequestCount);
 
-        Telemetry.PrometheusText metrics = Telemetry.PrometheusText.Parse(await router.ScrapeMetricsAsync());
-        for (var deadline = DateTime.UtcNow + Prompt; metrics.Sum("fastrouter_decode_drains_total") == 0 && DateTime.UtcNow < deadline;)
-        {
-            await Task.Delay(20);
-            metrics = Telemetry.PrometheusText.Parse(await router.ScrapeMetricsAsync());
-        }
+        Telemetry.PrometheusText metrics = await router.ScrapeMetricsOnceAsync(m => m.Sum("fastrouter_decode_drains_total") > 0, Prompt);
 
         Assert.Equal(1, metrics.Single("fastrouter_decode_drains_total", ("cause", "client_left")));
     }

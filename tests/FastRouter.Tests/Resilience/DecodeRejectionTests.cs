@@ -15,7 +15,7 @@ namespace FastRouter.Tests.Resilience;
 public sealed class DecodeRejectionTests
 {
     /// <summary>8,192 tokens is the simulator's context window; prefill is sent one.</summary>
-    private const string PastTheContextWindow = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":10000}";
+    private static readonly string PastTheContextWindow = RequestBodies.Chat(10000);
 
     [Fact]
     public async Task DecodeRejects_ItsErrorIsTheAnswer_AndThePrefillsBlocksAreFreed()

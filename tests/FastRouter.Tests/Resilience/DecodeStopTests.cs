@@ -17,9 +17,9 @@ public sealed class DecodeStopTests(ITestOutputHelper output)
     private const int Runs = 5;
 
     /// <summary>A paced stream: a token every 20 ms, 2,000 of them (40 s), so only the router can end it early.</summary>
-    private const string LongStream = "{\"model\":\"llama31-8b\",\"prompt\":\"Once\",\"max_tokens\":2000,\"stream\":true}";
+    private static readonly string LongStream = RequestBodies.Completion(2000, stream: true, prompt: "Once");
 
-    private const string LongChat = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":2000}";
+    private static readonly string LongChat = RequestBodies.Chat(2000);
 
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(1);
 

@@ -11,9 +11,9 @@ namespace FastRouter.Tests.Resilience;
 /// </summary>
 internal static class Fleet
 {
-    public const string ChatBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":4}";
+    public static readonly string ChatBody = RequestBodies.Chat(4);
 
-    public const string StreamBody = "{\"model\":\"llama31-8b\",\"prompt\":\"Once\",\"max_tokens\":4,\"stream\":true}";
+    public static readonly string StreamBody = RequestBodies.Completion(4, stream: true, prompt: "Once");
 
     /// <summary>How long a simulated prefill holds blocks nobody pulls (its default lease).</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
@@ -34,6 +34,17 @@ internal static class Fleet
             [.. Enumerable.Range(0, decodePods).Select(_ => Decode())],
             options => configure?.Invoke(options with { PodSelection = PodSelection.RoundRobin }) ?? options with { PodSelection = PodSelection.RoundRobin },
             time: routerClock);
+    }
+
+    /// <summary>Sends <paramref name="count"/> chats one after another, each of which must be answered 200.</summary>
+    public static async Task ChatsAnsweredAsync(RouterTestHarness harness, int count)
+    {
+        ArgumentNullException.ThrowIfNull(harness);
+        for (int i = 0; i < count; i++)
+        {
+            using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", ChatBody);
+            Assert.True(200 == (int)response.StatusCode, $"chat {i}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
     }
 
     /// <summary>Completion calls a pod received (health probes and model lists do not count).</summary>

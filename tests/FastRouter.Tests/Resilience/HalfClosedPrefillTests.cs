@@ -53,13 +53,7 @@ public sealed class HalfClosedPrefillTests
 
         try
         {
-            using (var leaving = new CancellationTokenSource())
-            {
-                Task<HttpResponseMessage> send = router.PostChatAsync(ChatBody, HttpCompletionOption.ResponseContentRead, leaving.Token);
-                await firstReceived.Task.WaitAsync(Prompt);
-                await leaving.CancelAsync();
-                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
-            }
+            await router.PostChatAndLeaveAsync(ChatBody, firstReceived.Task, Prompt);
 
             Assert.True(await endOfStreamRead.Task.WaitAsync(Prompt), "the router did not shut its side of the prefill connection");
 
@@ -102,22 +96,11 @@ public sealed class HalfClosedPrefillTests
         await using var decode = new ScriptedPod((stream, _) => WriteAsync(stream, JsonAnswer(DecodeAnswer)));
         await using PodPairRouter router = await PodPairRouter.StartAsync(prefill.BaseAddress, decode.BaseAddress);
 
-        using (var leaving = new CancellationTokenSource())
-        {
-            Task<HttpResponseMessage> send = router.PostChatAsync(ChatBody, HttpCompletionOption.ResponseContentRead, leaving.Token);
-            await firstReceived.Task.WaitAsync(Prompt);
-            await leaving.CancelAsync();
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => send);
-        }
+        await router.PostChatAndLeaveAsync(ChatBody, firstReceived.Task, Prompt);
 
         await answered.Task.WaitAsync(Prompt);
         // The request is counted when the router is done with it, a moment after the pod answered.
-        Telemetry.PrometheusText metrics = Telemetry.PrometheusText.Parse(await router.ScrapeMetricsAsync());
-        for (var deadline = DateTime.UtcNow + Prompt; metrics.Sum("fastrouter_requests_total") == 0 && DateTime.UtcNow < deadline;)
-        {
-            await Task.Delay(20);
-            metrics = Telemetry.PrometheusText.Parse(await router.ScrapeMetricsAsync());
-        }
+        Telemetry.PrometheusText metrics = await router.ScrapeMetricsOnceAsync(m => m.Sum("fastrouter_requests_total") > 0, Prompt);
 
         Assert.Equal(1, metrics.Sum("fastrouter_requests_total"));
         Assert.Equal(1, metrics.Sum("fastrouter_client_disconnects_total", ("phase", "prefill")));

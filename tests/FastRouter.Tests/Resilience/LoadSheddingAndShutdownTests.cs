@@ -11,7 +11,7 @@ namespace FastRouter.Tests.Resilience;
 
 public sealed class LoadSheddingAndShutdownTests
 {
-    private const string SlowStream = "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":15,\"stream\":true}";
+    private static readonly string SlowStream = RequestBodies.Completion(15, stream: true);
 
     [Fact]
     public async Task BeyondMaxConcurrentRequests_TheRouterAnswers429AtOnce()
@@ -79,10 +79,15 @@ public sealed class LoadSheddingAndShutdownTests
     [Fact]
     public async Task Shutdown_HealthTurns503AtOnce_AcceptsDuringTheDelay_ThenRefuses_AndStreamsFinish()
     {
+        // The delay runs on the router's clock: the requests below come inside it however slow the machine, and it
+        // ends when the test moves the clock.
+        var routerClock = new ManualTimeProvider();
+        TimeSpan delay = TimeSpan.FromMilliseconds(500);
         await using RouterTestHarness harness = await Fleet.StartAsync(
             new ManualTimeProvider(),
-            o => o with { ShutdownDelay = TimeSpan.FromMilliseconds(500), ShutdownTimeout = TimeSpan.FromSeconds(20) },
-            decodeInterTokenLatency: TimeSpan.FromMilliseconds(150));
+            o => o with { ShutdownDelay = delay, ShutdownTimeout = TimeSpan.FromSeconds(20) },
+            decodeInterTokenLatency: TimeSpan.FromMilliseconds(150),
+            routerClock: routerClock);
         using HttpResponseMessage stream = await harness.PostAsync("/v1/completions", SlowStream);
         Task<string> streamBody = stream.Content.ReadAsStringAsync();
 
@@ -90,6 +95,8 @@ public sealed class LoadSheddingAndShutdownTests
         using HttpResponseMessage health = await harness.Client.GetAsync("/health");
         using HttpResponseMessage ready = await harness.Client.GetAsync("/readyz");
         using HttpResponseMessage during = await harness.PostAsync("/v1/completions", Fleet.StreamBody);
+        Assert.False(shutdown.IsCompleted, "the shutdown delay ended before the router's clock moved");
+        routerClock.Advance(delay);
         await shutdown;
         bool refused = await Eventually.TrueAsync(() => !CanConnect(harness.Address), TimeSpan.FromSeconds(5));
 

@@ -17,19 +17,11 @@ public sealed class PodHealthTests
         await using RouterTestHarness harness = await Fleet.StartAsync(new ManualTimeProvider(), routerClock: routerClock);
         harness.Prefill[0].Faults.Set(SimulatorFaultMode.Status500, count: 3);
 
-        for (int i = 0; i < 10; i++)
-        {
-            using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", Fleet.ChatBody);
-            Assert.Equal(200, (int)response.StatusCode);
-        }
+        await Fleet.ChatsAnsweredAsync(harness, 10);
 
         Assert.Equal(3, Fleet.Calls(harness.Prefill[0]));
         routerClock.Advance(TimeSpan.FromSeconds(5));
-        for (int i = 0; i < 4; i++)
-        {
-            using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", Fleet.ChatBody);
-            Assert.Equal(200, (int)response.StatusCode);
-        }
+        await Fleet.ChatsAnsweredAsync(harness, 4);
 
         Assert.Equal(5, Fleet.Calls(harness.Prefill[0]));
         Assert.Contains(harness.Logs.Lines, l => l.EventId.Id == 300);
@@ -61,11 +53,7 @@ public sealed class PodHealthTests
         await harness.Decode[0].StopAsync();
         await harness.Services.GetRequiredService<ActiveHealthProber>().ProbeAllAsync(CancellationToken.None);
 
-        for (int i = 0; i < 6; i++)
-        {
-            using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", Fleet.ChatBody);
-            Assert.Equal(200, (int)response.StatusCode);
-        }
+        await Fleet.ChatsAnsweredAsync(harness, 6);
 
         Assert.Equal(6, Fleet.Calls(harness.Decode[1]));
         Assert.DoesNotContain(harness.Logs.Lines, l => l.EventId.Id == 19);
@@ -79,7 +67,7 @@ public sealed class PodHealthTests
             new ManualTimeProvider(),
             o => o with { PodSelection = PodSelection.LeastInFlight },
             decodeInterTokenLatency: TimeSpan.FromMilliseconds(100));
-        string longStream = "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":40,\"stream\":true}";
+        string longStream = RequestBodies.Completion(40, stream: true);
 
         using HttpResponseMessage streaming = await harness.PostAsync("/v1/completions", longStream);
         await using Stream stream = await streaming.Content.ReadAsStreamAsync();
@@ -87,7 +75,7 @@ public sealed class PodHealthTests
         int busy = harness.Decode[0].RunningRequests == 1 ? 0 : 1;
         for (int i = 0; i < 5; i++)
         {
-            using HttpResponseMessage response = await harness.PostAsync("/v1/completions", "{\"model\":\"llama31-8b\",\"prompt\":\"x\",\"max_tokens\":1}");
+            using HttpResponseMessage response = await harness.PostAsync("/v1/completions", RequestBodies.Completion(1));
             Assert.Equal(200, (int)response.StatusCode);
         }
 

@@ -1,14 +1,15 @@
 using System.Net;
 using System.Text.Json;
 using FastRouter.Simulation;
-using FastRouter.Tests.Support;
+using FastRouter.Tests.Harness;
 using static FastRouter.Tests.Simulation.SimulatorHttp;
+using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Simulation;
 
 public sealed class CompletionEndpointTests
 {
-    private const string ChatBody = """{"model":"llama31-8b","messages":[{"role":"user","content":"Tell me about disaggregated serving please"}],"max_tokens":4}""";
+    private static readonly string ChatBody = RequestBodies.Chat(4, content: "Tell me about disaggregated serving please");
 
     [Fact]
     public async Task Chat_NonStreaming_PrintsEveryVllmFieldWithNulls()
@@ -59,7 +60,7 @@ public sealed class CompletionEndpointTests
         await using VllmSimulator sim = await VllmSimulator.StartAsync(new SimulatorOptions { Role = SimulatorRole.Decode });
         using var client = new HttpClient { BaseAddress = sim.BaseAddress };
 
-        (HttpResponseMessage response, string body) = await SendAsync(client, "/v1/completions", """{"model":"llama31-8b","prompt":"Once upon a time","max_tokens":2}""", "r2");
+        (HttpResponseMessage response, string body) = await SendAsync(client, "/v1/completions", RequestBodies.Completion(2, prompt: "Once upon a time"), "r2");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         JsonElement root = Parse(body);
@@ -81,7 +82,7 @@ public sealed class CompletionEndpointTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/event-stream; charset=utf-8", MediaType(response));
-        IReadOnlyList<string> events = SseStream.DataPayloads(body);
+        IReadOnlyList<string> events = SseReader.Parse(body);
         Assert.Equal(5, events.Count);
         Assert.Equal("[DONE]", events[^1]);
         Assert.EndsWith("data: [DONE]\n\n", body, StringComparison.Ordinal);
@@ -116,7 +117,7 @@ public sealed class CompletionEndpointTests
         (_, string body) = await SendAsync(
             client, "/v1/chat/completions", """{"messages":[{"role":"user","content":"hello world!"}],"max_tokens":2,"stream":true,"stream_options":{"include_usage":true}}""");
 
-        IReadOnlyList<string> events = SseStream.DataPayloads(body);
+        IReadOnlyList<string> events = SseReader.Parse(body);
         Assert.Equal(5, events.Count); // role, 2 tokens, usage, [DONE]
         JsonElement usageChunk = Parse(events[3]);
         Assert.Equal(0, usageChunk.GetProperty("choices").GetArrayLength());
@@ -135,7 +136,7 @@ public sealed class CompletionEndpointTests
         (_, string body) = await SendAsync(
             client, "/v1/completions", """{"prompt":"abcdefgh","max_tokens":2,"stream":true,"stream_options":{"include_usage":true,"continuous_usage_stats":true}}""");
 
-        IReadOnlyList<string> events = SseStream.DataPayloads(body);
+        IReadOnlyList<string> events = SseReader.Parse(body);
         Assert.Equal(4, events.Count); // 2 tokens, usage, [DONE]
         Assert.Equal(1, Parse(events[0]).GetProperty("usage").GetProperty("completion_tokens").GetInt32());
         Assert.Equal(2, Parse(events[1]).GetProperty("usage").GetProperty("completion_tokens").GetInt32());

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using FastRouter.Simulation;
+using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
 using static FastRouter.Tests.Simulation.SimulatorHttp;
 
@@ -151,7 +152,7 @@ public sealed class FaultInjectionTests
         }
 
         Assert.NotNull(failure);
-        Assert.Equal(2, SseStream.DataPayloads(received.ToString()).Count);
+        Assert.Equal(2, SseReader.Parse(received.ToString()).Count);
         Assert.DoesNotContain("[DONE]", received.ToString(), StringComparison.Ordinal);
     }
 

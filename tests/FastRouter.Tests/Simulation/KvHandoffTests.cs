@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FastRouter.Simulation;
+using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
 using static FastRouter.Tests.Simulation.SimulatorHttp;
 
@@ -46,7 +47,7 @@ public sealed class KvHandoffTests
         (HttpResponseMessage decodeResponse, string decodeText) = await SendAsync(client, decode.BaseAddress + "v1/chat/completions", decodeBody, "handoff-1");
 
         Assert.Equal(HttpStatusCode.OK, decodeResponse.StatusCode);
-        IReadOnlyList<string> events = SseStream.DataPayloads(decodeText);
+        IReadOnlyList<string> events = SseReader.Parse(decodeText);
         Assert.Equal(8, events.Count); // role, 5 tokens, usage, [DONE]
         Assert.Equal(0, prefill.HeldKvBlocks);
         Assert.Equal(0, prefill.HeldKvLeases);
@@ -114,7 +115,7 @@ public sealed class KvHandoffTests
             client, decode.BaseAddress + "v1/chat/completions", WithKvParams(ClientBody, Parse(rewritten.ToJsonString())));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("[DONE]", SseStream.DataPayloads(text)[^1]);
+        Assert.Equal("[DONE]", SseReader.Parse(text)[^1]);
         Assert.Equal(0, prefill.HeldKvBlocks);
     }
 

@@ -25,6 +25,7 @@ internal static class LeavingClient
             {
             }
         });
+        // Real time: the client stays for as long as a user would, with the pod streaming on its own clock.
         await Task.Delay(readFor);
         Assert.False(reading.IsCompleted, "the stream ended before the client left");
         DateTimeOffset leftAt = DateTimeOffset.UtcNow;
@@ -40,6 +41,7 @@ internal static class LeavingClient
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         Task<HttpResponseMessage> sending = client.SendAsync(request, leave.Token);
         Assert.True(await Eventually.TrueAsync(moment), "the request never reached the moment to leave");
+        // Real time: what is under test is how soon after this wall-clock moment the pod sees the abort.
         await Task.Delay(thenWait);
         Assert.False(sending.IsCompleted, "the answer came before the client left");
         DateTimeOffset leftAt = DateTimeOffset.UtcNow;

@@ -6,7 +6,7 @@ namespace FastRouter.Tests.Support;
 /// </summary>
 internal static class ScriptedAnswers
 {
-    public const string ChatBody = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":3}";
+    public static readonly string ChatBody = RequestBodies.Chat(3, content: "hi");
 
     public const string BlockIds = "\"remote_block_ids\":[[41,42]]";
 

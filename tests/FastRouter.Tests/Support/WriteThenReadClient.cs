@@ -106,6 +106,31 @@ internal static class WriteThenReadClient
         return (received.ToArray(), Stopwatch.GetElapsedTime(answeredAt));
     }
 
+    /// <summary>
+    /// Announces a 10 GiB body and writes it as fast as the router takes it until the router cuts the connection:
+    /// how much was sent, and what came back.
+    /// </summary>
+    public static async Task<(long Sent, byte[] Received)> SendUntilCutAsync(Uri router, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        using TcpClient client = await OpenAsync(router, 10L * 1024 * 1024 * 1024, cancel.Token);
+        NetworkStream stream = client.GetStream();
+        Task<(byte[] Received, TimeSpan AnsweredToClosed)> reading = ReadUntilClosedAsync(stream, cancel.Token);
+        long sent = 0;
+        byte[] chunk = BodyChunk();
+        await Assert.ThrowsAnyAsync<IOException>(async () =>
+        {
+            while (true)
+            {
+                await stream.WriteAsync(chunk, cancel.Token);
+                sent += chunk.Length;
+            }
+        });
+
+        (byte[] received, _) = await reading;
+        return (sent, received);
+    }
+
     /// <summary>A slice of a JSON prompt: 'a's, so the body is valid text however it is cut.</summary>
     public static byte[] BodyChunk()
     {
