@@ -63,6 +63,26 @@ internal sealed class KvLeaseTable : IDisposable
         }
     }
 
+    /// <summary>The request ids of the leases still held (tests name the requests whose blocks were stranded).</summary>
+    public string[] HeldRequestIds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                ExpireLocked();
+                var ids = new string[_leases.Count];
+                int i = 0;
+                foreach (KvLease lease in _leases.Values)
+                {
+                    ids[i++] = lease.RemoteRequestId;
+                }
+
+                return ids;
+            }
+        }
+    }
+
     /// <summary>Allocates <paramref name="blockCount"/> consecutive block ids and holds them until pulled, released or expired.</summary>
     public KvLease Grant(int blockCount, int promptTokens, string remoteRequestId)
     {

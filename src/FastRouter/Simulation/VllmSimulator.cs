@@ -67,6 +67,9 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
 
     public int HeldKvLeases => _leases?.HeldLeases ?? 0;
 
+    /// <summary>The request ids whose KV blocks this pod still holds.</summary>
+    public string[] HeldKvRequestIds => _leases?.HeldRequestIds ?? [];
+
     /// <summary>Completion requests being served right now.</summary>
     public int RunningRequests => Volatile.Read(ref _running);
 
