@@ -27,7 +27,8 @@ internal sealed class PodPairRouter : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; }
 
-    public static async Task<PodPairRouter> StartAsync(Uri prefill, Uri decode)
+    /// <param name="configure">Changes to the options, after the minute-long timeouts.</param>
+    public static async Task<PodPairRouter> StartAsync(Uri prefill, Uri decode, Func<RouterOptions, RouterOptions>? configure = null)
     {
         RouterOptions options = TestRouterOptions.For(
             [new StaticBackendOptions(prefill, "llama31-8b", "prefill"), new StaticBackendOptions(decode, "llama31-8b", "decode")]) with
@@ -36,6 +37,7 @@ internal sealed class PodPairRouter : IAsyncDisposable
             StreamIdleTimeout = TimeSpan.FromMinutes(1),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         };
+        options = configure?.Invoke(options) ?? options;
         var logs = new CapturingLoggerProvider();
         WebApplication app = RouterHost.Build(options, new StaticDiscovery(options), logging => logging.AddProvider(logs));
         await app.StartAsync();
