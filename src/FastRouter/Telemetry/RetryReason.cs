@@ -6,5 +6,4 @@ internal enum RetryReason
     ConnectionError,
     Timeout,
     ServerError,
-    PodEjected,
 }

@@ -82,11 +82,11 @@ public sealed class RouterCommandLineTests
     }
 
     [Fact]
-    public void Defaults_match_production_stack_and_router_options()
+    public void Defaults_match_production_stack()
     {
+        // production-stack's parser.py defaults, where the flag exists there.
         CommandLineResult result = Parse(MinimalArgs);
         RouterOptions options = AssertRuns(result);
-        var defaults = new RouterOptions();
 
         Assert.Empty(result.Warnings);
         Assert.Equal("0.0.0.0", options.Host);
@@ -96,23 +96,88 @@ public sealed class RouterCommandLineTests
         Assert.Equal(LogLevel.Information, options.LogLevel);
         Assert.False(options.LogStats);
         Assert.Equal(TimeSpan.FromSeconds(10), options.LogStatsInterval);
+        Assert.Equal("vllm-router", options.OtelServiceName);
         Assert.False(options.HasStaticModels);
         Assert.Null(options.StaticBackends[0].Model);
-        Assert.Equal(RemoteHostPolicy.Auto, options.KvRemoteHost);
-        Assert.Equal(MissingKvParamsPolicy.Fallback, options.OnMissingKvParams);
-        Assert.Equal(RouterOptions.DefaultMaxRequestBodyBytes, options.MaxRequestBodyBytes);
         Assert.Null(options.BackendApiKey);
-        Assert.Equal(defaults.ConnectTimeout, options.ConnectTimeout);
-        Assert.Equal(defaults.PrefillTimeout, options.PrefillTimeout);
-        Assert.Equal(defaults.DecodeFirstByteTimeout, options.DecodeFirstByteTimeout);
-        Assert.Equal(defaults.StreamIdleTimeout, options.StreamIdleTimeout);
-        Assert.Equal(defaults.PooledConnectionIdleTimeout, options.PooledConnectionIdleTimeout);
-        Assert.Equal(defaults.MaxJsonDepth, options.MaxJsonDepth);
         Assert.Null(options.SocketThreads);
         Assert.False(options.Demo);
         Assert.Null(options.KubernetesNamespace);
         Assert.Equal(8000, options.KubernetesPort);
         Assert.Equal(string.Empty, options.KubernetesLabelSelector);
+    }
+
+    [Fact]
+    public void Defaults_are_the_values_docs_command_line_md_documents()
+    {
+        // Giving each flag the default its docs table names must change nothing: a default changed in the code but
+        // not in the docs (or the other way round) fails here, with the option that differs.
+        string[] kubernetesArgs = ["--service-discovery", "k8s", "--prefill-model-labels", "prefill", "--decode-model-labels", "decode"];
+        int compared = 0;
+        foreach ((string flag, string value, bool kubernetes) in DocumentedDefaults())
+        {
+            string[] baseArgs = kubernetes ? kubernetesArgs : MinimalArgs;
+            RouterOptions implicitDefault = AssertRuns(Parse(baseArgs));
+            CommandLineResult result = Parse([.. baseArgs, flag + "=" + value]);
+            Assert.True(result.Options is not null, flag + " " + value + " (its documented default) is refused: " + result.Error);
+            foreach (System.Reflection.PropertyInfo property in typeof(RouterOptions).GetProperties())
+            {
+                object? expected = property.GetValue(implicitDefault);
+                object? actual = property.GetValue(result.Options);
+                bool same = expected is System.Collections.IEnumerable list and not string && actual is System.Collections.IEnumerable other
+                    ? list.Cast<object?>().SequenceEqual(other.Cast<object?>())
+                    : Equals(expected, actual);
+                Assert.True(same, $"docs/command-line.md says {flag} defaults to {value}, but {property.Name} is {expected} by default and {actual} with it");
+            }
+
+            compared++;
+        }
+
+        Assert.True(compared >= 35, "only " + compared + " documented defaults found in docs/command-line.md");
+    }
+
+    /// <summary>
+    /// The flags of docs/command-line.md's tables with a Default column whose default is a value (not "none", "off" or
+    /// words): the flag, that value, and whether it belongs to the Kubernetes discovery table.
+    /// </summary>
+    private static List<(string Flag, string Value, bool Kubernetes)> DocumentedDefaults()
+    {
+        string[] lines = File.ReadAllLines(Path.Combine(Harness.RepositoryRoot.Path, "docs", "command-line.md"));
+        var defaults = new List<(string, string, bool)>();
+        bool defaultsTable = false;
+        bool kubernetes = false;
+        foreach (string line in lines)
+        {
+            if (line.StartsWith("### ", StringComparison.Ordinal))
+            {
+                kubernetes = line.Contains("Kubernetes", StringComparison.Ordinal);
+            }
+
+            if (!line.StartsWith('|'))
+            {
+                defaultsTable = false;
+                continue;
+            }
+
+            string[] cells = line.Split('|');
+            if (cells[1].Trim() == "Flag")
+            {
+                defaultsTable = cells[2].Trim() == "Default";
+                continue;
+            }
+
+            string documented = cells[2].Trim();
+            if (!defaultsTable || !cells[1].Trim().StartsWith("`--", StringComparison.Ordinal) || !documented.StartsWith('`') || documented.StartsWith("`$", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string flag = cells[1].Trim().Trim('`').Split(' ')[0];
+            string value = documented[1..documented.IndexOf('`', 1)];
+            defaults.Add((flag, value == "\"\"" ? "" : value, kubernetes));
+        }
+
+        return defaults;
     }
 
     [Fact]

@@ -27,7 +27,7 @@ internal sealed class PodPairRouter : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; }
 
-    /// <param name="configure">Changes to those options, for a test of a timeout itself.</param>
+    /// <param name="configure">Changes to the options, after the minute-long timeouts (a test of a timeout itself).</param>
     public static async Task<PodPairRouter> StartAsync(Uri prefill, Uri decode, Func<RouterOptions, RouterOptions>? configure = null)
     {
         RouterOptions options = TestRouterOptions.For(

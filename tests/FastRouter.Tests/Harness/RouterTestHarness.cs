@@ -56,15 +56,17 @@ internal sealed class RouterTestHarness : IAsyncDisposable
         Func<RouterOptions, RouterOptions>? configureRouter = null,
         SimulatorOptions? prefill = null,
         SimulatorOptions? decode = null,
-        LogLevel logLevel = LogLevel.Information) =>
-        StartAsync([prefill ?? new SimulatorOptions { Role = SimulatorRole.Prefill }], [decode ?? new SimulatorOptions { Role = SimulatorRole.Decode }], configureRouter, logLevel);
+        LogLevel logLevel = LogLevel.Information,
+        Action<ILoggingBuilder>? logging = null) =>
+        StartAsync([prefill ?? new SimulatorOptions { Role = SimulatorRole.Prefill }], [decode ?? new SimulatorOptions { Role = SimulatorRole.Decode }], configureRouter, logLevel, logging: logging);
 
     public static async Task<RouterTestHarness> StartAsync(
         SimulatorOptions[] prefill,
         SimulatorOptions[] decode,
         Func<RouterOptions, RouterOptions>? configureRouter = null,
         LogLevel logLevel = LogLevel.Information,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        Action<ILoggingBuilder>? logging = null)
     {
         var prefillPods = new VllmSimulator[prefill.Length];
         var decodePods = new VllmSimulator[decode.Length];
@@ -84,9 +86,46 @@ internal sealed class RouterTestHarness : IAsyncDisposable
         RouterOptions options = TestRouterOptions.For(backends) with { LogLevel = logLevel };
         options = configureRouter?.Invoke(options) ?? options;
         var logs = new CapturingLoggerProvider();
-        WebApplication app = RouterHost.Build(options, new StaticDiscovery(options), logging => logging.AddProvider(logs), time);
+        WebApplication app = RouterHost.Build(
+            options,
+            new StaticDiscovery(options),
+            builder =>
+            {
+                builder.AddProvider(logs);
+                logging?.Invoke(builder);
+            },
+            time);
         await app.StartAsync();
         return new RouterTestHarness(app, RouterHost.GetListenAddress(app), prefillPods, decodePods, logs, options);
+    }
+
+    /// <summary>The router's name for a pod: the <c>pod</c> and <c>server</c> label of its metrics, its <c>/engines</c> URL.</summary>
+    public static string PodName(VllmSimulator pod) => pod.BaseAddress.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>One <c>/v1/completions</c> request of <paramref name="maxTokens"/> tokens, read whole; fails unless answered 2xx.</summary>
+    public async Task<string> CompleteAsync(bool stream, string? traceParent = null, string prompt = "hello there", string model = Model, int maxTokens = 4)
+    {
+        string body = "{\"model\":\"" + model + "\",\"prompt\":\"" + prompt + "\",\"max_tokens\":" + maxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            + ",\"stream\":" + (stream ? "true" : "false") + "}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (traceParent is not null)
+        {
+            request.Headers.TryAddWithoutValidation("traceparent", traceParent);
+        }
+
+        using HttpResponseMessage response = await Client.SendAsync(request);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, text);
+        return text;
+    }
+
+    /// <summary>The Prometheus text of <c>GET /metrics</c>, on the main port or on <paramref name="address"/> (a metrics port).</summary>
+    public async Task<string> ScrapeAsync(Uri? address = null)
+    {
+        using HttpResponseMessage response = await Client.GetAsync(address is null ? new Uri("/metrics", UriKind.Relative) : new Uri(address, "/metrics"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+        return await response.Content.ReadAsStringAsync();
     }
 
     public Task<HttpResponseMessage> PostAsync(string path, string body, string? requestId = null) =>

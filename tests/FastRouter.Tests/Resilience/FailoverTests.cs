@@ -45,7 +45,12 @@ public sealed class FailoverTests
     public async Task ADecodePodFailingBeforeItsFirstByte_NeverFailsAClientRequest(string fault)
     {
         var clock = new ManualTimeProvider();
-        await using RouterTestHarness harness = await Fleet.StartAsync(clock, o => fault == "Hang" ? o with { DecodeFirstByteTimeout = TimeSpan.FromSeconds(1.5) } : o);
+        // The ejection outlasts the test, so what follows it is seen whole.
+        await using RouterTestHarness harness = await Fleet.StartAsync(clock, o =>
+        {
+            o = o with { EjectionTime = TimeSpan.FromMinutes(10), MaxEjectionTime = TimeSpan.FromMinutes(10) };
+            return fault == "Hang" ? o with { DecodeFirstByteTimeout = TimeSpan.FromSeconds(1.5) } : o;
+        });
         await InjectAsync(harness.Decode[0], fault);
 
         bool streamsOnly = fault == "DropBeforeFirstEvent";
@@ -65,13 +70,31 @@ public sealed class FailoverTests
         // freed their blocks at once. One whose stream broke after its headers had them: they are never sent again.
         int failedAttempts = fault == "Refused" ? 3 : Fleet.Calls(harness.Decode[0]);
         int releases = fault == "DropBeforeFirstEvent" ? 0 : failedAttempts;
-        Assert.True(failedAttempts >= 1, "the faulty decode pod was never tried");
+        Assert.Equal(3, failedAttempts);
         Assert.Equal(8 + releases, Fleet.Calls(harness.Decode[1]));
         Assert.Equal(8 + failedAttempts, harness.Prefill.Sum(Fleet.Calls));
         AssertEveryParamsSentOnce(harness);
 
         // The pods' clock stood still: no lease freed anything.
         Assert.True(await Eventually.TrueAsync(() => Fleet.HeldBlocks(harness) == 0), $"{Fleet.HeldBlocks(harness)} KV blocks held");
+
+        // The third failure in a row ejected the pod: /metrics says so, and while ejected it gets no more requests.
+        string failing = RouterTestHarness.PodName(harness.Decode[0]);
+        var metrics = Telemetry.PrometheusText.Parse(await harness.ScrapeAsync());
+        Assert.Equal(1, metrics.Single("fastrouter_ejections_total", ("role", "decode"), ("pod", failing)));
+        Assert.Equal(1, metrics.Sum("fastrouter_ejections_total"));
+        Assert.Equal(1, metrics.Single("fastrouter_pods", ("role", "decode"), ("state", "ejected")));
+        Assert.Equal(0, metrics.Single("vllm:healthy_pods_total", ("server", failing)));
+        int calls = Fleet.Calls(harness.Decode[0]);
+        for (int i = 0; i < 4; i++)
+        {
+            using HttpResponseMessage response = await harness.PostAsync("/v1/chat/completions", Fleet.ChatBody);
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+
+        Assert.Equal(calls, Fleet.Calls(harness.Decode[0]));
+        Assert.Equal(8 + releases + 4, Fleet.Calls(harness.Decode[1]));
+        Assert.Equal(8 + failedAttempts + 4, harness.Prefill.Sum(Fleet.Calls));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FastRouter.Telemetry;
+using FastRouter.Tests.Harness;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,7 +15,7 @@ public sealed class JsonLogTests
     {
         var sink = new JsonLineSink();
         // The default level: the per-request lines are Information, as production-stack's.
-        await using (TelemetryTestHost host = await TelemetryTestHost.StartAsync(configure: o => o with { LogFormat = LogFormat.Json }, logging: builder => builder.AddProvider(sink)))
+        await using (RouterTestHarness host = await RouterTestHarness.StartAsync(o => o with { LogFormat = LogFormat.Json }, logging: builder => builder.AddProvider(sink)))
         {
             await host.CompleteAsync(stream: true, traceParent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", prompt: SecretPrompt);
             await host.CompleteAsync(stream: false, prompt: SecretPrompt);

@@ -1,105 +1,154 @@
+using System.Text.RegularExpressions;
 using FastRouter.Telemetry;
+using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Telemetry;
 
-public sealed class MetricsEndpointTests
+public sealed partial class MetricsEndpointTests
 {
-    /// <summary>Every family the brief asks for, by its exposition name.</summary>
-    internal static readonly string[] RequiredFamilies =
-    [
-        "fastrouter_request_duration_seconds", "fastrouter_time_to_first_token_seconds", "fastrouter_prefill_duration_seconds",
-        "fastrouter_kv_handoff_seconds", "fastrouter_inter_event_gap_seconds", "fastrouter_router_time_seconds",
-        "fastrouter_decode_duration_seconds",
-        "fastrouter_requests_total", "fastrouter_backend_calls_total", "fastrouter_retries_total", "fastrouter_ejections_total",
-        "fastrouter_missing_kv_params_total", "fastrouter_client_disconnects_total", "fastrouter_decode_drains_total", "fastrouter_tokens_total",
-        "fastrouter_requests_in_flight", "fastrouter_backend_in_flight", "fastrouter_pods",
-        "process_cpu_seconds_total", "process_resident_memory_bytes", "process_start_time_seconds",
-        "dotnet_gc_heap_total_allocated_bytes_total", "dotnet_gc_pause_time_seconds_total", "dotnet_thread_pool_queue_length",
-        "dotnet_gc_last_collection_heap_size_bytes", "dotnet_process_cpu_time_seconds_total",
-        "vllm:current_qps", "vllm:avg_latency", "vllm:avg_itl", "vllm:num_requests_running", "vllm:num_prefill_requests",
-        "vllm:num_decoding_requests", "vllm:request_errors_total", "vllm:healthy_pods_total", "vllm:avg_decoding_length",
-        "vllm:num_requests_swapped", "vllm:num_incoming_requests_total", "vllm:input_tokens_total", "vllm:output_tokens_total",
-        "vllm:request_latency_seconds",
-    ];
-
     [Fact]
-    public async Task Metrics_AfterTraffic_ParsesAndHasEveryFamilyWithCountsMatchingRequests()
+    public async Task Metrics_AfterRealTraffic_HasEveryDocumentedFamily_WithTheExactCountsTheTrafficMoved()
     {
-        // A gap between tokens, so stream events arrive (and are flushed) one by one, as from a real engine.
-        await using TelemetryTestHost host = await TelemetryTestHost.StartAsync(
-            decodeOptions: new FastRouter.Simulation.SimulatorOptions { Role = FastRouter.Simulation.SimulatorRole.Decode, InterTokenLatency = TimeSpan.FromMilliseconds(20) });
-        const int streamed = 5;
-        const int plain = 3;
-        // Real traffic: the proxy records every request-level series itself.
-        for (int i = 0; i < streamed; i++)
-        {
-            await host.CompleteAsync(stream: true);
-        }
-
-        for (int i = 0; i < plain; i++)
-        {
-            await host.CompleteAsync(stream: false);
-        }
-
-        // Rare events (retries, ejections, disconnects, drains) are driven through the same API the proxy calls.
-        MetricsFlow.RareEvents(host.Metrics, host.Prefill);
+        await using RouterTestHarness host = await EveryEventTraffic.StartAsync();
+        long promptTokens = await EveryEventTraffic.DriveAsync(host);
         var metrics = PrometheusText.Parse(await host.ScrapeAsync());
 
-        foreach (string family in RequiredFamilies)
+        // Every family docs/observability.md lists, with at least one series: each was moved by the traffic above.
+        foreach (string family in DocumentedFamilies())
         {
             Assert.True(metrics.Types.ContainsKey(family), "missing family " + family);
+            Assert.True(metrics.Samples.Any(s => s.Name == family || s.Name == family + "_count"), "no series of " + family);
         }
 
-        const int total = streamed + plain;
-        string prefill = host.Prefill.Name;
-        string decode = host.Decode.Name;
-        Assert.Equal(total, metrics.Sum("fastrouter_requests_total", ("status_class", "2xx")));
-        Assert.Equal(streamed, metrics.Single("fastrouter_requests_total", ("stream", "true"), ("route", "/v1/completions")));
-        Assert.Equal(total, metrics.Sum("fastrouter_request_duration_seconds_count", ("outcome", "success")));
-        Assert.Equal(total, metrics.Single("fastrouter_time_to_first_token_seconds_count", ("pod", decode)));
-        Assert.Equal(total, metrics.Single("fastrouter_kv_handoff_seconds_count", ("pod", decode)));
-        Assert.Equal(total, metrics.Single("fastrouter_prefill_duration_seconds_count", ("pod", prefill), ("outcome", "success")));
-        // Each stream has four token events and [DONE]; events that arrive together are flushed together.
-        Assert.InRange(metrics.Single("fastrouter_inter_event_gap_seconds_count", ("pod", decode)), streamed, streamed * 4);
-        Assert.Equal(total, metrics.Single("fastrouter_router_time_seconds_count", ("route", "/v1/completions")));
-        Assert.Equal(total, metrics.Single("fastrouter_backend_calls_total", ("role", "decode"), ("pod", decode), ("outcome", "success")));
-        // Usage comes with non-streamed answers (streams here do not ask for include_usage).
-        Assert.True(metrics.Single("fastrouter_tokens_total", ("kind", "prompt")) >= plain);
-        Assert.Equal(plain * 4, metrics.Single("fastrouter_tokens_total", ("kind", "completion")));
-        Assert.Equal(1, metrics.Single("fastrouter_retries_total", ("role", "prefill"), ("reason", "connection_error")));
-        Assert.Equal(1, metrics.Single("fastrouter_ejections_total", ("role", "prefill"), ("pod", prefill)));
-        Assert.Equal(1, metrics.Single("fastrouter_missing_kv_params_total", ("policy", "fallback")));
-        Assert.Equal(1, metrics.Single("fastrouter_client_disconnects_total", ("phase", "decode")));
-        Assert.Equal(1, metrics.Single("fastrouter_decode_drains_total", ("cause", "client_left")));
-        Assert.Equal(0, metrics.Single("fastrouter_requests_in_flight"));
-        Assert.Equal(1, metrics.Single("fastrouter_pods", ("role", "prefill"), ("state", "ready")));
-        Assert.Equal(0, metrics.Single("fastrouter_pods", ("role", "decode"), ("state", "ejected")));
-        Assert.Equal(0, metrics.Single("fastrouter_backend_in_flight", ("role", "decode"), ("pod", decode)));
+        const string Route = "/v1/completions";
+        const int Streamed = EveryEventTraffic.Streamed;
+        const int Plain = EveryEventTraffic.Plain;
+        const int Tokens = EveryEventTraffic.TokensPerAnswer;
+        string prefill = RouterTestHarness.PodName(host.Prefill[0]);
+        string decode = RouterTestHarness.PodName(host.Decode[0]);
+        string noKvPrefill = RouterTestHarness.PodName(host.Prefill[1]);
+        string noKvDecode = RouterTestHarness.PodName(host.Decode[1]);
 
-        // Router time is a part of the whole; durations are positive and small here.
+        // Client requests: the streams, the plain ones, the one without params, the one redone after decode's 500
+        // (all answered 200), the stream left midway (its 200 was sent), and the one whose prefill kept failing.
+        Assert.Equal(Streamed + 1, metrics.Single("fastrouter_requests_total", ("route", Route), ("stream", "true"), ("status_class", "2xx")));
+        Assert.Equal(Plain + 2, metrics.Single("fastrouter_requests_total", ("route", Route), ("stream", "false"), ("status_class", "2xx")));
+        Assert.Equal(1, metrics.Single("fastrouter_requests_total", ("route", Route), ("stream", "false"), ("status_class", "5xx")));
+        Assert.Equal(Streamed + Plain + 2, metrics.Sum("fastrouter_request_duration_seconds_count", ("outcome", "success")));
+        Assert.Equal(1, metrics.Sum("fastrouter_request_duration_seconds_count", ("outcome", "client_disconnected")));
+        Assert.Equal(1, metrics.Sum("fastrouter_request_duration_seconds_count", ("outcome", "error")));
+        Assert.Equal(Streamed + Plain + 4, metrics.Single("fastrouter_router_time_seconds_count", ("route", Route)));
+
+        // Prefill legs: one per answered request on each route, the redone flow's second, and three 500s.
+        Assert.Equal(Streamed + Plain + 2, metrics.Single("fastrouter_prefill_duration_seconds_count", ("pod", prefill), ("outcome", "success")));
+        Assert.Equal(3, metrics.Single("fastrouter_prefill_duration_seconds_count", ("pod", prefill), ("outcome", "server_error")));
+        Assert.Equal(2, metrics.Single("fastrouter_prefill_duration_seconds_count", ("pod", noKvPrefill), ("outcome", "success")));
+        Assert.Equal(3, metrics.Single("fastrouter_backend_calls_total", ("role", "prefill"), ("pod", prefill), ("outcome", "server_error")));
+
+        // Decode legs (a drain is no decode leg: it is counted as a drain).
+        Assert.Equal(Streamed + Plain + 1, metrics.Single("fastrouter_backend_calls_total", ("role", "decode"), ("pod", decode), ("outcome", "success")));
+        Assert.Equal(1, metrics.Single("fastrouter_backend_calls_total", ("role", "decode"), ("pod", decode), ("outcome", "server_error")));
+        Assert.Equal(1, metrics.Single("fastrouter_backend_calls_total", ("role", "decode"), ("pod", noKvDecode), ("outcome", "success")));
+        Assert.Equal(1, metrics.Single("fastrouter_backend_calls_total", ("role", "decode"), ("pod", noKvDecode), ("outcome", "cancelled")));
+        Assert.Equal(Streamed + Plain + 1, metrics.Single("fastrouter_decode_duration_seconds_count", ("pod", decode), ("outcome", "success")));
+        Assert.Equal(Streamed + Plain + 1, metrics.Single("fastrouter_time_to_first_token_seconds_count", ("pod", decode)));
+        Assert.Equal(Streamed + Plain + 1, metrics.Single("fastrouter_kv_handoff_seconds_count", ("pod", decode)));
+        Assert.Equal(2, metrics.Single("fastrouter_time_to_first_token_seconds_count", ("pod", noKvDecode)));
+
+        // Each stream has four token events and [DONE]; events that arrive together are flushed together.
+        Assert.InRange(metrics.Single("fastrouter_inter_event_gap_seconds_count", ("pod", decode)), Streamed, Streamed * Tokens);
+
+        // Usage comes with non-streamed answers only (the streams do not ask for include_usage).
+        Assert.Equal((Plain + 2) * Tokens, metrics.Single("fastrouter_tokens_total", ("kind", "completion")));
+        Assert.Equal(promptTokens, metrics.Single("fastrouter_tokens_total", ("kind", "prompt")));
+
+        // The rare events, each exactly as often as the traffic caused it.
+        Assert.Equal(2, metrics.Single("fastrouter_retries_total", ("role", "prefill"), ("reason", "server_error")));
+        Assert.Equal(1, metrics.Single("fastrouter_retries_total", ("role", "decode"), ("reason", "server_error")));
+        Assert.Equal(3, metrics.Sum("fastrouter_retries_total"));
+        Assert.Equal(1, metrics.Single("fastrouter_ejections_total", ("role", "prefill"), ("pod", prefill)));
+        Assert.Equal(1, metrics.Sum("fastrouter_ejections_total"));
+        Assert.Equal(2, metrics.Single("fastrouter_missing_kv_params_total", ("policy", "fallback")));
+        Assert.Equal(1, metrics.Single("fastrouter_client_disconnects_total", ("phase", "decode")));
+        Assert.Equal(1, metrics.Sum("fastrouter_client_disconnects_total"));
+        Assert.Equal(1, metrics.Single("fastrouter_decode_drains_total", ("cause", "decode_server_error")));
+        Assert.Equal(1, metrics.Sum("fastrouter_decode_drains_total"));
+
+        // Nothing left in flight; the failing prefill pod stays ejected.
+        Assert.Equal(0, metrics.Single("fastrouter_requests_in_flight"));
+        Assert.Equal(0, metrics.Sum("fastrouter_backend_in_flight"));
+        Assert.Equal(1, metrics.Single("fastrouter_pods", ("role", "prefill"), ("state", "ready")));
+        Assert.Equal(1, metrics.Single("fastrouter_pods", ("role", "prefill"), ("state", "ejected")));
+        Assert.Equal(2, metrics.Single("fastrouter_pods", ("role", "decode"), ("state", "ready")));
+        Assert.Equal(0, metrics.Single("fastrouter_pods", ("role", "decode"), ("state", "ejected")));
+
+        // Router time is a part of the whole.
         Assert.True(metrics.Sum("fastrouter_router_time_seconds_sum") <= metrics.Sum("fastrouter_request_duration_seconds_sum"));
         Assert.True(metrics.Single("process_cpu_seconds_total") > 0);
         Assert.True(metrics.Single("process_resident_memory_bytes") > 1_000_000);
         Assert.True(metrics.Sum("dotnet_gc_heap_total_allocated_bytes_total") > 0);
 
-        // production-stack names, same server label (the pod URL).
-        Assert.Equal(total, metrics.Single("vllm:num_incoming_requests_total", ("model", TelemetryTestHost.Model)));
-        Assert.Equal(plain * 4, metrics.Single("vllm:output_tokens_total", ("server", decode), ("model", TelemetryTestHost.Model)));
-        Assert.Equal(total, metrics.Sum("vllm:request_latency_seconds_count", ("server", decode)));
-        Assert.Equal(1, metrics.Single("vllm:healthy_pods_total", ("server", prefill)));
-        Assert.Equal(total / 60.0, metrics.Single("vllm:current_qps", ("server", decode)), 6);
-        Assert.True(metrics.Single("vllm:avg_latency", ("server", decode)) >= 0);
-        Assert.True(metrics.Single("vllm:avg_itl", ("server", decode)) >= 0);
-        Assert.Equal(4, metrics.Single("vllm:avg_decoding_length", ("server", decode)), 6);
+        // production-stack's names: per model as routed, per backend call with the pod URL as server.
+        const string Model = RouterTestHarness.Model;
+        Assert.Equal(Streamed + Plain + 2, metrics.Single("vllm:num_incoming_requests_total", ("model", Model)));
+        Assert.Equal(2, metrics.Single("vllm:num_incoming_requests_total", ("model", EveryEventTraffic.NoKvModel)));
+        Assert.Equal((Plain + 1) * Tokens, metrics.Single("vllm:output_tokens_total", ("server", decode), ("model", Model)));
+        Assert.Equal(Tokens, metrics.Single("vllm:output_tokens_total", ("server", noKvDecode), ("model", EveryEventTraffic.NoKvModel)));
+        Assert.Equal(Streamed + Plain + 2, metrics.Sum("vllm:request_latency_seconds_count", ("server", decode)));
+        Assert.Equal(1, metrics.Single("vllm:request_latency_seconds_count", ("server", decode), ("status", "error")));
+        Assert.Equal(3, metrics.Single("vllm:request_errors_total", ("server", prefill), ("model", Model), ("error_type", "server_error")));
+        Assert.Equal(1, metrics.Single("vllm:request_errors_total", ("server", decode), ("model", Model), ("error_type", "server_error")));
+        Assert.Equal(0, metrics.Single("vllm:healthy_pods_total", ("server", prefill)));
+        Assert.Equal(1, metrics.Single("vllm:healthy_pods_total", ("server", noKvPrefill)));
+        Assert.Equal(1, metrics.Single("vllm:healthy_pods_total", ("server", decode)));
+        Assert.Equal((Streamed + Plain + 2) / 60.0, metrics.Single("vllm:current_qps", ("server", decode)), 6);
+        Assert.Equal(Tokens, metrics.Single("vllm:avg_decoding_length", ("server", decode)), 6);
+        Assert.True(metrics.Single("vllm:avg_latency", ("server", decode)) > 0);
+        Assert.True(metrics.Single("vllm:avg_itl", ("server", decode)) > 0);
         Assert.Equal(0, metrics.Single("vllm:num_requests_running", ("server", decode)));
+        Assert.Equal(0, metrics.Single("vllm:num_requests_swapped", ("server", decode)));
     }
+
+    /// <summary>
+    /// The families docs/observability.md promises under "/metrics": the first column of its tables and the names of
+    /// its "Process and runtime" paragraph. The console's dropped-lines counter exists only with the router's own
+    /// console logger, which in-process hosts replace (ConsoleLogTests and AotConsoleLogTests read it).
+    /// </summary>
+    internal static List<string> DocumentedFamilies()
+    {
+        string text = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docs", "observability.md"));
+        int start = text.IndexOf("\n## /metrics", StringComparison.Ordinal);
+        int end = text.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, "docs/observability.md has no /metrics section");
+        var families = new List<string>();
+        bool runtime = false;
+        foreach (string line in text[start..end].Split('\n'))
+        {
+            runtime = line.StartsWith("### ", StringComparison.Ordinal) ? line.Contains("Process and runtime", StringComparison.Ordinal) : runtime;
+            string source = line.StartsWith('|') ? line.Split('|')[1] : runtime ? line : "";
+            foreach (Match name in DocumentedName().Matches(source))
+            {
+                string family = name.Groups[1].Value;
+                if (family != "fastrouter_log_lines_dropped_total" && !families.Contains(family))
+                {
+                    families.Add(family);
+                }
+            }
+        }
+
+        Assert.True(families.Count >= 40, "only " + families.Count + " families found in docs/observability.md");
+        return families;
+    }
+
+    [GeneratedRegex("`((?:fastrouter_|vllm:|process_|dotnet_)[a-z0-9_:]+)(?:\\{[^}]*\\})?`")]
+    private static partial Regex DocumentedName();
 
     [Fact]
     public async Task Metrics_OnSeparateMetricsPort_ServesOnlyMetrics()
     {
         int port = FreePort.Get();
-        await using TelemetryTestHost host = await TelemetryTestHost.StartAsync(o => o with { MetricsPort = port });
+        await using RouterTestHarness host = await RouterTestHarness.StartAsync(o => o with { MetricsPort = port });
         var address = new Uri("http://127.0.0.1:" + port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var metrics = PrometheusText.Parse(await host.ScrapeAsync(address));
         Assert.True(metrics.Types.ContainsKey("vllm:healthy_pods_total"));

@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using FastRouter.Proxying;
 using FastRouter.Simulation;
 using FastRouter.Telemetry;
+using FastRouter.Tests.Harness;
 using FastRouter.Tests.Support;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -35,32 +37,30 @@ public sealed class TracingTests
     }
 
     [Fact]
-    public async Task OtlpExport_SendsRequestAndLegSpans_InTheClientsTrace_WithPodModelAndOutcome()
+    public async Task OtlpExport_OfRealTraffic_SendsTheRequestAndBothLegSpans_InTheClientsTrace_WithPodModelAndOutcome()
     {
         await using var collector = await FakeOtlpCollector.StartAsync();
-        await using TelemetryTestHost host = await TelemetryTestHost.StartAsync(o => o with { OtelEndpoint = collector.Address, OtelExportInterval = TimeSpan.FromMilliseconds(100) });
+        await using RouterTestHarness host = await RouterTestHarness.StartAsync(
+            o => o with { OtelEndpoint = collector.Address, OtelExportInterval = TimeSpan.FromMilliseconds(100) },
+            decode: new SimulatorOptions { Role = SimulatorRole.Decode, InterTokenLatency = TimeSpan.FromMilliseconds(10) });
 
-        Activity.Current = null;
-        var context = new DefaultHttpContext();
-        context.Request.Headers["traceparent"] = ClientTraceParent;
-        Activity? request = RouterTracing.StartRequest(context, CompletionEndpoint.ChatCompletions, "req-otlp");
-        Assert.NotNull(request);
-        Assert.Equal(ClientTraceId, request.TraceId.ToHexString());
-
-        Activity? prefill = RouterTracing.StartLeg(request, host.Prefill, TelemetryTestHost.Model);
-        string prefillHeader = RouterTracing.TraceParentFor(prefill, context);
-        RouterTracing.CompleteLeg(prefill, BackendOutcome.Success, 200);
-        Activity? decode = RouterTracing.StartLeg(request, host.Decode, TelemetryTestHost.Model);
-        string decodeHeader = RouterTracing.TraceParentFor(decode, context);
-        RouterTracing.CompleteLeg(decode, BackendOutcome.StreamBroken, 200);
-        RouterTracing.CompleteRequest(request, 200, clientDisconnected: false, TelemetryTestHost.Model);
-
-        // Both legs carry the client's trace, each with its own span as parent.
-        Assert.StartsWith("00-" + ClientTraceId + "-" + prefill!.SpanId.ToHexString(), prefillHeader, StringComparison.Ordinal);
-        Assert.StartsWith("00-" + ClientTraceId + "-" + decode!.SpanId.ToHexString(), decodeHeader, StringComparison.Ordinal);
+        // The decode stream breaks after two events: the client's 200 is sent, the decode leg's outcome is not success.
+        host.Decode[0].Faults.Set(SimulatorFaultMode.DropMidStream, count: 1, afterEvents: 2);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent("{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":8,\"stream\":true}", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.TryAddWithoutValidation("traceparent", ClientTraceParent);
+        request.Headers.TryAddWithoutValidation("X-Request-Id", "req-otlp");
+        using (HttpResponseMessage response = await host.Client.SendAsync(request))
+        {
+            Assert.Equal(200, (int)response.StatusCode);
+            Assert.DoesNotContain("[DONE]", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
 
         List<JsonElement> spans = [];
         Assert.True(await Eventually.TrueAsync(() => (spans = collector.Spans.Where(s => s.GetProperty("traceId").GetString() == ClientTraceId).ToList()).Count >= 3));
+        Assert.Equal(3, spans.Count);
         Assert.Contains("application/json", collector.ContentTypes);
         JsonElement server = spans.Single(s => s.GetProperty("kind").GetInt32() == 2);
         Assert.Equal("00f067aa0ba902b7", server.GetProperty("parentSpanId").GetString());
@@ -70,14 +70,22 @@ public sealed class TracingTests
         JsonElement[] legs = [.. spans.Where(s => s.GetProperty("kind").GetInt32() == 3)];
         Assert.Equal(2, legs.Length);
         Assert.All(legs, leg => Assert.Equal(server.GetProperty("spanId").GetString(), leg.GetProperty("parentSpanId").GetString()));
+
+        JsonElement prefillSpan = legs.Single(l => Attribute(l, "fastrouter.role") == "prefill");
+        Assert.Equal(RouterTestHarness.PodName(host.Prefill[0]), Attribute(prefillSpan, "fastrouter.pod"));
+        Assert.Equal("success", Attribute(prefillSpan, "fastrouter.outcome"));
         JsonElement decodeSpan = legs.Single(l => Attribute(l, "fastrouter.role") == "decode");
-        Assert.Equal(host.Decode.Name, Attribute(decodeSpan, "fastrouter.pod"));
-        Assert.Equal(TelemetryTestHost.Model, Attribute(decodeSpan, "gen_ai.request.model"));
+        Assert.Equal(RouterTestHarness.PodName(host.Decode[0]), Attribute(decodeSpan, "fastrouter.pod"));
+        Assert.Equal(RouterTestHarness.Model, Attribute(decodeSpan, "gen_ai.request.model"));
         Assert.Equal("stream_broken", Attribute(decodeSpan, "fastrouter.outcome"));
         Assert.Equal(2, decodeSpan.GetProperty("status").GetProperty("code").GetInt32());
         Assert.True(ulong.Parse(decodeSpan.GetProperty("endTimeUnixNano").GetString()!, System.Globalization.CultureInfo.InvariantCulture)
             >= ulong.Parse(decodeSpan.GetProperty("startTimeUnixNano").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("vllm-router", collector.ServiceNames.First());
+
+        // Each pod was sent the client's trace with its own leg's span as the parent.
+        Assert.Equal("00-" + ClientTraceId + "-" + prefillSpan.GetProperty("spanId").GetString() + "-01", Assert.Single(host.Prefill[0].ReceivedRequests).TraceParent);
+        Assert.Equal("00-" + ClientTraceId + "-" + decodeSpan.GetProperty("spanId").GetString() + "-01", Assert.Single(host.Decode[0].ReceivedRequests).TraceParent);
     }
 
     [Fact]
@@ -85,9 +93,9 @@ public sealed class TracingTests
     {
         // With text logs ASP.NET Core starts no Activity per request (RouterHost), so no span stands between the
         // client's and the pods': a host activity would have given the legs a span id of its own.
-        await using TelemetryTestHost host = await TelemetryTestHost.StartAsync();
+        await using RouterTestHarness host = await RouterTestHarness.StartAsync();
         await host.CompleteAsync(stream: true, traceParent: ClientTraceParent);
-        foreach (VllmSimulator pod in host.Pods)
+        foreach (VllmSimulator pod in host.Prefill.Concat(host.Decode))
         {
             Assert.Equal(ClientTraceParent, Assert.Single(pod.ReceivedRequests).TraceParent);
         }
@@ -96,10 +104,10 @@ public sealed class TracingTests
     [Fact]
     public async Task WithoutAClientTraceParent_BothLegsNameOneNewTrace_ANewOneForEachRequest()
     {
-        await using TelemetryTestHost host = await TelemetryTestHost.StartAsync();
+        await using RouterTestHarness host = await RouterTestHarness.StartAsync();
         await host.CompleteAsync(stream: false);
         await host.CompleteAsync(stream: true);
-        VllmSimulator[] pods = host.Pods.ToArray();
+        VllmSimulator[] pods = [.. host.Prefill, .. host.Decode];
         Assert.Equal(2, pods.Length);
         var perRequest = new List<string>();
         for (int request = 0; request < 2; request++)
@@ -135,9 +143,9 @@ public sealed class TracingTests
     {
         // JSON lines print the trace id of the request's activity, so with them ASP.NET Core's stays on: a child of
         // the client's span, which both legs name as their parent.
-        await using TelemetryTestHost host = await TelemetryTestHost.StartAsync(configure: o => o with { LogFormat = LogFormat.Json });
+        await using RouterTestHarness host = await RouterTestHarness.StartAsync(o => o with { LogFormat = LogFormat.Json });
         await host.CompleteAsync(stream: false, traceParent: ClientTraceParent);
-        string[] received = host.Pods.Select(pod => Assert.Single(pod.ReceivedRequests).TraceParent ?? "").ToArray();
+        string[] received = host.Prefill.Concat(host.Decode).Select(pod => Assert.Single(pod.ReceivedRequests).TraceParent ?? "").ToArray();
         Assert.Equal(2, received.Length);
         Assert.Equal(received[0], received[1]);
         Assert.StartsWith("00-" + ClientTraceId + "-", received[0], StringComparison.Ordinal);
