@@ -78,11 +78,13 @@ public sealed class BufferBudgetRequestTests
         await using RouterTestHarness harness = await StartAsync();
         BufferBudget budget = harness.Services.GetRequiredService<BufferBudget>();
 
-        // Served, streamed and not.
-        using (HttpResponseMessage ok = await harness.PostAsync("/v1/completions", Body(200_000)))
+        // Served, streamed and not, small (its array stays with the pooled exchange, uncharged) and large.
+        foreach (int length in (int[])[1000, 200_000])
         {
+            using HttpResponseMessage ok = await harness.PostAsync("/v1/completions", Body(length));
             Assert.Equal(200, (int)ok.StatusCode);
             await ok.Content.ReadAsStringAsync();
+            await ExpectEmptyAsync(budget, "after a served request of " + length.ToString(CultureInfo.InvariantCulture) + " bytes");
         }
 
         using (HttpResponseMessage stream = await harness.PostAsync("/v1/completions", Body(200_000, stream: true)))
