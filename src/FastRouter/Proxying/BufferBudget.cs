@@ -37,9 +37,10 @@ internal sealed class BufferBudget
 
     /// <summary>
     /// Least garbage of dropped large arrays that makes a gen 2 collection run (<see cref="DroppedLarge"/>), when a
-    /// quarter of the budget is less.
+    /// quarter of the budget is less: a small budget is set where memory is tight, but a collection for every few
+    /// bodies would cost more than it saves.
     /// </summary>
-    public const long MinimumCollectEvery = 64L * 1024 * 1024;
+    public const long MinimumCollectEvery = 16L * 1024 * 1024;
 
     /// <summary>The budget, in bytes.</summary>
     public long Limit => _limit;
@@ -144,8 +145,9 @@ internal sealed class BufferBudget
     }
 
     /// <summary>
-    /// Counts an array a buffer dropped instead of pooling it, and once a quarter of the budget (at least 64 MiB) of
-    /// them was dropped since the last time, has a gen 2 collection run on the thread pool. The budget bounds the
+    /// Counts an array a buffer dropped instead of pooling it, and once a quarter of the budget (at least 16 MiB) of
+    /// them was dropped since the last time, has a gen 2 collection run on the thread pool: the garbage stays within
+    /// about a quarter of the budget. The budget bounds the
     /// bytes buffers hold, not the arrays they outgrew or let go: those are garbage on the large object heap, which
     /// the GC sweeps only when its own large-object budget runs out. Measured with 40 bodies of 30 MiB against a
     /// 256 MiB budget, that garbage took the router to 860 MiB without these collections. A collection of the

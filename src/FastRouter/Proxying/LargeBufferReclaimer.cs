@@ -10,12 +10,17 @@ namespace FastRouter.Proxying;
 /// large objects, and nothing collects when the router goes quiet: RSS would stay at the burst's peak, in a pod whose
 /// limit counts it. So, once at least <see cref="GarbageThreshold"/> of them were dropped since this last ran and a
 /// whole tick went by without another, one aggressive blocking collection runs: it compacts and decommits what is
-/// free. Under steady large-body traffic no tick is quiet.
+/// free; two more follow, 10 s apart, while no large array is dropped. Under steady large-body traffic no tick is quiet.
 /// </summary>
 internal sealed partial class LargeBufferReclaimer : BackgroundService
 {
     /// <summary>Less than this dropped is left to the GC's own schedule: it is within the 64 MiB a burst may leave behind.</summary>
     public const long GarbageThreshold = 32L * 1024 * 1024;
+
+    private const int FollowUps = 2;
+
+    /// <summary>Ticks between the follow-up collections: Kestrel's pool gives back a share of its idle blocks every 10 s.</summary>
+    private const int FollowUpTicks = 10;
 
     private static readonly TimeSpan Tick = TimeSpan.FromSeconds(1);
 
@@ -35,19 +40,37 @@ internal sealed partial class LargeBufferReclaimer : BackgroundService
         using var timer = new PeriodicTimer(Tick, _time);
         long collectedUpTo = _budget.DroppedLargeBytes;
         long droppedLastTick = collectedUpTo;
+        int ticks = 0;
+        int followUpAt = 0;
+        int followUpsLeft = 0;
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
+                ticks++;
                 long dropped = _budget.DroppedLargeBytes;
                 bool quiet = dropped == droppedLastTick;
                 droppedLastTick = dropped;
-                if (quiet && dropped - collectedUpTo >= GarbageThreshold)
+                if (!quiet)
                 {
-                    long before = GC.GetTotalMemory(forceFullCollection: false);
-                    GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                    Collected(_logger, dropped - collectedUpTo, before - GC.GetTotalMemory(forceFullCollection: false));
+                    followUpsLeft = 0;
+                }
+                else if (dropped - collectedUpTo >= GarbageThreshold)
+                {
+                    Collect(dropped - collectedUpTo);
                     collectedUpTo = dropped;
+
+                    // Kestrel's memory pool lets the input blocks the burst's connections filled go over the following
+                    // minutes (a share every 10 s), and they too are garbage until a collection: two more, while it
+                    // stays quiet.
+                    followUpsLeft = FollowUps;
+                    followUpAt = ticks + FollowUpTicks;
+                }
+                else if (followUpsLeft > 0 && ticks >= followUpAt)
+                {
+                    Collect(0);
+                    followUpsLeft--;
+                    followUpAt = ticks + FollowUpTicks;
                 }
             }
         }
@@ -55,6 +78,13 @@ internal sealed partial class LargeBufferReclaimer : BackgroundService
         {
             // Shutting down.
         }
+    }
+
+    private void Collect(long dropped)
+    {
+        long before = GC.GetTotalMemory(forceFullCollection: false);
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        Collected(_logger, dropped, before - GC.GetTotalMemory(forceFullCollection: false));
     }
 
     [LoggerMessage(402, LogLevel.Debug, "Large body buffers dropped ({DroppedBytes} bytes) and none since: collected, {FreedBytes} bytes of heap given back")]
