@@ -17,6 +17,11 @@ namespace FastRouter.Proxying;
 /// </summary>
 internal sealed partial class OrchestratedProxy
 {
+    /// <summary>Retry-After of a 503 for a full buffer budget: bodies are let go as soon as decode answers.</summary>
+    private const string BufferBudgetRetryAfter = "1";
+
+    private const string BufferBudgetMessage = "The router is buffering as many request bytes as it may (--max-buffered-bytes); retry shortly.";
+
     private readonly RouterOptions _options;
     private readonly IBackendDiscovery _discovery;
     private readonly PodPicker _picker;
@@ -56,11 +61,6 @@ internal sealed partial class OrchestratedProxy
         // A prefill answer echoes little of the prompt, but prompt_logprobs or prompt_token_ids can make it large.
         _maxPrefillAnswerBytes = Math.Max(16L * 1024 * 1024, 2 * options.MaxRequestBodyBytes);
     }
-
-    /// <summary>Retry-After of a 503 for a full buffer budget: bodies are let go as soon as decode answers.</summary>
-    private const string BufferBudgetRetryAfter = "1";
-
-    private const string BufferBudgetMessage = "The router is buffering as many request bytes as it may (--max-buffered-bytes); retry shortly.";
 
     /// <summary>Runs one completion request; <paramref name="admission"/> is left when it ends, however it ends.</summary>
     public async Task HandleAsync(HttpContext context, CompletionEndpoint endpoint, ConcurrencyGate admission)
@@ -346,7 +346,7 @@ internal sealed partial class OrchestratedProxy
 
         if (read == BufferReadResult.OverBudget)
         {
-            // The body is valid, the router is only full: the client may send it again in a moment.
+            // Not the client's fault: the router is full for a moment, and the same body may be sent again.
             _metrics.BufferBudgetExhausted(BufferKind.RequestBody);
             Log.BufferBudgetExhausted(_logger, "request body", buffer.Length, _budget.Limit, requestId);
             response.Headers.RetryAfter = BufferBudgetRetryAfter;
