@@ -82,6 +82,7 @@ internal sealed partial class LargeBufferReclaimer : BackgroundService
 
     private void Collect(long dropped)
     {
+        BodyArrayPool.Trim();
         long before = GC.GetTotalMemory(forceFullCollection: false);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         Collected(_logger, dropped, before - GC.GetTotalMemory(forceFullCollection: false));

@@ -19,8 +19,9 @@ internal sealed class PooledBuffer
     /// Largest array taken from, and given back to, <see cref="ArrayPool{T}.Shared"/>. The shared pool keeps up to 32
     /// arrays of each size per core until a gen 2 collection under memory pressure trims it, so arrays of every size
     /// a burst used stay resident: 40 bodies of 30 MiB left 1.2 GiB held. Up to 64 KiB that is at most a few MiB over
-    /// all sizes; larger arrays are on the large object heap anyway, are allocated for the one body, and are dropped
-    /// when it is done (<see cref="LargeBufferReclaimer"/> has the GC give their memory back).
+    /// all sizes. Arrays up to 1 MiB come from <see cref="BodyArrayPool"/>, which keeps few; larger ones are allocated
+    /// for the one body and dropped when it is done (<see cref="LargeBufferReclaimer"/> has the GC give their memory
+    /// back).
     /// </summary>
     public const int LargestPooledArray = 64 * 1024;
 
@@ -112,15 +113,7 @@ internal sealed class PooledBuffer
     public void Release()
     {
         ReturnCharge();
-        if (_array.Length > LargestPooledArray)
-        {
-            _budget?.DroppedLarge(_array.Length);
-        }
-        else if (_array.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_array);
-        }
-
+        GiveBack(_array);
         _array = [];
         Length = 0;
     }
@@ -151,6 +144,22 @@ internal sealed class PooledBuffer
         ReturnCharge();
         _array = [];
         Length = 0;
+    }
+
+    /// <summary>Gives an array to the pool of its size, or counts it as dropped when no pool keeps it.</summary>
+    private void GiveBack(byte[] array)
+    {
+        if (array.Length > LargestPooledArray)
+        {
+            if (array.Length > BodyArrayPool.LargestSize || !BodyArrayPool.Return(array))
+            {
+                _budget?.DroppedLarge(array.Length);
+            }
+        }
+        else if (array.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
     }
 
     private void ReturnCharge()
@@ -198,23 +207,18 @@ internal sealed class PooledBuffer
             return true;
         }
 
-        // The pool hands out powers of two: that, not the size asked, is what the array holds.
-        int allocated = size <= LargestPooledArray ? (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(size, 16)) : size;
+        // The pools hand out powers of two: that, not the size asked, is what the array holds.
+        int allocated = size <= BodyArrayPool.LargestSize ? (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(size, 16)) : size;
         if (!await ChargeAsync(allocated - _array.Length, cancellationToken).ConfigureAwait(false))
         {
             return false;
         }
 
-        byte[] larger = allocated <= LargestPooledArray ? ArrayPool<byte>.Shared.Rent(allocated) : GC.AllocateUninitializedArray<byte>(allocated);
+        byte[] larger = allocated <= LargestPooledArray ? ArrayPool<byte>.Shared.Rent(allocated)
+            : allocated <= BodyArrayPool.LargestSize ? BodyArrayPool.Rent(allocated)
+            : GC.AllocateUninitializedArray<byte>(allocated);
         _array.AsSpan(0, Length).CopyTo(larger);
-        if (_array.Length > LargestPooledArray)
-        {
-            _budget?.DroppedLarge(_array.Length);
-        }
-        else if (_array.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_array);
-        }
+        GiveBack(_array);
 
         // What was charged is what the array holds: the shared pool's array for a power-of-two size is exactly that size.
         _array = larger;

@@ -98,8 +98,9 @@ public sealed class PooledBufferTests
         buffer.Release();
         Assert.Equal(0, budget.Used);
 
-        // Dropped, not pooled: the arrays past the pool's largest size it grew through, and the last one.
-        Assert.Equal(128 * 1024 + 256 * 1024 + 512 * 1024 + 1024 * 1024 + 2048 * 1024 + body.Length + 1, budget.DroppedLargeBytes);
+        // Dropped, not pooled: the arrays over 1 MiB it grew through, and the last one. Those of 128 KiB to 1 MiB went
+        // to the router's own pool, unless other tests had filled it.
+        Assert.InRange(budget.DroppedLargeBytes, 2048 * 1024 + body.Length + 1, 128 * 1024 + 256 * 1024 + 512 * 1024 + 1024 * 1024 + 2048 * 1024 + body.Length + 1);
     }
 
     [Fact]
