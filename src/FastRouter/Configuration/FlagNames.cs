@@ -30,6 +30,8 @@ internal static class FlagNames
     public const string KvRemoteHost = "--kv-remote-host";
     public const string OnMissingKvParams = "--on-missing-kv-params";
     public const string MaxRequestBodyBytes = "--max-request-body-bytes";
+
+    public const string MaxBufferedBytes = "--max-buffered-bytes";
     public const string MaxDiscardedBodyBytes = "--max-discarded-body-bytes";
     public const string DiscardBodyTime = "--discard-body-time";
     public const string DiscardBodyIdleTimeout = "--discard-body-idle-timeout";

@@ -18,6 +18,12 @@ internal sealed record RouterOptions
     /// </summary>
     public const long DefaultMaxDiscardedBodyBytes = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Most the default --max-buffered-bytes can be, however much memory the GC may use: 8 bodies of the default
+    /// largest size (see <c>Proxying/BufferBudget.ResolveLimit</c>).
+    /// </summary>
+    public const long DefaultMaxBufferedBytesCap = 256L * 1024 * 1024;
+
     public string Host { get; init; } = "0.0.0.0";
 
     public int Port { get; init; } = 8001;
@@ -53,6 +59,18 @@ internal sealed record RouterOptions
     /// that writes its whole body before it reads gets the 413 rather than a broken pipe; 0 closes at once.
     /// </summary>
     public long MaxDiscardedBodyBytes { get; init; } = DefaultMaxDiscardedBodyBytes;
+
+    /// <summary>
+    /// --max-buffered-bytes: the most bytes of request bodies and prefill answers held at once, all requests together;
+    /// null derives it from the memory the GC may use (<c>Proxying/BufferBudget.ResolveLimit</c>).
+    /// </summary>
+    public long? MaxBufferedBytes { get; init; }
+
+    /// <summary>
+    /// How long a body waits for room in the buffer budget before it gets 503 with Retry-After. Short: it only smooths
+    /// a moment's peak, and it is what ends a standoff of requests each holding part of the budget. Not a flag.
+    /// </summary>
+    public TimeSpan BufferBudgetWait { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest the router keeps dropping an oversized body after its 413 (nginx's lingering_time).</summary>
     public TimeSpan DiscardBodyTime { get; init; } = TimeSpan.FromSeconds(30);

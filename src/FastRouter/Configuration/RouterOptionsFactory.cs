@@ -103,6 +103,15 @@ internal static class RouterOptionsFactory
         long maxBody = Has(FlagNames.MaxRequestBodyBytes)
             ? CommandLineValues.ParseByteSize(FlagNames.MaxRequestBodyBytes, Get(FlagNames.MaxRequestBodyBytes)!)
             : defaults.MaxRequestBodyBytes;
+        long? maxBuffered = Has(FlagNames.MaxBufferedBytes)
+            ? CommandLineValues.ParseByteSize(FlagNames.MaxBufferedBytes, Get(FlagNames.MaxBufferedBytes)!)
+            : defaults.MaxBufferedBytes;
+        if (maxBuffered < maxBody)
+        {
+            // A body of the largest size could never be read: it would wait, then get 503, every time.
+            throw new CommandLineException($"argument {FlagNames.MaxBufferedBytes}: {maxBuffered} is below {FlagNames.MaxRequestBodyBytes} ({maxBody}); a body of the largest size could never be buffered");
+        }
+
         int maxJsonDepth = Has(FlagNames.MaxJsonDepth)
             ? CommandLineValues.ParseInt(FlagNames.MaxJsonDepth, Get(FlagNames.MaxJsonDepth)!, 1, MaxJsonDepthLimit, "depth")
             : defaults.MaxJsonDepth;
@@ -155,6 +164,7 @@ internal static class RouterOptionsFactory
             KvRemoteHost = remoteHost,
             OnMissingKvParams = missingKvParams,
             MaxRequestBodyBytes = maxBody,
+            MaxBufferedBytes = maxBuffered,
             MaxDiscardedBodyBytes = Has(FlagNames.MaxDiscardedBodyBytes)
                 ? CommandLineValues.ParseByteSizeOrZero(FlagNames.MaxDiscardedBodyBytes, Get(FlagNames.MaxDiscardedBodyBytes)!)
                 : defaults.MaxDiscardedBodyBytes,

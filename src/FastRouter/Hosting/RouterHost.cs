@@ -116,6 +116,8 @@ internal static class RouterHost
 
         builder.Services.AddSingleton(services => createDiscovery(options, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton<OversizedBodyDiscarder>();
+        builder.Services.AddSingleton<BufferBudget>();
+        builder.Services.AddHostedService<LargeBufferReclaimer>();
         builder.Services.AddSingleton<OrchestratedProxy>();
         builder.Services.AddSingleton<ModelsEndpoint>();
         builder.Services.AddSingleton<HealthEndpoint>();
@@ -159,7 +161,7 @@ internal static class RouterHost
         ArgumentNullException.ThrowIfNull(app);
         await using (app.ConfigureAwait(false))
         {
-            RuntimeSettingsLog.Write(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RouterHost)), options);
+            RuntimeSettingsLog.Write(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RouterHost)), options, app.Services.GetRequiredService<BufferBudget>());
             try
             {
                 await app.StartAsync().ConfigureAwait(false);

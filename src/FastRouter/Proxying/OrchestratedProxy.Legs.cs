@@ -61,10 +61,20 @@ internal sealed partial class OrchestratedProxy
                 : new CancellationTokenSource(timeout);
             CancellationToken readTimeout = ownTimer?.Token ?? timedOut;
             Stream stream = await answer.Content.ReadAsStreamAsync(readTimeout).ConfigureAwait(false);
-            if (!await exchange.PrefillAnswer.ReadToEndAsync(stream, answer.Content.Headers.ContentLength, _maxPrefillAnswerBytes, readTimeout).ConfigureAwait(false))
+            switch (await exchange.PrefillAnswer.ReadToEndAsync(stream, answer.Content.Headers.ContentLength, _maxPrefillAnswerBytes, _budget, readTimeout).ConfigureAwait(false))
             {
-                await OpenAiErrors.WriteAsync(context.Response, 502, "The prefill pod's answer is larger than the router accepts.").ConfigureAwait(false);
-                return LegResult.Finished;
+                case BufferReadResult.TooLarge:
+                    await OpenAiErrors.WriteAsync(context.Response, 502, "The prefill pod's answer is larger than the router accepts.").ConfigureAwait(false);
+                    return LegResult.Finished;
+                case BufferReadResult.OverBudget:
+                    // Its params cannot be read, so the prefill pod frees the blocks at its lease's end, as for any
+                    // answer the router cannot use. A typical answer is under 4 KiB and rarely meets a full budget.
+                    _metrics.BufferBudgetExhausted(BufferKind.PrefillAnswer);
+                    Log.BufferBudgetExhausted(_logger, "prefill answer", exchange.PrefillAnswer.Length, _budget.Limit, requestId);
+                    exchange.PrefillAnswer.Release();
+                    context.Response.Headers.RetryAfter = BufferBudgetRetryAfter;
+                    await OpenAiErrors.WriteAsync(context.Response, 503, BufferBudgetMessage).ConfigureAwait(false);
+                    return LegResult.Finished;
             }
 
             return LegResult.Succeeded;
@@ -531,7 +541,7 @@ internal sealed partial class OrchestratedProxy
         try
         {
             Stream stream = await answer.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await buffer.ReadToEndAsync(stream, null, MaxErrorBodyBytes, cancellationToken).ConfigureAwait(false);
+            await buffer.ReadToEndAsync(stream, null, MaxErrorBodyBytes, budget: null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is HttpRequestException or IOException)
         {

@@ -64,6 +64,9 @@ internal sealed partial class OrchestratedProxy
         [LoggerMessage(42, LogLevel.Information, "Decode did not answer within the first-byte timeout, so the pod may not have taken the prefill's params: {What} [request_id={RequestId}]")]
         public static partial void DecodeTimeoutKv(ILogger logger, string what, string requestId);
 
+        [LoggerMessage(43, LogLevel.Warning, "No room in the buffer budget for the {What} within the wait ({HeldBytes} bytes read, budget {BudgetBytes} bytes); answered 503 [request_id={RequestId}]")]
+        public static partial void BufferBudgetExhausted(ILogger logger, string what, long heldBytes, long budgetBytes, string requestId);
+
         [LoggerMessage(25, LogLevel.Debug, "The request body could not be read: {Reason} [request_id={RequestId}]")]
         public static partial void UnreadableBody(ILogger logger, string reason, string requestId);
 

@@ -17,6 +17,11 @@ namespace FastRouter.Proxying;
 /// </summary>
 internal sealed partial class OrchestratedProxy
 {
+    /// <summary>Retry-After of a 503 for a full buffer budget: bodies are let go as soon as decode answers.</summary>
+    private const string BufferBudgetRetryAfter = "1";
+
+    private const string BufferBudgetMessage = "The router is buffering as many request bytes as it may (--max-buffered-bytes); retry shortly.";
+
     private readonly RouterOptions _options;
     private readonly IBackendDiscovery _discovery;
     private readonly PodPicker _picker;
@@ -28,6 +33,7 @@ internal sealed partial class OrchestratedProxy
     private readonly string? _backendAuthorization;
     private readonly long _maxPrefillAnswerBytes;
     private readonly OversizedBodyDiscarder _discarder;
+    private readonly BufferBudget _budget;
 
     public OrchestratedProxy(
         RouterOptions options,
@@ -36,12 +42,14 @@ internal sealed partial class OrchestratedProxy
         PodHealthTracker health,
         RouterMetrics metrics,
         OversizedBodyDiscarder discarder,
+        BufferBudget budget,
         ILogger<OrchestratedProxy> logger,
         IEnumerable<ILoggerProvider> loggerProviders)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _discarder = discarder;
+        _budget = budget;
         _discovery = discovery;
         _picker = picker;
         _health = health;
@@ -302,9 +310,10 @@ internal sealed partial class OrchestratedProxy
             : RelayBackendErrorAsync(context, result.ErrorStatus, result.ErrorBody);
 
     /// <summary>
-    /// Reads the client's body within the size limit; answers 413 or 400 and returns false otherwise. A 413 goes out
-    /// as soon as the size is known (the announced length, or the running count of a chunked body), flushed, and
-    /// marks the rest of the body for <see cref="OversizedBodyDiscarder"/>.
+    /// Reads the client's body within the size limit and the buffer budget; answers 413, 503 or 400 and returns false
+    /// otherwise. A 413 goes out as soon as the size is known (the announced length, or the running count of a chunked
+    /// body), a 503 (with Retry-After) once the budget had no room within its wait; either is flushed, and marks the
+    /// rest of the body for <see cref="OversizedBodyDiscarder"/>.
     /// </summary>
     private async Task<bool> ReadRequestBodyAsync(HttpContext context, string requestId, ProxyExchange exchange)
     {
@@ -315,10 +324,10 @@ internal sealed partial class OrchestratedProxy
             _discarder.LiftServerLimit(context);
         }
 
-        bool withinLimit;
+        BufferReadResult read;
         try
         {
-            withinLimit = await buffer.ReadToEndAsync(context.Request.Body, context.Request.ContentLength, limit, context.RequestAborted).ConfigureAwait(false);
+            read = await buffer.ReadToEndAsync(context.Request.Body, context.Request.ContentLength, limit, _budget, context.RequestAborted).ConfigureAwait(false);
         }
         catch (BadHttpRequestException exception)
         {
@@ -334,28 +343,41 @@ internal sealed partial class OrchestratedProxy
             return false;
         }
 
-        if (!withinLimit)
+        if (read == BufferReadResult.Complete)
         {
-            HttpResponse response = context.Response;
-            bool discard = _discarder.AppliesTo(context.Request);
-            if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
-            {
-                // The unread rest of the body makes the connection unusable for another request, and says so.
-                response.Headers.Connection = "close";
-            }
+            return true;
+        }
 
+        HttpResponse response = context.Response;
+        bool discard = _discarder.AppliesTo(context.Request);
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            // The unread rest of the body makes the connection unusable for another request, and says so.
+            response.Headers.Connection = "close";
+        }
+
+        if (read == BufferReadResult.OverBudget)
+        {
+            // Not the client's fault: the router is full for a moment, and the same body may be sent again.
+            _metrics.BufferBudgetExhausted(BufferKind.RequestBody);
+            Log.BufferBudgetExhausted(_logger, "request body", buffer.Length, _budget.Limit, requestId);
+            response.Headers.RetryAfter = BufferBudgetRetryAfter;
+            await OpenAiErrors.WriteAsync(response, 503, BufferBudgetMessage).ConfigureAwait(false);
+        }
+        else
+        {
             await OpenAiErrors.WriteAsync(
                 response,
                 413,
                 "The request body is larger than the limit of " + limit.ToString(System.Globalization.CultureInfo.InvariantCulture) + " bytes.").ConfigureAwait(false);
-
-            // Sent now, not when the discard ends: a client that reads while it writes stops sending at once.
-            await response.CompleteAsync().ConfigureAwait(false);
-            exchange.RequestBodyLeftUnread = discard;
-            return false;
         }
 
-        return true;
+        // Sent now, not when the discard ends: a client that reads while it writes stops sending at once. The buffer
+        // and its share of the budget are let go at once too, not after the discard.
+        await response.CompleteAsync().ConfigureAwait(false);
+        buffer.Release();
+        exchange.RequestBodyLeftUnread = discard;
+        return false;
     }
 
     /// <summary>A body whose framing cannot be read: the client's error, logged at Debug only, on a connection closed after it.</summary>

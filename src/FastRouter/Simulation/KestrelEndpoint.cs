@@ -41,6 +41,10 @@ internal sealed class KestrelEndpoint : IAsyncDisposable
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.KeepAliveTimeout = keepAliveTimeout;
+
+            // As vLLM's uvicorn, no body limit: Kestrel's default (30,000,000 bytes) is below the router's 32 MiB, and
+            // a body the router accepts must reach the pod.
+            kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(address, port);
         });
         WebApplication app = builder.Build();

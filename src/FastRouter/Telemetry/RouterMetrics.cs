@@ -37,6 +37,7 @@ internal sealed partial class RouterMetrics : IDisposable
     private readonly Counter<long> _clientDisconnects;
     private readonly Counter<long> _decodeDrains;
     private readonly Counter<long> _tokens;
+    private readonly Counter<long> _bufferBudgetRejections;
     private readonly UpDownCounter<long> _requestsInFlight;
 
     // production-stack compatible (vllm:*), same names, labels and meanings as its router's metrics_service.
@@ -46,7 +47,7 @@ internal sealed partial class RouterMetrics : IDisposable
     private readonly Counter<long> _vllmOutputTokens;
     private readonly Histogram<double> _vllmLatency;
 
-    public RouterMetrics(IBackendDiscovery discovery, RouterOptions options, TimeProvider? time = null, ConsoleLog.RouterConsoleLoggerProvider? consoleLog = null)
+    public RouterMetrics(IBackendDiscovery discovery, RouterOptions options, TimeProvider? time = null, ConsoleLog.RouterConsoleLoggerProvider? consoleLog = null, BufferBudget? budget = null)
     {
         ArgumentNullException.ThrowIfNull(discovery);
         ArgumentNullException.ThrowIfNull(options);
@@ -70,6 +71,13 @@ internal sealed partial class RouterMetrics : IDisposable
         _clientDisconnects = _meter.CreateCounter<long>("fastrouter.client_disconnects", "{request}", "Clients that left before the answer ended, by phase.");
         _decodeDrains = _meter.CreateCounter<long>("fastrouter.decode_drains", "{request}", "Decode calls sent only so the prefill pod frees its KV, by cause: the client left between the legs, decode turned the request down, or the decode pod picked could not be reached, was reset, answered 5xx or timed out before its headers.");
         _tokens = _meter.CreateCounter<long>("fastrouter.tokens", "{token}", "Prompt and completion tokens from the usage the decode pods return.");
+        _bufferBudgetRejections = _meter.CreateCounter<long>("fastrouter.buffer_budget_rejections", "{request}", "Requests answered 503 because the buffer budget (--max-buffered-bytes) had no room for their request body or prefill answer within the wait, by buffer.");
+        if (budget is not null)
+        {
+            _meter.CreateObservableGauge("fastrouter.buffered", () => budget.Used, "By", "Bytes of request bodies and prefill answers held now, charged to the buffer budget.");
+            _meter.CreateObservableGauge("fastrouter.buffer_budget", () => budget.Limit, "By", "The buffer budget (--max-buffered-bytes).");
+        }
+
         _requestsInFlight = _meter.CreateUpDownCounter<long>("fastrouter.requests.in_flight", "{request}", "Client requests being handled.");
         _meter.CreateObservableGauge("fastrouter.backend.in_flight", ObserveBackendInFlight, "{call}", "Calls in flight by role and pod.");
         _meter.CreateObservableGauge("fastrouter.pods", ObservePods, "{pod}", "Known pods by role and state (ready, ejected).");
@@ -260,6 +268,10 @@ internal sealed partial class RouterMetrics : IDisposable
     /// <summary>Where the proxy logs <c>ClientDisconnected</c>: once per request whose client left, with the phase.</summary>
     public void ClientDisconnected(DisconnectPhase phase) =>
         _clientDisconnects.Add(1, new KeyValuePair<string, object?>(MetricLabels.Phase, MetricLabels.Of(phase)));
+
+    /// <summary>Steps 1 and 6, when a request gets 503 because its body or its prefill answer found no room in the buffer budget.</summary>
+    public void BufferBudgetExhausted(BufferKind kind) =>
+        _bufferBudgetRejections.Add(1, new KeyValuePair<string, object?>(MetricLabels.Buffer, MetricLabels.Of(kind)));
 
     /// <summary>Steps 8-10 under <c>--disconnect-kv-release decode</c>: a decode call sent only to release KV, once it answered, with its cause.</summary>
     public void DecodeDrained(KvReleaseCause cause) =>

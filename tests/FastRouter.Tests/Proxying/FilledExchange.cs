@@ -11,8 +11,8 @@ internal static class FilledExchange
         var exchange = new ProxyExchange();
         byte[] request = Encoding.UTF8.GetBytes("{\"model\":\"m\",\"prompt\":\"hello\"}");
         byte[] answer = Encoding.UTF8.GetBytes("{\"kv_transfer_params\":{\"remote_host\":\"h\"}}");
-        await exchange.RequestBody.ReadToEndAsync(new MemoryStream(request), request.Length, 1024, CancellationToken.None);
-        await exchange.PrefillAnswer.ReadToEndAsync(new MemoryStream(answer), answer.Length, 1024, CancellationToken.None);
+        await exchange.RequestBody.ReadToEndAsync(new MemoryStream(request), request.Length, 1024, budget: null, CancellationToken.None);
+        await exchange.PrefillAnswer.ReadToEndAsync(new MemoryStream(answer), answer.Length, 1024, budget: null, CancellationToken.None);
         exchange.DecodeBody.Add(exchange.RequestBody.Memory);
         exchange.DecodeBody.Add(exchange.PrefillAnswer.Memory);
         return exchange;

@@ -55,7 +55,7 @@ public sealed class ProxyExchangeTests
         Assert.True(exchange.TryReset());
         Assert.Equal(0, exchange.RequestBody.Length);
         byte[] next = "{\"model\":\"m\"}"u8.ToArray();
-        await exchange.RequestBody.ReadToEndAsync(new MemoryStream(next), next.Length, 1024, CancellationToken.None);
+        await exchange.RequestBody.ReadToEndAsync(new MemoryStream(next), next.Length, 1024, budget: null, CancellationToken.None);
         Assert.True(exchange.RequestBody.Memory.Span.Overlaps(requestBody.Span), "the next request's body did not reuse the kept array");
 
         var stuck = new StuckStream();
