@@ -20,6 +20,7 @@ internal sealed class BufferBudget
     private long _collectedUpTo;
     private int _collecting;
     private int _waiters;
+    private long _rejections;
     private TaskCompletionSource _returned = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public BufferBudget(RouterOptions options)
@@ -44,6 +45,12 @@ internal sealed class BufferBudget
 
     /// <summary>The budget, in bytes.</summary>
     public long Limit => _limit;
+
+    /// <summary>Requests answered 503 since start because a buffer found no room within the wait (<see cref="Rejected"/>).</summary>
+    public long Rejections => Interlocked.Read(ref _rejections);
+
+    /// <summary>Counts a request refused for want of room.</summary>
+    public void Rejected() => Interlocked.Increment(ref _rejections);
 
     /// <summary>Bytes charged to buffers now.</summary>
     public long Used => Interlocked.Read(ref _used);
@@ -92,6 +99,13 @@ internal sealed class BufferBudget
             used = seen;
         }
     }
+
+    /// <summary>
+    /// Charges <paramref name="bytes"/> whether they fit or not: for the first bytes of a buffer that must be read
+    /// whatever the budget says (a prefill answer, whose pod holds KV blocks until the router reads their params), so
+    /// the budget is overdrawn by at most that much per request in flight.
+    /// </summary>
+    public void Take(long bytes) => Interlocked.Add(ref _used, bytes);
 
     /// <summary>
     /// Charges <paramref name="bytes"/> once they fit, waiting for other buffers to give bytes back, but not longer

@@ -61,15 +61,16 @@ internal sealed partial class OrchestratedProxy
                 : new CancellationTokenSource(timeout);
             CancellationToken readTimeout = ownTimer?.Token ?? timedOut;
             Stream stream = await answer.Content.ReadAsStreamAsync(readTimeout).ConfigureAwait(false);
-            switch (await exchange.PrefillAnswer.ReadToEndAsync(stream, answer.Content.Headers.ContentLength, _maxPrefillAnswerBytes, _budget, readTimeout).ConfigureAwait(false))
+            // The pod holds the KV blocks of a 200 until the router reads their params, so refusing the answer would
+            // strand them: its first 64 KiB (a vLLM answer is under 4 KiB) are charged whatever the budget holds. Only
+            // an answer larger than that, from a pod that misbehaves, can find no room.
+            switch (await exchange.PrefillAnswer.ReadToEndAsync(stream, answer.Content.Headers.ContentLength, _maxPrefillAnswerBytes, _budget, readTimeout, PrefillAnswerOverdraw).ConfigureAwait(false))
             {
                 case BufferReadResult.TooLarge:
                     await OpenAiErrors.WriteAsync(context.Response, 502, "The prefill pod's answer is larger than the router accepts.").ConfigureAwait(false);
                     return LegResult.Finished;
                 case BufferReadResult.OverBudget:
-                    // Its params cannot be read, so the prefill pod frees the blocks at its lease's end, as for any
-                    // answer the router cannot use. A typical answer is under 4 KiB and rarely meets a full budget.
-                    _metrics.BufferBudgetExhausted(BufferKind.PrefillAnswer);
+                    _budget.Rejected();
                     Log.BufferBudgetExhausted(_logger, "prefill answer", exchange.PrefillAnswer.Length, _budget.Limit, requestId);
                     exchange.PrefillAnswer.Release();
                     context.Response.Headers.RetryAfter = BufferBudgetRetryAfter;

@@ -20,6 +20,9 @@ internal sealed partial class OrchestratedProxy
     /// <summary>Retry-After of a 503 for a full buffer budget: bodies are let go as soon as decode answers.</summary>
     private const string BufferBudgetRetryAfter = "1";
 
+    /// <summary>How much of a prefill answer is charged to the buffer budget even when it is full (see RunPrefillAsync).</summary>
+    private const long PrefillAnswerOverdraw = 64 * 1024;
+
     private const string BufferBudgetMessage = "The router is buffering as many request bytes as it may (--max-buffered-bytes); retry shortly.";
 
     private readonly RouterOptions _options;
@@ -359,7 +362,7 @@ internal sealed partial class OrchestratedProxy
         if (read == BufferReadResult.OverBudget)
         {
             // Not the client's fault: the router is full for a moment, and the same body may be sent again.
-            _metrics.BufferBudgetExhausted(BufferKind.RequestBody);
+            _budget.Rejected();
             Log.BufferBudgetExhausted(_logger, "request body", buffer.Length, _budget.Limit, requestId);
             response.Headers.RetryAfter = BufferBudgetRetryAfter;
             await OpenAiErrors.WriteAsync(response, 503, BufferBudgetMessage).ConfigureAwait(false);

@@ -30,6 +30,7 @@ internal sealed class PooledBuffer
 
     private byte[] _array = [];
     private BufferBudget? _budget;
+    private long _overdrawUpTo;
     private long _charged;
 
     public int Length { get; private set; }
@@ -48,7 +49,11 @@ internal sealed class PooledBuffer
     /// <paramref name="budget"/> has no room for the array the next bytes need. The announced length only caps how far
     /// the array grows: a client announcing 32 MiB and sending 10 bytes costs no more than one sending 10 bytes.
     /// </summary>
-    public async ValueTask<BufferReadResult> ReadToEndAsync(Stream source, long? expectedLength, long limit, BufferBudget? budget, CancellationToken cancellationToken)
+    /// <param name="overdrawUpTo">
+    /// How many bytes of array are charged even past the budget's limit (see <see cref="BufferBudget.Take"/>): only
+    /// growth beyond them can answer OverBudget.
+    /// </param>
+    public async ValueTask<BufferReadResult> ReadToEndAsync(Stream source, long? expectedLength, long limit, BufferBudget? budget, CancellationToken cancellationToken, long overdrawUpTo = 0)
     {
         ArgumentNullException.ThrowIfNull(source);
         Length = 0;
@@ -62,6 +67,8 @@ internal sealed class PooledBuffer
             ReturnCharge();
             _budget = budget;
         }
+
+        _overdrawUpTo = overdrawUpTo;
 
         // Most a body can need: one byte more than announced (or than the limit), so its end is seen without growing.
         long most = expectedLength is long announced ? announced + 1 : limit + 1;
@@ -175,6 +182,13 @@ internal sealed class PooledBuffer
     {
         if (bytes <= 0 || _budget is null)
         {
+            return ValueTask.FromResult(true);
+        }
+
+        if (_charged + bytes <= _overdrawUpTo)
+        {
+            _budget.Take(bytes);
+            _charged += bytes;
             return ValueTask.FromResult(true);
         }
 

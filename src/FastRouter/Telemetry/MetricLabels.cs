@@ -26,7 +26,6 @@ internal static class MetricLabels
     public const string Model = "model";
     public const string ErrorType = "error_type";
     public const string Status = "status";
-    public const string Buffer = "buffer";
 
     public const string True = "true";
     public const string False = "false";
@@ -55,8 +54,6 @@ internal static class MetricLabels
     public static string Of(DisconnectPhase phase) => Phases[(int)phase];
 
     public static string Of(KvReleaseCause cause) => KvReleaseCauses[(int)cause];
-
-    public static string Of(BufferKind kind) => kind == BufferKind.RequestBody ? "request_body" : "prefill_answer";
 
     public static string Of(MissingKvParamsPolicy policy) => policy == MissingKvParamsPolicy.Fail ? "fail" : "fallback";
 }

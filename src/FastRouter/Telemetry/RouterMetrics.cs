@@ -37,7 +37,6 @@ internal sealed partial class RouterMetrics : IDisposable
     private readonly Counter<long> _clientDisconnects;
     private readonly Counter<long> _decodeDrains;
     private readonly Counter<long> _tokens;
-    private readonly Counter<long> _bufferBudgetRejections;
     private readonly UpDownCounter<long> _requestsInFlight;
 
     // production-stack compatible (vllm:*), same names, labels and meanings as its router's metrics_service.
@@ -71,9 +70,10 @@ internal sealed partial class RouterMetrics : IDisposable
         _clientDisconnects = _meter.CreateCounter<long>("fastrouter.client_disconnects", "{request}", "Clients that left before the answer ended, by phase.");
         _decodeDrains = _meter.CreateCounter<long>("fastrouter.decode_drains", "{request}", "Decode calls sent only so the prefill pod frees its KV, by cause: the client left between the legs, decode turned the request down, or the decode pod picked could not be reached, was reset, answered 5xx or timed out before its headers.");
         _tokens = _meter.CreateCounter<long>("fastrouter.tokens", "{token}", "Prompt and completion tokens from the usage the decode pods return.");
-        _bufferBudgetRejections = _meter.CreateCounter<long>("fastrouter.buffer_budget_rejections", "{request}", "Requests answered 503 because the buffer budget (--max-buffered-bytes) had no room for their request body or prefill answer within the wait, by buffer.");
         if (budget is not null)
         {
+            // Observed, not added to, so the family reads 0 from the start rather than appearing with its first 503.
+            _meter.CreateObservableCounter("fastrouter.buffer_budget_rejections", () => budget.Rejections, "{request}", "Requests answered 503 because the buffer budget (--max-buffered-bytes) had no room for their request body (or a prefill answer past 64 KiB) within the wait.");
             _meter.CreateObservableGauge("fastrouter.buffered", () => budget.Used, "By", "Bytes of request bodies and prefill answers held now, charged to the buffer budget.");
             _meter.CreateObservableGauge("fastrouter.buffer_budget", () => budget.Limit, "By", "The buffer budget (--max-buffered-bytes).");
         }
@@ -270,9 +270,6 @@ internal sealed partial class RouterMetrics : IDisposable
         _clientDisconnects.Add(1, new KeyValuePair<string, object?>(MetricLabels.Phase, MetricLabels.Of(phase)));
 
     /// <summary>Steps 1 and 6, when a request gets 503 because its body or its prefill answer found no room in the buffer budget.</summary>
-    public void BufferBudgetExhausted(BufferKind kind) =>
-        _bufferBudgetRejections.Add(1, new KeyValuePair<string, object?>(MetricLabels.Buffer, MetricLabels.Of(kind)));
-
     /// <summary>Steps 8-10 under <c>--disconnect-kv-release decode</c>: a decode call sent only to release KV, once it answered, with its cause.</summary>
     public void DecodeDrained(KvReleaseCause cause) =>
         _decodeDrains.Add(1, new KeyValuePair<string, object?>(MetricLabels.Cause, MetricLabels.Of(cause)));

@@ -147,6 +147,29 @@ public sealed class PooledBufferTests
     }
 
     [Fact]
+    public async Task APrefillAnswer_IsReadWhateverTheBudgetHolds_AndChargedAllTheSame()
+    {
+        // A full budget: a prefill answer must still be read, as its pod holds KV blocks until the router has its params.
+        var budget = new BufferBudget(64 * 1024, TimeSpan.FromMilliseconds(100));
+        Assert.True(budget.TryTake(64 * 1024));
+        var buffer = new PooledBuffer();
+
+        BufferReadResult read = await buffer.ReadToEndAsync(new MemoryStream(new byte[5_000]), 5_000, limit: 1024 * 1024, budget, CancellationToken.None, overdrawUpTo: 64 * 1024);
+
+        Assert.Equal(BufferReadResult.Complete, read);
+        Assert.Equal(5_000, buffer.Length);
+        Assert.Equal((64 * 1024) + buffer.Capacity, budget.Used);
+        buffer.Release();
+        Assert.Equal(64 * 1024, budget.Used);
+
+        // Past what may be overdrawn, the budget decides again.
+        read = await buffer.ReadToEndAsync(new MemoryStream(new byte[200_000]), 200_000, limit: 1024 * 1024, budget, CancellationToken.None, overdrawUpTo: 64 * 1024);
+        Assert.Equal(BufferReadResult.OverBudget, read);
+        buffer.Release();
+        Assert.Equal(64 * 1024, budget.Used);
+    }
+
+    [Fact]
     public async Task AWaitingBody_GoesOn_AsSoonAsAnotherGivesItsBytesBack()
     {
         var budget = new BufferBudget(128 * 1024, TimeSpan.FromSeconds(30));

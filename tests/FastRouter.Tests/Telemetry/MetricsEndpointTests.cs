@@ -74,6 +74,8 @@ public sealed partial class MetricsEndpointTests
         Assert.Equal(1, metrics.Sum("fastrouter_client_disconnects_total"));
         Assert.Equal(1, metrics.Single("fastrouter_decode_drains_total", ("cause", "decode_server_error")));
         Assert.Equal(1, metrics.Sum("fastrouter_decode_drains_total"));
+        Assert.Equal(0, metrics.Single("fastrouter_buffer_budget_rejections_total"));
+        Assert.Equal(0, metrics.Single("fastrouter_buffered_bytes"));
 
         // Nothing left in flight; the failing prefill pod stays ejected.
         Assert.Equal(0, metrics.Single("fastrouter_requests_in_flight"));
