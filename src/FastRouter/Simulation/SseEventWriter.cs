@@ -99,8 +99,10 @@ internal sealed class SseEventWriter : IDisposable
         FlushResult result = await _pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
         if (result.IsCanceled || result.IsCompleted)
         {
-            // The client is gone; stop generating as vLLM aborts the request.
-            throw new OperationCanceledException("The client closed the stream.");
+            // The client is gone; stop generating as vLLM aborts the request. Kestrel may not have signalled
+            // RequestAborted yet (it does so from the thread pool), so the exception says by its type that the client
+            // left, and the serve counts it as an abort either way.
+            throw new Microsoft.AspNetCore.Connections.ConnectionAbortedException("The client closed the stream.");
         }
     }
 }
