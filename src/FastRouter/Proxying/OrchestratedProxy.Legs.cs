@@ -70,11 +70,8 @@ internal sealed partial class OrchestratedProxy
                     await OpenAiErrors.WriteAsync(context.Response, 502, "The prefill pod's answer is larger than the router accepts.").ConfigureAwait(false);
                     return LegResult.Finished;
                 case BufferReadResult.OverBudget:
-                    _budget.Rejected();
-                    Log.BufferBudgetExhausted(_logger, "prefill answer", exchange.PrefillAnswer.Length, _budget.Limit, requestId);
+                    await RefuseForBudgetAsync(context.Response, "prefill answer", exchange.PrefillAnswer.Length, requestId).ConfigureAwait(false);
                     exchange.PrefillAnswer.Release();
-                    context.Response.Headers.RetryAfter = BufferBudgetRetryAfter;
-                    await OpenAiErrors.WriteAsync(context.Response, 503, BufferBudgetMessage).ConfigureAwait(false);
                     return LegResult.Finished;
             }
 

@@ -362,10 +362,7 @@ internal sealed partial class OrchestratedProxy
         if (read == BufferReadResult.OverBudget)
         {
             // Not the client's fault: the router is full for a moment, and the same body may be sent again.
-            _budget.Rejected();
-            Log.BufferBudgetExhausted(_logger, "request body", buffer.Length, _budget.Limit, requestId);
-            response.Headers.RetryAfter = BufferBudgetRetryAfter;
-            await OpenAiErrors.WriteAsync(response, 503, BufferBudgetMessage).ConfigureAwait(false);
+            await RefuseForBudgetAsync(response, "request body", buffer.Length, requestId).ConfigureAwait(false);
         }
         else
         {
@@ -381,6 +378,15 @@ internal sealed partial class OrchestratedProxy
         buffer.Release();
         exchange.RequestBodyLeftUnread = discard;
         return false;
+    }
+
+    /// <summary>A buffer that found no room in the budget within its wait: counted, logged, and a 503 with Retry-After.</summary>
+    private Task RefuseForBudgetAsync(HttpResponse response, string what, int heldBytes, string requestId)
+    {
+        _budget.Rejected();
+        Log.BufferBudgetExhausted(_logger, what, heldBytes, _budget.Limit, requestId);
+        response.Headers.RetryAfter = BufferBudgetRetryAfter;
+        return OpenAiErrors.WriteAsync(response, 503, BufferBudgetMessage);
     }
 
     /// <summary>A body whose framing cannot be read: the client's error, logged at Debug only, on a connection closed after it.</summary>
