@@ -43,7 +43,7 @@ public static class AllocationProbe
             "--routing-logic", "disaggregated_prefill_orchestrated", "--prefill-model-labels", "prefill",
             "--decode-model-labels", "decode", "--log-level", logLevel,
         ];
-        Task<int> router = Task.Run(() => FastRouterProgram.RunAsync(routerArgs));
+        Task<int> router = Task.Run(() => FastRouterProgram.RunAsync(routerArgs, FastRouter.Simulation.SimulatorCommand.RunAsync, static _ => throw new NotSupportedException("no demo in the probe")));
         string target = "http://127.0.0.1:" + port;
         using (var probe = new HttpClient())
         {

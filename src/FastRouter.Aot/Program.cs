@@ -1,3 +1,3 @@
-// The executable only hands the command line to the library, so the tests run
-// exactly the code the AOT binary runs.
-return await FastRouter.Hosting.FastRouterProgram.RunAsync(args).ConfigureAwait(false);
+// The executable composes the router's library and the simulator (its own project) and hands them the command
+// line, so the tests run exactly the code the AOT binary runs.
+return await FastRouter.Hosting.FastRouterProgram.RunAsync(args, FastRouter.Simulation.SimulatorCommand.RunAsync, FastRouter.Aot.SimulatedDemoPods.StartAsync).ConfigureAwait(false);

@@ -1,6 +1,5 @@
 using FastRouter.Configuration;
 using FastRouter.Discovery;
-using FastRouter.Simulation;
 using Microsoft.AspNetCore.Builder;
 
 namespace FastRouter.Hosting;
@@ -13,31 +12,18 @@ internal static class DemoEnvironment
 {
     public const string Model = "llama31-8b";
 
-    public static async Task<int> RunAsync(RouterOptions options)
+    public static async Task<int> RunAsync(RouterOptions options, Func<string, Task<DemoPods>> startDemoPods)
     {
         ArgumentNullException.ThrowIfNull(options);
-
-        // Latencies of protocol.md §7 (prefill ≈ 15 ms + prompt/35k tok/s), with a slower inter-token gap so
-        // tokens visibly trickle in a terminal.
-        await using VllmSimulator prefill = await VllmSimulator.StartAsync(new SimulatorOptions
+        ArgumentNullException.ThrowIfNull(startDemoPods);
+        DemoPods pods = await startDemoPods(Model).ConfigureAwait(false);
+        await using (pods.Owner.ConfigureAwait(false))
         {
-            Role = SimulatorRole.Prefill,
-            Model = Model,
-            PrefillBaseLatency = TimeSpan.FromMilliseconds(15),
-            PrefillTokensPerSecond = 35_000,
-        }).ConfigureAwait(false);
-        await using VllmSimulator decode = await VllmSimulator.StartAsync(new SimulatorOptions
-        {
-            Role = SimulatorRole.Decode,
-            Model = Model,
-            InterTokenLatency = TimeSpan.FromMilliseconds(40),
-            DefaultMaxTokens = 32,
-        }).ConfigureAwait(false);
-
-        RouterOptions demo = WithSimulators(options, prefill.BaseAddress, decode.BaseAddress);
-        var discovery = new StaticDiscovery(demo);
-        WebApplication app = RouterHost.Build(demo, discovery);
-        return await RouterHost.RunAsync(app, demo, started => Console.Out.WriteAsync(Banner(RouterHost.GetListenAddress(started), prefill, decode))).ConfigureAwait(false);
+            RouterOptions demo = WithSimulators(options, pods.Prefill, pods.Decode);
+            var discovery = new StaticDiscovery(demo);
+            WebApplication app = RouterHost.Build(demo, discovery);
+            return await RouterHost.RunAsync(app, demo, started => Console.Out.WriteAsync(Banner(RouterHost.GetListenAddress(started), pods))).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The options the demo routes with: the two simulators as labelled static backends.</summary>
@@ -50,14 +36,13 @@ internal static class DemoEnvironment
         DecodeModelLabels = ["decode"],
     };
 
-    private static string Banner(Uri router, VllmSimulator prefill, VllmSimulator decode)
+    private static string Banner(Uri router, DemoPods pods)
     {
         string url = router.GetLeftPart(UriPartial.Authority).Replace("0.0.0.0", "localhost", StringComparison.Ordinal);
         return $"""
 
             FastRouter demo
-              prefill pod (simulated): {prefill.BaseAddress} (KV side channel port {prefill.SideChannelPort})
-              decode pod (simulated):  {decode.BaseAddress}
+            {pods.Description}
               router:                  {url}
 
             Try it:

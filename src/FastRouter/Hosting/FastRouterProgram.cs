@@ -1,23 +1,28 @@
 using FastRouter.Configuration;
 using FastRouter.Discovery;
 using FastRouter.Discovery.Kubernetes;
-using FastRouter.Simulation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Hosting;
 
-/// <summary>The process entry: `fastrouter sim ...` runs a simulated pod, anything else is the router.</summary>
+/// <summary>
+/// The process entry: `fastrouter sim ...` runs a simulated pod, anything else is the router. The simulator lives in
+/// its own project, so the executable hands it in: <paramref name="runSimulator"/> for `sim`, and
+/// <paramref name="startDemoPods"/> (given the model name) for `--demo`.
+/// </summary>
 public static class FastRouterProgram
 {
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string[] args, Func<string[], CancellationToken, Task<int>> runSimulator, Func<string, Task<DemoPods>> startDemoPods)
     {
         ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(runSimulator);
+        ArgumentNullException.ThrowIfNull(startDemoPods);
         InlineSocketCompletions.EnableUnlessSet();
         if (args.Length > 0 && args[0] == "sim")
         {
             using var stop = new ConsoleStopSignal();
-            return await SimulatorCommand.RunAsync(args[1..], stop.Token).ConfigureAwait(false);
+            return await runSimulator(args[1..], stop.Token).ConfigureAwait(false);
         }
 
         CommandLineResult parsed = RouterCommandLine.Parse(args, Environment.GetEnvironmentVariable);
@@ -46,7 +51,7 @@ public static class FastRouterProgram
         SocketThreads.Apply(options.SocketThreads);
         if (options.Demo)
         {
-            return await DemoEnvironment.RunAsync(options).ConfigureAwait(false);
+            return await DemoEnvironment.RunAsync(options, startDemoPods).ConfigureAwait(false);
         }
 
         WebApplication app;
