@@ -13,6 +13,7 @@ internal sealed class Backend : IDisposable
     private long _failures;
     private int _inFlight;
     private string[]? _models;
+    private Engines.EngineSnapshot? _engine;
 
     public Backend(Uri baseUri, BackendRole role, string? model, HttpMessageInvoker invoker)
     {
@@ -69,6 +70,16 @@ internal sealed class Backend : IDisposable
     public Balancing.BackendHealth Health { get; } = new();
 
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>
+    /// The pod's engine figures from its last successful <c>/metrics</c> scrape; null before the first one. Whether
+    /// they are fresh enough to route on is the reader's call (<see cref="Engines.EngineSnapshot.ReceivedAt"/>).
+    /// </summary>
+    public Engines.EngineSnapshot? Engine
+    {
+        get => Volatile.Read(ref _engine);
+        set => Volatile.Write(ref _engine, value);
+    }
 
     public long Requests => Interlocked.Read(ref _requests);
 

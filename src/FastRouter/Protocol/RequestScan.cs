@@ -32,6 +32,25 @@ internal sealed class RequestScan
 
     public bool HasModel => ModelTokenStart >= 0;
 
+    /// <summary>
+    /// The request's affinity key: a stable 64-bit hash (the same in every router replica) of the rendered prompt's
+    /// start through its first user message, identifying its shared prefix and its conversation; 0 when the body has
+    /// no prompt to hash. Filled by <see cref="RequestScanner"/>.
+    /// </summary>
+    public ulong AffinityKey { get; set; }
+
+    /// <summary>UTF-8 bytes of prompt text (message contents, or the prompt), the router's token estimate's base (about 4 bytes a token).</summary>
+    public int PromptBytes { get; set; }
+
+    /// <summary>
+    /// Bytes of prompt text after the last assistant message: what a decode pod that served the conversation's previous
+    /// turn does not hold yet. Equals <see cref="PromptBytes"/> when the prompt has no assistant message.
+    /// </summary>
+    public int NewPromptBytes { get; set; }
+
+    /// <summary>True when the messages hold an assistant message: a later turn of a conversation.</summary>
+    public bool HasHistory { get; set; }
+
     public ScannedMember this[int index] => index < ScannedMemberBuffer.Capacity ? _inline[index] : _overflow![index - ScannedMemberBuffer.Capacity];
 
     public bool Has(RequestField field) => (_presentFields & (1 << (int)field)) != 0;
@@ -84,5 +103,9 @@ internal sealed class RequestScan
         Stream = false;
         ModelTokenStart = -1;
         ModelTokenEnd = -1;
+        AffinityKey = 0;
+        PromptBytes = 0;
+        NewPromptBytes = 0;
+        HasHistory = false;
     }
 }

@@ -1,0 +1,43 @@
+namespace FastRouter.Engines;
+
+/// <summary>
+/// What one pod's engine said of itself in its last <c>/metrics</c> scrape (--engine-stats-interval), summed over
+/// the pod's engines and models. Immutable: the scraper publishes a new one on <see cref="Discovery.Backend.Engine"/>
+/// after each successful scrape, and a picker reads whichever is there, lock-free. Every router replica scrapes the
+/// same engines, so this is the part of a pod's load that all replicas see alike (up to one interval old).
+/// </summary>
+internal sealed class EngineSnapshot
+{
+    /// <summary>When the scrape's answer arrived, a <see cref="TimeProvider"/> timestamp of the router's clock.</summary>
+    public required long ReceivedAt { get; init; }
+
+    /// <summary>This router's own requests in flight to the pod when the answer arrived (<see cref="Discovery.Backend.InFlight"/>).</summary>
+    public required int RouterInFlightAtScrape { get; init; }
+
+    /// <summary><c>vllm:num_requests_running</c>.</summary>
+    public double Running { get; init; }
+
+    /// <summary><c>vllm:num_requests_waiting</c>.</summary>
+    public double Waiting { get; init; }
+
+    /// <summary><c>vllm:kv_cache_usage_perc</c> (older builds: <c>vllm:gpu_cache_usage_perc</c>), 0 to 1; NaN when absent.</summary>
+    public double KvCacheUsage { get; init; } = double.NaN;
+
+    /// <summary><c>vllm:prefix_cache_queries_total</c> (tokens); NaN when absent.</summary>
+    public double PrefixCacheQueries { get; init; } = double.NaN;
+
+    /// <summary><c>vllm:prefix_cache_hits_total</c> (tokens); NaN when absent.</summary>
+    public double PrefixCacheHits { get; init; } = double.NaN;
+
+    /// <summary>
+    /// The prefix cache's hit rate, 0 to 1: hits over queries since the previous scrape when both scrapes had the
+    /// counters, else older builds' <c>vllm:gpu_prefix_cache_hit_rate</c>; NaN when unknown.
+    /// </summary>
+    public double PrefixCacheHitRate { get; init; } = double.NaN;
+
+    /// <summary><c>vllm:prompt_tokens_total</c>; NaN when absent.</summary>
+    public double PromptTokens { get; init; } = double.NaN;
+
+    /// <summary><c>vllm:generation_tokens_total</c>; NaN when absent.</summary>
+    public double GenerationTokens { get; init; } = double.NaN;
+}
