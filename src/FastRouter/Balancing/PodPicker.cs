@@ -58,6 +58,17 @@ internal sealed class PodPicker
         return Choose(candidates, eligible[..eligibleCount], ref roundRobin);
     }
 
+    /// <summary>
+    /// The picker's API as docs/routing.md fixes it (the affinity policies fill <paramref name="affinityKey"/> and
+    /// <paramref name="reason"/>); until they land, today's pick with the reason it amounts to.
+    /// </summary>
+    public Backend? Pick(Backend[] candidates, ref int roundRobin, List<Backend>? tried, ulong affinityKey, out PickReason reason)
+    {
+        _ = affinityKey;
+        reason = candidates.Length <= 1 ? PickReason.OnlyChoice : _selection == PodSelection.RoundRobin ? PickReason.RoundRobin : PickReason.LeastLoad;
+        return Pick(candidates, ref roundRobin, tried);
+    }
+
     private Backend Choose(Backend[] candidates, ReadOnlySpan<int> eligible, ref int roundRobin)
     {
         if (eligible.Length == 1)
