@@ -66,6 +66,11 @@ internal static class FlagNames
     public const string MaxRequestHeadersBytes = "--max-request-headers-bytes";
     public const string MaxRequestLineBytes = "--max-request-line-bytes";
 
+    // Per-request disaggregation (docs/routing.md, "Decode-only")
+    public const string DecodeOnlyBelowTokens = "--decode-only-below-tokens";
+    public const string DecodeOnlyWithoutPrefill = "--decode-only-without-prefill";
+    public const string PrefillSaturationWaiting = "--prefill-saturation-waiting";
+
     // production-stack flags accepted and ignored (with a warning)
     public const string K8sServiceDiscoveryType = "--k8s-service-discovery-type";
     public const string EngineStatsInterval = "--engine-stats-interval";

@@ -162,6 +162,24 @@ internal sealed record RouterOptions
     /// <summary>How often queued spans are sent to the collector (sooner when a batch fills).</summary>
     public TimeSpan OtelExportInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// --decode-only-below-tokens: a request whose estimated uncached prompt tokens on the decode pod picked are
+    /// below this goes to that pod alone, without a prefill leg; 0 (the default) disaggregates every request.
+    /// </summary>
+    public int DecodeOnlyBelowTokens { get; init; }
+
+    /// <summary>
+    /// --decode-only-without-prefill: when no prefill pod can take a request (none in the route, none available,
+    /// all saturated, or every prefill attempt failed), serve it decode-only rather than fail it. Off by default:
+    /// some decode deployments cannot prefill.
+    /// </summary>
+    public bool DecodeOnlyWithoutPrefill { get; init; }
+
+    /// <summary>--prefill-saturation-waiting: a prefill pod whose fresh engine figures show this many requests waiting is saturated.</summary>
+    public int PrefillSaturationWaiting { get; init; } = 8;
+
+    public TimeSpan EngineStatsInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Start one prefill and one decode simulator in-process and route to them.</summary>
     public bool Demo { get; init; }
 

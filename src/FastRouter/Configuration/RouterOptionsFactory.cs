@@ -17,6 +17,9 @@ internal static class RouterOptionsFactory
     /// <summary>Upper bound for --socket-threads: far beyond any core count a router pod gets, so a typo cannot start thousands of threads.</summary>
     public const int MaxSocketThreads = 256;
 
+    /// <summary>Upper bound for --decode-only-below-tokens: past any context window, and 4 bytes a token stays within an int.</summary>
+    public const int MaxDecodeOnlyBelowTokens = 100_000_000;
+
     /// <summary>production-stack's --routing-logic values other than ours (parser.py, plus "priority" from older releases).</summary>
     private static readonly string[] ProductionStackOnlyRoutingLogics =
         ["roundrobin", "session", "kvaware", "prefixaware", "disaggregated_prefill", "priority"];
@@ -215,6 +218,13 @@ internal static class RouterOptionsFactory
             MaxRequestLineBytes = Has(FlagNames.MaxRequestLineBytes)
                 ? IntSize(FlagNames.MaxRequestLineBytes, Get(FlagNames.MaxRequestLineBytes)!)
                 : defaults.MaxRequestLineBytes,
+            DecodeOnlyBelowTokens = Has(FlagNames.DecodeOnlyBelowTokens)
+                ? CommandLineValues.ParseInt(FlagNames.DecodeOnlyBelowTokens, Get(FlagNames.DecodeOnlyBelowTokens)!, 0, MaxDecodeOnlyBelowTokens, "token count")
+                : defaults.DecodeOnlyBelowTokens,
+            DecodeOnlyWithoutPrefill = Has(FlagNames.DecodeOnlyWithoutPrefill),
+            PrefillSaturationWaiting = Has(FlagNames.PrefillSaturationWaiting)
+                ? CommandLineValues.ParseInt(FlagNames.PrefillSaturationWaiting, Get(FlagNames.PrefillSaturationWaiting)!, 1, 1_000_000, "count")
+                : defaults.PrefillSaturationWaiting,
             LogFormat = Has(FlagNames.LogFormat) ? CommandLineValues.ParseChoice(FlagNames.LogFormat, Get(FlagNames.LogFormat)!, LogFormatChoices) : defaults.LogFormat,
             MetricsPort = Has(FlagNames.MetricsPort) ? CommandLineValues.ParseInt(FlagNames.MetricsPort, Get(FlagNames.MetricsPort)!, 1, 65535, "port") : defaults.MetricsPort,
             OtelEndpoint = Has(FlagNames.OtelEndpoint) ? ParseOtelEndpoint(Get(FlagNames.OtelEndpoint)!, Has(FlagNames.OtelSecure), warnings) : defaults.OtelEndpoint,
