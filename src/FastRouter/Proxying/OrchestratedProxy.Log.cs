@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace FastRouter.Proxying;
 
 /// <summary>
-/// Log messages of the orchestrated flow other than the seven per-request lines (<see cref="RequestLog"/>, event ids
-/// 1–5, 7 and 8): the prefill answer's keys are Debug; what goes wrong is Warning.
+/// Log messages of the orchestrated flow other than the per-request lines (<see cref="RequestLog"/>, event ids
+/// 1–5 and 7–9): the prefill answer's keys are Debug; what goes wrong is Warning.
 /// </summary>
 internal sealed partial class OrchestratedProxy
 {
@@ -39,6 +39,9 @@ internal sealed partial class OrchestratedProxy
 
         [LoggerMessage(19, LogLevel.Warning, "Decode on {Endpoint} failed before its first byte ({Reason}); redoing the whole flow on other pods [request_id={RequestId}]")]
         public static partial void RedoingFlow(ILogger logger, string reason, string endpoint, string requestId);
+
+        [LoggerMessage(26, LogLevel.Warning, "Decode-only on {Endpoint} failed before its first byte ({Reason}); trying another decode pod [request_id={RequestId}]")]
+        public static partial void RetryingDecodeOnly(ILogger logger, string reason, string endpoint, string requestId);
 
         [LoggerMessage(20, LogLevel.Information, "The client disconnected after prefill, before decode: {What} [request_id={RequestId}]")]
         public static partial void DisconnectedBeforeDecode(ILogger logger, string what, string requestId);

@@ -26,6 +26,7 @@ internal static class MetricLabels
     public const string Model = "model";
     public const string ErrorType = "error_type";
     public const string Status = "status";
+    public const string Decision = "decision";
 
     public const string True = "true";
     public const string False = "false";
@@ -54,6 +55,18 @@ internal static class MetricLabels
     public static string Of(DisconnectPhase phase) => Phases[(int)phase];
 
     public static string Of(KvReleaseCause cause) => KvReleaseCauses[(int)cause];
+
+    /// <summary>The <c>decision</c> label of a <see cref="Disaggregation.DisaggregationDecision"/>: disaggregated or decode_only.</summary>
+    public static string DecisionOf(Disaggregation.DisaggregationDecision decision) =>
+        decision == Disaggregation.DisaggregationDecision.Disaggregated ? "disaggregated" : "decode_only";
+
+    /// <summary>The <c>reason</c> label of a <see cref="Disaggregation.DisaggregationDecision"/>: default, short_uncached or no_prefill.</summary>
+    public static string ReasonOf(Disaggregation.DisaggregationDecision decision) => decision switch
+    {
+        Disaggregation.DisaggregationDecision.DecodeOnlyShortUncached => "short_uncached",
+        Disaggregation.DisaggregationDecision.DecodeOnlyNoPrefill => "no_prefill",
+        _ => "default",
+    };
 
     public static string Of(MissingKvParamsPolicy policy) => policy == MissingKvParamsPolicy.Fail ? "fail" : "fallback";
 }

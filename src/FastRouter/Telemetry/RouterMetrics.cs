@@ -69,6 +69,7 @@ internal sealed partial class RouterMetrics : IDisposable
         _missingKvParams = _meter.CreateCounter<long>("fastrouter.missing_kv_params", "{answer}", "Prefill answers without kv_transfer_params, by policy applied.");
         _clientDisconnects = _meter.CreateCounter<long>("fastrouter.client_disconnects", "{request}", "Clients that left before the answer ended, by phase.");
         _decodeDrains = _meter.CreateCounter<long>("fastrouter.decode_drains", "{request}", "Decode calls sent only so the prefill pod frees its KV, by cause: the client left between the legs, decode turned the request down, or the decode pod picked could not be reached, was reset, answered 5xx or timed out before its headers.");
+        _disaggregationDecisions = CreateDisaggregationDecisions();
         _tokens = _meter.CreateCounter<long>("fastrouter.tokens", "{token}", "Prompt and completion tokens from the usage the decode pods return.");
         if (budget is not null)
         {
