@@ -368,7 +368,7 @@ internal sealed partial class OrchestratedProxy
             : RelayBackendErrorAsync(context, result.ErrorStatus, result.ErrorBody);
 
     /// <summary>
-    /// Step 5 without prefill: the decode leg alone, with the client's body as it came, relayed as every decode answer
+    /// In place of steps 5 to 9: the decode leg alone, with the client's body as it came, relayed as every decode answer
     /// is (<see cref="RunDecodeAsync"/>). Only a <c>kv_transfer_params</c> of the client's own is left out, as from
     /// every decode leg: the router alone talks to the KV connector, and such params would have the pod pull KV from
     /// wherever they point. Nothing is held for the call, so it needs no release however it ends.
