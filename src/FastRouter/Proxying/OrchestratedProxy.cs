@@ -189,8 +189,8 @@ internal sealed partial class OrchestratedProxy
         while (true)
         {
             // 5. Pick a prefill pod and a decode pod; the decode pod counts as busy from now on.
-            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
-            Backend decode = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode)!;
+            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out PickReason prefillReason)!;
+            Backend decode = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode, scan.AffinityKey, out PickReason decodeReason)!;
             _requestLog.Attempt(firstTry, prefill.Name, decode.Name, LegUri(prefill, endpoint), requestId);
             firstTry = false;
             decode.Reserve();
@@ -216,7 +216,7 @@ internal sealed partial class OrchestratedProxy
                     retriesLeft--;
                     _metrics.Retry(BackendRole.Prefill, prefillResult.RetryReason);
                     (triedPrefill ??= []).Add(prefill);
-                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
+                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out prefillReason)!;
                     Log.RetryingPrefill(_logger, prefillResult.Reason!, prefill.Name, requestId);
                 }
 
