@@ -28,9 +28,12 @@ internal sealed class PodPicker
     /// <param name="candidates">The role's pods that serve the model.</param>
     /// <param name="roundRobin">The route's round-robin position for this role.</param>
     /// <param name="tried">Pods this request already used for this role (null on a first attempt).</param>
-    public Backend? Pick(Backend[] candidates, ref int roundRobin, List<Backend>? tried)
+    /// <param name="affinityKey">The request's affinity key (<see cref="Protocol.RequestScan.AffinityKey"/>); 0 for none.</param>
+    /// <param name="reason">Why the pod was picked, for the pick metrics and the request's log.</param>
+    public Backend? Pick(Backend[] candidates, ref int roundRobin, List<Backend>? tried, ulong affinityKey, out PickReason reason)
     {
         int count = candidates.Length;
+        reason = PickReason.OnlyChoice;
         if (count == 0)
         {
             return null;
@@ -55,22 +58,12 @@ internal sealed class PodPicker
             eligibleCount = Collect(candidates, null, now, healthyOnly: false, eligible);
         }
 
-        return Choose(candidates, eligible[..eligibleCount], ref roundRobin);
+        return Choose(candidates, eligible[..eligibleCount], ref roundRobin, out reason);
     }
 
-    /// <summary>
-    /// The picker's API as docs/routing.md fixes it (the affinity policies fill <paramref name="affinityKey"/> and
-    /// <paramref name="reason"/>); until they land, today's pick with the reason it amounts to.
-    /// </summary>
-    public Backend? Pick(Backend[] candidates, ref int roundRobin, List<Backend>? tried, ulong affinityKey, out PickReason reason)
+    private Backend Choose(Backend[] candidates, ReadOnlySpan<int> eligible, ref int roundRobin, out PickReason reason)
     {
-        _ = affinityKey;
-        reason = candidates.Length <= 1 ? PickReason.OnlyChoice : _selection == PodSelection.RoundRobin ? PickReason.RoundRobin : PickReason.LeastLoad;
-        return Pick(candidates, ref roundRobin, tried);
-    }
-
-    private Backend Choose(Backend[] candidates, ReadOnlySpan<int> eligible, ref int roundRobin)
-    {
+        reason = PickReason.OnlyChoice;
         if (eligible.Length == 1)
         {
             return candidates[eligible[0]];
@@ -78,11 +71,13 @@ internal sealed class PodPicker
 
         if (_selection == PodSelection.RoundRobin)
         {
+            reason = PickReason.RoundRobin;
             uint next = (uint)Interlocked.Increment(ref roundRobin);
             return candidates[eligible[(int)(next % (uint)eligible.Length)]];
         }
 
         // Power of two choices: two distinct pods at random, the one with fewer requests in flight.
+        reason = PickReason.LeastLoad;
         int first = _random.Next(eligible.Length);
         int second = _random.Next(eligible.Length - 1);
         if (second >= first)

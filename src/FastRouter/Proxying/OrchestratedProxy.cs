@@ -237,7 +237,7 @@ internal sealed partial class OrchestratedProxy
                 LegBodyBuilder.BuildPrefill(exchange.RequestBody.Sequence, scan, exchange.PrefillBody);
             }
 
-            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out _)!;
+            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out PickReason prefillReason)!;
             _requestLog.Attempt(firstTry, prefill.Name, decode.Name, LegUri(prefill, endpoint), requestId);
             firstTry = false;
             decode.Reserve();
@@ -263,7 +263,7 @@ internal sealed partial class OrchestratedProxy
                     retriesLeft--;
                     _metrics.Retry(BackendRole.Prefill, prefillResult.RetryReason);
                     (triedPrefill ??= []).Add(prefill);
-                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out _)!;
+                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out prefillReason)!;
                     Log.RetryingPrefill(_logger, prefillResult.Reason!, prefill.Name, requestId);
                 }
 

@@ -22,8 +22,8 @@ public sealed class DecodeOnlyTests
 {
     private const string Category = "FastRouter.Proxying.OrchestratedProxy";
 
-    // Until i19-affinity merges: its scanner fills the prompt sizes and its picker the affinity reason.
-    private const string PendingScanner = "needs RequestScanner's prompt sizes and the affinity picker (i19-affinity)";
+    // Until i19-affinity's affinity policy merges: today's picker never picks by affinity.
+    private const string PendingAffinity = "needs the affinity pod selection (i19-affinity)";
 
     /// <summary>A chat request whose prompt is 2 bytes: well below 100 tokens.</summary>
     private const string ShortChat = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":4}";
@@ -99,7 +99,7 @@ public sealed class DecodeOnlyTests
         Assert.Equal(0, harness.Decode[0].Stats.KvPullsSucceeded + harness.Decode[0].Stats.KvPullsFailed);
     }
 
-    [Fact(Skip = PendingScanner)]
+    [Fact]
     public async Task ALongPrompt_IsDisaggregated_UnderTheSameThreshold()
     {
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync(o => o with { DecodeOnlyBelowTokens = 100 });
@@ -131,7 +131,7 @@ public sealed class DecodeOnlyTests
         Assert.DoesNotContain(lines, l => l.Contains("decode-only", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = PendingScanner)]
+    [Fact(Skip = PendingAffinity)]
     public async Task ALaterTurn_WithAShortNewMessage_GoesDecodeOnly_ToThePodThatServedTheTurnBefore()
     {
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync([PrefillPod], [DecodePod, DecodePod], o => o with { DecodeOnlyBelowTokens = 100 });
@@ -155,7 +155,7 @@ public sealed class DecodeOnlyTests
         Assert.Contains(await RequestLinesAsync(harness, "turn-2", 3), l => l.StartsWith("Serving decode-only on " + RouterTestHarness.PodName(served) + " (short_uncached)", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = PendingScanner)]
+    [Fact]
     public async Task ALaterTurn_PickedWithoutAffinity_CountsItsWholePrompt_AndIsDisaggregated()
     {
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync(
@@ -263,7 +263,7 @@ public sealed class DecodeOnlyTests
         Assert.Equal(1, metrics.Single("fastrouter_disaggregation_decisions_total", ("decision", "disaggregated"), ("reason", "default")));
     }
 
-    [Fact(Skip = PendingScanner)]
+    [Fact]
     public async Task WithoutTheFlag_APrefillPodReportingALongQueue_StillGetsTheRequest()
     {
         // Decode-only is on for short prompts only; this one is 10 tokens, not below 2.
