@@ -40,14 +40,14 @@ public class DecodeOnlyPolicyBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Decisions)]
-    public DisaggregationDecision Decide()
+    public int Decide()
     {
-        DisaggregationDecision last = default;
+        int decodeOnly = 0;
         for (int i = 0; i < Decisions; i++)
         {
-            last = _policy.Decide(_scan, PickReason.Affinity, _prefill, prefillExhausted: false);
+            decodeOnly += _policy.Decide(_scan, PickReason.Affinity, _prefill, prefillExhausted: false) == DisaggregationDecision.Disaggregated ? 0 : 1;
         }
 
-        return last;
+        return decodeOnly;
     }
 }

@@ -170,6 +170,11 @@ internal sealed partial class OrchestratedProxy
 
         // 3. Find the pods that serve the requested model.
         RequestScan scan = exchange.Scan;
+        if (_options.SessionKey is { } sessionHeader && SessionAffinity.KeyOf(context.Request.Headers, sessionHeader) is var sessionKey and not 0)
+        {
+            scan.AffinityKey = sessionKey;
+        }
+
         ReadOnlyMemory<byte> modelToken = scan.HasModel ? body[scan.ModelTokenStart..scan.ModelTokenEnd] : default;
         ModelRoute? route = _discovery.Current.Resolve(modelToken.Span);
         if (route is null)
@@ -238,6 +243,7 @@ internal sealed partial class OrchestratedProxy
             }
 
             Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out PickReason prefillReason)!;
+            Log.PodsPicked(_logger, prefill.Name, MetricLabels.Of(prefillReason), decode.Name, MetricLabels.Of(decodeReason), requestId);
             _requestLog.Attempt(firstTry, prefill.Name, decode.Name, LegUri(prefill, endpoint), requestId);
             firstTry = false;
             decode.Reserve();
@@ -264,6 +270,7 @@ internal sealed partial class OrchestratedProxy
                     _metrics.Retry(BackendRole.Prefill, prefillResult.RetryReason);
                     (triedPrefill ??= []).Add(prefill);
                     prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out prefillReason)!;
+                    Log.PrefillRetryPicked(_logger, prefill.Name, MetricLabels.Of(prefillReason), requestId);
                     Log.RetryingPrefill(_logger, prefillResult.Reason!, prefill.Name, requestId);
                 }
 

@@ -22,9 +22,6 @@ public sealed class DecodeOnlyTests
 {
     private const string Category = "FastRouter.Proxying.OrchestratedProxy";
 
-    // Until i19-affinity's affinity policy merges: today's picker never picks by affinity.
-    private const string PendingAffinity = "needs the affinity pod selection (i19-affinity)";
-
     /// <summary>A chat request whose prompt is 2 bytes: well below 100 tokens.</summary>
     private const string ShortChat = "{\"model\":\"llama31-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":4}";
 
@@ -131,7 +128,7 @@ public sealed class DecodeOnlyTests
         Assert.DoesNotContain(lines, l => l.Contains("decode-only", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = PendingAffinity)]
+    [Fact]
     public async Task ALaterTurn_WithAShortNewMessage_GoesDecodeOnly_ToThePodThatServedTheTurnBefore()
     {
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync([PrefillPod], [DecodePod, DecodePod], o => o with { DecodeOnlyBelowTokens = 100 });
