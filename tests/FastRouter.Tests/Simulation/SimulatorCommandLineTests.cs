@@ -23,6 +23,25 @@ public sealed class SimulatorCommandLineTests
     }
 
     [Fact]
+    public void EngineModelFlags_AreReadAndOffByDefault()
+    {
+        SimulatorOptions defaults = SimulatorCommandLine.Parse(["--role", "decode"]).Options!;
+        Assert.Equal(0, defaults.CacheBlocks);
+        Assert.False(defaults.MetricsHang);
+
+        SimulatorOptions options = SimulatorCommandLine.Parse(
+            ["--role", "decode", "--cache-blocks", "4096", "--block-tokens=32", "--max-batch-tokens", "2048", "--itl-per-stream-ms", "0.5",
+             "--kv-pull-tokens-per-second", "100000", "--metrics-fault", "hang"]).Options!;
+        Assert.Equal(4096, options.CacheBlocks);
+        Assert.Equal(32, options.BlockTokens);
+        Assert.Equal(2048, options.MaxBatchTokens);
+        Assert.Equal(TimeSpan.FromMilliseconds(0.5), options.InterTokenLatencyPerStream);
+        Assert.Equal(100000, options.KvPullTokensPerSecond);
+        Assert.True(options.MetricsHang);
+        Assert.NotNull(SimulatorCommandLine.Parse(["--role", "decode", "--metrics-fault", "slow"]).Error);
+    }
+
+    [Fact]
     public void RealisticProfile_ThenExplicitFlagsOverrideIt_InAnyOrder()
     {
         SimulatorOptions options = SimulatorCommandLine.Parse(
