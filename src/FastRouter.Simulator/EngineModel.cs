@@ -138,6 +138,11 @@ internal sealed class EngineModel : IDisposable
             until = _stalledUntil;
         }
 
+        if (until > _time.GetTimestamp())
+        {
+            _stats.Add(SimulatorCounter.TokensStalled, 1);
+        }
+
         await WaitUntilAsync(until, cancellationToken).ConfigureAwait(false);
         TimeSpan gap = _options.InterTokenLatency + (_options.InterTokenLatencyPerStream * Math.Max(0, Streams - 1));
         if (gap > TimeSpan.Zero)

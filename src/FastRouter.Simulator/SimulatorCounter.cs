@@ -34,4 +34,7 @@ internal enum SimulatorCounter
     PromptTokensPulled,
     PrefixCacheQueries,
     PrefillBatches,
+
+    /// <summary>Tokens of running streams held back by a decode pod's local prefill (chunked prefill's stall).</summary>
+    TokensStalled,
 }

@@ -39,6 +39,7 @@ internal sealed class SimulatorStats
         "prompt_tokens_pulled",
         "prefix_cache_queries",
         "prefill_batches",
+        "tokens_stalled",
     ];
 
     private readonly long[] _values = new long[JsonNames.Length];

@@ -133,10 +133,11 @@ public sealed partial class EngineModelTests
             Role = SimulatorRole.Decode,
             CacheBlocks = 256,
             PrefillTokensPerSecond = 1000,
-            InterTokenLatency = TimeSpan.FromMilliseconds(2),
+            InterTokenLatency = TimeSpan.FromMilliseconds(20),
         });
         using var client = new HttpClient { BaseAddress = decode.BaseAddress };
-        using HttpRequestMessage request = Post("/v1/chat/completions", ChatBody("hi", 150, stream: true));
+        // 100 tokens 20 ms apart: the stream still runs, whatever the machine's load, when the local prefill comes.
+        using HttpRequestMessage request = Post("/v1/chat/completions", ChatBody("hi", 100, stream: true));
         using HttpResponseMessage response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         for (int i = 0; i < 4; i++)
@@ -159,6 +160,8 @@ public sealed partial class EngineModelTests
         }
 
         await local;
+        // The stream's next token waited for the local prefill: counted where it waits, and seen as a long gap.
+        Assert.True(decode.Stats[SimulatorCounter.TokensStalled] >= 1, "no token of the running stream waited for the local prefill");
         Assert.True(longestGap >= TimeSpan.FromMilliseconds(150), $"longest gap between tokens {longestGap}");
         Assert.Equal(300, decode.Stats[SimulatorCounter.PromptTokensComputed] - BlockTokensOf("hi"));
     }
