@@ -6,7 +6,7 @@ using FastRouter.Tests.Support;
 
 namespace FastRouter.Tests.Engines;
 
-/// <summary>A Kestrel app on loopback whose <c>/metrics</c> answers whatever <see cref="Answer"/> says, good or hostile.</summary>
+/// <summary>A Kestrel app on loopback whose <c>/metrics</c> answers whatever <see cref="Answer"/> says, good or hostile; any other path is 404.</summary>
 internal sealed class FakeMetricsPod : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -55,7 +55,12 @@ internal sealed class FakeMetricsPod : IAsyncDisposable
 
     private Task HandleAsync(HttpContext context)
     {
-        Assert.Equal("/metrics", context.Request.Path.Value);
+        if (context.Request.Path.Value != "/metrics")
+        {
+            context.Response.StatusCode = 404;
+            return Task.CompletedTask;
+        }
+
         Interlocked.Increment(ref _scrapes);
         LastAuthorization = context.Request.Headers.Authorization.ToString();
         return Answer(context);
