@@ -75,9 +75,11 @@ internal static class FlagNames
 
     // production-stack flags accepted and ignored (with a warning)
     public const string K8sServiceDiscoveryType = "--k8s-service-discovery-type";
+    public const string RequestRewriter = "--request-rewriter";
+
+    // production-stack's engine-stats scraper and request-stats window
     public const string EngineStatsInterval = "--engine-stats-interval";
     public const string RequestStatsWindow = "--request-stats-window";
-    public const string RequestRewriter = "--request-rewriter";
 
     /// <summary>Environment variable vLLM itself reads for its API key; the default of --backend-api-key.</summary>
     public const string BackendApiKeyEnvironmentVariable = "VLLM_API_KEY";

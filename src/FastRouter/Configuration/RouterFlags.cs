@@ -38,6 +38,12 @@ internal static class RouterFlags
         new(FlagNames.LogStats, null, FlagGroup.ProductionStack, "Log statistics periodically.", "off"),
         new(FlagNames.LogStatsInterval, "SECONDS", FlagGroup.ProductionStack,
             "Interval between statistics log lines, in seconds (> 0).", Seconds(Defaults.LogStatsInterval)),
+        new(FlagNames.EngineStatsInterval, "SECONDS", FlagGroup.ProductionStack,
+            "Scrape every pod's /metrics this often (engine queue, KV cache, prefix cache); up to " + Seconds(RouterOptionsFactory.MaxEngineStatsInterval) + " s, decimals allowed.",
+            Seconds(Defaults.EngineStatsInterval)),
+        new(FlagNames.RequestStatsWindow, "SECONDS", FlagGroup.ProductionStack,
+            "Window of the per-pod request statistics (vllm:current_qps, vllm:avg_latency, ...), whole seconds from 1 to " + Invariant(RouterOptionsFactory.MaxRequestStatsWindowSeconds) + ".",
+            Invariant(Defaults.RequestStatsWindowSeconds)),
 
         new(FlagNames.LogFormat, "{text,json}", FlagGroup.ProductionStack,
             "Console log lines: text, or one JSON object per line (timestamp, level, event id, request id, trace id, fields).", "text"),
@@ -150,10 +156,6 @@ internal static class RouterFlags
         new(FlagNames.K8sServiceDiscoveryType, "{pod-ip}", FlagGroup.AcceptedAndIgnored,
             "Accepted only as pod-ip, which is what FastRouter does (the KV side channel must reach the exact pod); service-name is refused.",
             null),
-        new(FlagNames.EngineStatsInterval, "SECONDS", FlagGroup.AcceptedAndIgnored,
-            "Ignored (FastRouter does not scrape engine metrics); must still be a positive integer as in production-stack.", null),
-        new(FlagNames.RequestStatsWindow, "SECONDS", FlagGroup.AcceptedAndIgnored,
-            "Ignored (FastRouter keeps no sliding-window request stats); must still be a positive integer as in production-stack.", null),
         new(FlagNames.RequestRewriter, "{noop}", FlagGroup.AcceptedAndIgnored,
             "Ignored: noop, production-stack's only choice, is what FastRouter does.", null),
     ];

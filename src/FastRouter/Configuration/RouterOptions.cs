@@ -120,9 +120,6 @@ internal sealed record RouterOptions
     /// <summary>--session-key: the request header whose value, when present, is the affinity key instead of the prompt's.</summary>
     public string? SessionKey { get; init; }
 
-    /// <summary>--engine-stats-interval: how often each pod's /metrics is scraped; a snapshot older than three of them is stale.</summary>
-    public TimeSpan EngineStatsInterval { get; init; } = TimeSpan.FromSeconds(1);
-
     /// <summary>Consecutive failures (transport errors, 5xx, timeouts) that eject a pod; 0 turns passive ejection off.</summary>
     public int EjectAfterFailures { get; init; } = 3;
 
@@ -137,6 +134,25 @@ internal sealed record RouterOptions
     public TimeSpan HealthCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan HealthCheckTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How often each pod's <c>/metrics</c> is scraped into <see cref="Discovery.Backend.Engine"/>. 1 s, not
+    /// production-stack's 30 s: engine queues move in hundreds of milliseconds, and a load signal older than a few
+    /// seconds routes on a past that is gone; the router's own in-flight delta covers the time between scrapes.
+    /// </summary>
+    public TimeSpan EngineStatsInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether the engine-stats scraper runs (always, from the command line; in-process tests that count a pod's requests turn it off).</summary>
+    public bool EngineStatsScraping { get; init; } = true;
+
+    /// <summary>Longest wait for one scrape: min(<see cref="EngineStatsInterval"/>, 2 s), so a slow pod never delays the next round.</summary>
+    public TimeSpan EngineStatsTimeout => EngineStatsInterval < TimeSpan.FromSeconds(2) ? EngineStatsInterval : TimeSpan.FromSeconds(2);
+
+    /// <summary>Largest <c>/metrics</c> body read (vLLM's is tens of KiB); a longer one counts as failed and is cut there.</summary>
+    public int EngineStatsMaxBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>production-stack's --request-stats-window: the per-pod averages and QPS cover the last this many seconds.</summary>
+    public int RequestStatsWindowSeconds { get; init; } = 60;
 
     /// <summary>Completion requests in flight beyond which new ones get 429 at once.</summary>
     public int MaxConcurrentRequests { get; init; } = 16384;

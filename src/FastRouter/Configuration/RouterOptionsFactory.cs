@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 
 namespace FastRouter.Configuration;
@@ -19,6 +20,12 @@ internal static class RouterOptionsFactory
 
     /// <summary>Upper bound for --decode-only-below-tokens: past any context window, and 4 bytes a token stays within an int.</summary>
     public const int MaxDecodeOnlyBelowTokens = 100_000_000;
+
+    /// <summary>Longest --engine-stats-interval: production-stack's Helm default (15) and its own default (30) fit.</summary>
+    public static readonly TimeSpan MaxEngineStatsInterval = TimeSpan.FromSeconds(300);
+
+    /// <summary>Longest --request-stats-window: one slot per second per pod and statistic, so it stays small.</summary>
+    public const int MaxRequestStatsWindowSeconds = 3600;
 
     /// <summary>production-stack's --routing-logic values other than ours (parser.py, plus "priority" from older releases).</summary>
     private static readonly string[] ProductionStackOnlyRoutingLogics =
@@ -203,6 +210,10 @@ internal static class RouterOptionsFactory
                 : defaults.ActiveHealthChecks,
             HealthCheckInterval = Seconds(values, FlagNames.HealthCheckInterval, defaults.HealthCheckInterval),
             HealthCheckTimeout = Seconds(values, FlagNames.HealthCheckTimeout, defaults.HealthCheckTimeout),
+            EngineStatsInterval = EngineStatsInterval(values, defaults.EngineStatsInterval),
+            RequestStatsWindowSeconds = Has(FlagNames.RequestStatsWindow)
+                ? CommandLineValues.ParseInt(FlagNames.RequestStatsWindow, Get(FlagNames.RequestStatsWindow)!, 1, MaxRequestStatsWindowSeconds, "window")
+                : defaults.RequestStatsWindowSeconds,
             MaxConcurrentRequests = Has(FlagNames.MaxConcurrentRequests)
                 ? CommandLineValues.ParseInt(FlagNames.MaxConcurrentRequests, Get(FlagNames.MaxConcurrentRequests)!, 1, 10_000_000, "count")
                 : defaults.MaxConcurrentRequests,
@@ -308,16 +319,6 @@ internal static class RouterOptionsFactory
 
             CommandLineValues.ParseChoice(FlagNames.K8sServiceDiscoveryType, type, K8sServiceDiscoveryTypeChoices);
             warnings.Add($"fastrouter: warning: {FlagNames.K8sServiceDiscoveryType} {type} accepted and ignored: FastRouter always discovers pods by IP");
-        }
-
-        foreach (string flag in (string[])[FlagNames.EngineStatsInterval, FlagNames.RequestStatsWindow])
-        {
-            if (values.TryGetValue(flag, out string? seconds))
-            {
-                // production-stack: type=int and "must be greater than 0".
-                CommandLineValues.ParseInt(flag, seconds, 1, int.MaxValue, "interval");
-                warnings.Add($"fastrouter: warning: {flag} {seconds} accepted and ignored: FastRouter does not implement it");
-            }
         }
 
         if (values.TryGetValue(FlagNames.RequestRewriter, out string? rewriter))
@@ -431,6 +432,25 @@ internal static class RouterOptionsFactory
 
     private static IReadOnlyList<string> OptionalList(IReadOnlyDictionary<string, string> values, string flag) =>
         values.TryGetValue(flag, out string? value) ? CommandLineValues.ParseList(flag, value) : [];
+
+    /// <summary>Seconds, decimals allowed (production-stack takes integers only: each of its values is accepted here too).</summary>
+    private static TimeSpan EngineStatsInterval(IReadOnlyDictionary<string, string> values, TimeSpan fallback)
+    {
+        if (!values.TryGetValue(FlagNames.EngineStatsInterval, out string? value))
+        {
+            return fallback;
+        }
+
+        TimeSpan interval = CommandLineValues.ParseSeconds(FlagNames.EngineStatsInterval, value);
+        if (interval > MaxEngineStatsInterval)
+        {
+            throw new CommandLineException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"argument {FlagNames.EngineStatsInterval}: invalid duration '{value}' (at most {MaxEngineStatsInterval.TotalSeconds} seconds: staler engine figures are worth nothing to routing)"));
+        }
+
+        return interval;
+    }
 
     private static TimeSpan Seconds(IReadOnlyDictionary<string, string> values, string flag, TimeSpan fallback) =>
         values.TryGetValue(flag, out string? value) ? CommandLineValues.ParseSeconds(flag, value) : fallback;

@@ -28,6 +28,7 @@ internal sealed class Backend : IDisposable
         CompletionsUri = new Uri(baseUri, "/v1/completions");
         ModelsUri = new Uri(baseUri, "/v1/models");
         HealthUri = new Uri(baseUri, "/health");
+        MetricsUri = new Uri(baseUri, "/metrics");
         Host = baseUri.DnsSafeHost;
         HostJson = Encoding.UTF8.GetBytes(JsonSerializer.Serialize(Host, Protocol.RouterJsonContext.Default.String));
     }
@@ -63,6 +64,9 @@ internal sealed class Backend : IDisposable
     public Uri ModelsUri { get; }
 
     public Uri HealthUri { get; }
+
+    /// <summary>The engine's Prometheus metrics, scraped by <see cref="Engines.EngineStatsScraper"/>.</summary>
+    public Uri MetricsUri { get; }
 
     /// <summary>The pod's host (IPv6 without brackets), what a decode pod must reach for the KV side channel.</summary>
     public string Host { get; }

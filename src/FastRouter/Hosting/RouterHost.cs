@@ -127,6 +127,11 @@ internal static class RouterHost
         builder.Services.AddSingleton<Telemetry.MetricsEndpoint>();
         builder.Services.AddSingleton<Telemetry.EnginesEndpoint>();
         builder.Services.AddHostedService<Telemetry.PodObserver>();
+        if (options.EngineStatsScraping)
+        {
+            builder.Services.AddSingleton<Engines.EngineStatsScraper>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<Engines.EngineStatsScraper>());
+        }
         if (options.MetricsPort is not null)
         {
             builder.Services.AddSingleton<Telemetry.MetricsServer>();

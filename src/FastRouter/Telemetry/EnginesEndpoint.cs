@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FastRouter.Discovery;
+using FastRouter.Engines;
 using Microsoft.AspNetCore.Http;
 
 namespace FastRouter.Telemetry;
@@ -48,6 +49,7 @@ internal sealed class EnginesEndpoint
                 json.WriteNumber("in_decoding"u8, stats.InDecoding);
                 json.WriteNumber("requests"u8, pod.Requests);
                 json.WriteNumber("failures"u8, pod.Failures);
+                WriteEngine(json, pod.Engine);
                 json.WriteEndObject();
             }
 
@@ -74,6 +76,44 @@ internal sealed class EnginesEndpoint
         response.ContentType = "application/json";
         response.ContentLength = body.Length;
         return head ? Task.CompletedTask : response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// The pod's last good <c>/metrics</c> scrape, null before the first; <c>age_seconds</c> grows while scrapes
+    /// fail. Figures the engine did not report are null.
+    /// </summary>
+    private void WriteEngine(Utf8JsonWriter json, EngineSnapshot? engine)
+    {
+        if (engine is null)
+        {
+            json.WriteNull("engine"u8);
+            return;
+        }
+
+        json.WriteStartObject("engine"u8);
+        json.WriteNumber("age_seconds"u8, Math.Round(_metrics.Time.GetElapsedTime(engine.ReceivedAt).TotalSeconds, 3));
+        json.WriteNumber("num_requests_running"u8, engine.Running);
+        json.WriteNumber("num_requests_waiting"u8, engine.Waiting);
+        WriteFigure(json, "kv_cache_usage_perc"u8, engine.KvCacheUsage);
+        WriteFigure(json, "prefix_cache_queries"u8, engine.PrefixCacheQueries);
+        WriteFigure(json, "prefix_cache_hits"u8, engine.PrefixCacheHits);
+        WriteFigure(json, "prefix_cache_hit_rate"u8, engine.PrefixCacheHitRate);
+        WriteFigure(json, "prompt_tokens"u8, engine.PromptTokens);
+        WriteFigure(json, "generation_tokens"u8, engine.GenerationTokens);
+        json.WriteNumber("router_in_flight_at_scrape"u8, engine.RouterInFlightAtScrape);
+        json.WriteEndObject();
+    }
+
+    private static void WriteFigure(Utf8JsonWriter json, ReadOnlySpan<byte> name, double value)
+    {
+        if (double.IsNaN(value))
+        {
+            json.WriteNull(name);
+        }
+        else
+        {
+            json.WriteNumber(name, value);
+        }
     }
 
     /// <summary>A name-based UUID (version 5, DNS namespace) of the pod's URL: stable across restarts of the router.</summary>

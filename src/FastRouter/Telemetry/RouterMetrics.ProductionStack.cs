@@ -5,7 +5,8 @@ namespace FastRouter.Telemetry;
 
 /// <summary>
 /// production-stack's router gauges (src/vllm_router/services/metrics_service and stats/request_stats.py), with
-/// its names, its <c>server</c> label (the pod's URL) and its meanings, per pod and per backend call:
+/// its names, its <c>server</c> label (the pod's URL) and its meanings, per pod and per backend call, over
+/// --request-stats-window (60 s by default, the figure written below):
 /// <list type="bullet">
 /// <item><c>vllm:current_qps</c>: calls started on the pod in the last 60 s, divided by 60.</item>
 /// <item><c>vllm:num_prefill_requests</c>: calls sent, no response headers yet; <c>vllm:num_decoding_requests</c>:

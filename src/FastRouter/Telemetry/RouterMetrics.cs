@@ -53,7 +53,7 @@ internal sealed partial class RouterMetrics : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _time = time ?? TimeProvider.System;
         Discovery = discovery;
-        Pods = new PodTracker(_time, StatsWindowSeconds);
+        Pods = new PodTracker(_time, options.RequestStatsWindowSeconds);
         _meter = new Meter(MeterName, RouterCommandLine.GetVersion());
 
         _requestDuration = Histogram("fastrouter.request.duration", "s", "End-to-end duration of client requests, arrival to last byte.", BucketBoundaries.Latency);
@@ -100,10 +100,8 @@ internal sealed partial class RouterMetrics : IDisposable
         _vllmOutputTokens = _meter.CreateCounter<long>("vllm:output_tokens", null, "Total output tokens generated");
         _vllmLatency = Histogram("vllm:request_latency", "s", "End-to-end request latency observed at the router", BucketBoundaries.ProductionStackLatency);
         CreateProductionStackGauges();
+        CreateEngineInstruments();
     }
-
-    /// <summary>production-stack's --request-stats-window default: the averages and QPS cover the last 60 s.</summary>
-    public static int StatsWindowSeconds => 60;
 
     public IBackendDiscovery Discovery { get; }
 

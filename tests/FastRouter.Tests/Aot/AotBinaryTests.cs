@@ -202,12 +202,12 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
     {
         int port = FreePort.Get();
         using NativeProcess demo = NativeProcess.Start(
-            _binary, "--demo", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--engine-stats-interval", "15");
+            _binary, "--demo", "--host", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--request-rewriter", "noop");
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
         await demo.WaitUntilServingAsync(client, "/health");
 
-        string warning = Assert.Single(demo.Output.Split('\n'), line => line.Contains("--engine-stats-interval", StringComparison.Ordinal));
-        Assert.StartsWith("fastrouter: warning: --engine-stats-interval 15 ", warning, StringComparison.Ordinal);
+        string warning = Assert.Single(demo.Output.Split('\n'), line => line.Contains("--request-rewriter", StringComparison.Ordinal));
+        Assert.StartsWith("fastrouter: warning: --request-rewriter noop ", warning, StringComparison.Ordinal);
         Assert.Equal(1, warning.Split("warning:").Length - 1);
     }
 

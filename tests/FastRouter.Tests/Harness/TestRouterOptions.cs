@@ -6,7 +6,7 @@ namespace FastRouter.Tests.Harness;
 internal static class TestRouterOptions
 {
     /// <summary>
-    /// Loopback on a free port, the given pods with their models and prefill/decode labels, no active health probes
+    /// Loopback on a free port, the given pods with their models and prefill/decode labels, no active health probes nor engine scrapes
     /// (they would show up in the pods' request records; tests of active health turn them on), and Kestrel's inline
     /// scheduling, as the router process runs it.
     /// </summary>
@@ -19,6 +19,7 @@ internal static class TestRouterOptions
         PrefillModelLabels = ["prefill"],
         DecodeModelLabels = ["decode"],
         ActiveHealthChecks = false,
+        EngineStatsScraping = false,
         InlineIoScheduling = true,
     };
 }

@@ -32,7 +32,7 @@ internal static class EveryEventTraffic
             new SimulatorOptions { Role = SimulatorRole.Decode, Model = NoKvModel, InterTokenLatency = TimeSpan.FromMilliseconds(20) },
         ],
         // The ejection must outlast the test, so the final scrape still sees it.
-        o => o with { EjectionTime = TimeSpan.FromMinutes(10), MaxEjectionTime = TimeSpan.FromMinutes(10), OtelEndpoint = otelEndpoint });
+        o => o with { EjectionTime = TimeSpan.FromMinutes(10), MaxEjectionTime = TimeSpan.FromMinutes(10), OtelEndpoint = otelEndpoint, EngineStatsScraping = true });
 
     /// <summary>Drives the traffic; returns the prompt tokens of the usage the client was answered with.</summary>
     public static async Task<long> DriveAsync(RouterTestHarness harness)

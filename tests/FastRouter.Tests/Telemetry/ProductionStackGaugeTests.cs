@@ -53,6 +53,30 @@ public sealed class ProductionStackGaugeTests : IAsyncDisposable
     }
 
     [Fact]
+    public void TheWindow_IsRequestStatsWindow()
+    {
+        var options = new RouterOptions
+        {
+            StaticBackends = [new StaticBackendOptions(new Uri("http://10.0.0.3:8000"), "m", "decode")],
+            PrefillModelLabels = ["prefill"],
+            DecodeModelLabels = ["decode"],
+            RequestStatsWindowSeconds = 10,
+        };
+        var discovery = new StaticDiscovery(options);
+        using var metrics = new RouterMetrics(discovery, options, _time);
+        using var endpoint = new MetricsEndpoint(metrics);
+        for (int i = 0; i < 30; i++)
+        {
+            BackendCall call = metrics.BackendCallStarted(discovery.Current.Backends[0], "m");
+            metrics.BackendCallCompleted(ref call, BackendOutcome.Success);
+            _time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // The window (the current second, 30, and the 9 before it) holds the calls of seconds 21 to 29; a 60 s window would read 30 / 60.
+        Assert.Equal(0.9, PrometheusText.Parse(endpoint.Render()).Single("vllm:current_qps", ("server", "http://10.0.0.3:8000")), 6);
+    }
+
+    [Fact]
     public void PrefillAndDecodingCounts_FollowTheCallsState_AndRunningIsTheirSum()
     {
         BackendCall waiting = _metrics.BackendCallStarted(Decode, "m");
