@@ -39,6 +39,36 @@ internal static class CommandLineValues
         return TimeSpan.FromSeconds(seconds);
     }
 
+    /// <summary>A fraction greater than 0 and at most 1 ("0.95").</summary>
+    public static double ParseFraction(string flag, string value)
+    {
+        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double fraction)
+            || !double.IsFinite(fraction) || fraction <= 0 || fraction > 1)
+        {
+            throw new CommandLineException($"argument {flag}: invalid fraction '{value}' (expected a number greater than 0 and at most 1, e.g. 0.95)");
+        }
+
+        return fraction;
+    }
+
+    /// <summary>An HTTP header name (an RFC 9110 token), lower-cased.</summary>
+    public static string ParseHeaderName(string flag, string value)
+    {
+        string name = value.Trim();
+        bool valid = name.Length is > 0 and <= 128;
+        foreach (char c in name)
+        {
+            valid &= char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
+        }
+
+        if (!valid)
+        {
+            throw new CommandLineException($"argument {flag}: invalid header name '{value}' (expected a token such as x-request-priority)");
+        }
+
+        return name.ToLowerInvariant();
+    }
+
     /// <summary>Like <see cref="ParseSeconds"/> but 0 is allowed, for delays that may be skipped.</summary>
     public static TimeSpan ParseSecondsOrZero(string flag, string value) =>
         value.Trim() is "0" or "0.0" ? TimeSpan.Zero : ParseSeconds(flag, value);

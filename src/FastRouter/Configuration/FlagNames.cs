@@ -59,6 +59,14 @@ internal static class FlagNames
     public const string HealthCheckTimeout = "--health-check-timeout";
     public const string MaxConcurrentRequests = "--max-concurrent-requests";
     public const string ShutdownDelay = "--shutdown-delay";
+    public const string FlowControl = "--flow-control";
+    public const string QueueSize = "--queue-size";
+    public const string QueueTimeout = "--queue-timeout";
+    public const string SaturationWaiting = "--saturation-waiting";
+    public const string SaturationKvCache = "--saturation-kv-cache";
+    public const string SaturationInFlight = "--saturation-in-flight";
+    public const string PriorityHeader = "--priority-header";
+    public const string ClientIdHeader = "--client-id-header";
     public const string ShutdownTimeout = "--shutdown-timeout";
     public const string DisconnectKvRelease = "--disconnect-kv-release";
     public const string ApiKey = "--api-key";

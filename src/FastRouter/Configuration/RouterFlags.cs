@@ -110,6 +110,26 @@ internal static class RouterFlags
         new(FlagNames.HealthCheckTimeout, "SECONDS", FlagGroup.FastRouter, "Timeout of one active probe.", Seconds(Defaults.HealthCheckTimeout)),
         new(FlagNames.MaxConcurrentRequests, "N", FlagGroup.FastRouter,
             "Completion requests in flight beyond which new ones get 429 with Retry-After at once.", Invariant(Defaults.MaxConcurrentRequests)),
+        new(FlagNames.FlowControl, "{on,off}", FlagGroup.FastRouter,
+            "While every pod that could take a request is saturated, hold it in the router's queue (by priority, fair between clients) instead of piling it onto the engines.", "on"),
+        new(FlagNames.QueueSize, "N", FlagGroup.FastRouter,
+            "Requests the router's queue holds; beyond it, 429 with Retry-After.", Invariant(Defaults.QueueSize)),
+        new(FlagNames.QueueTimeout, "SECONDS", FlagGroup.FastRouter,
+            "Longest wait in the router's queue, then 503 with Retry-After; the header x-request-queue-timeout (seconds) may shorten it.",
+            Seconds(Defaults.QueueTimeout)),
+        new(FlagNames.SaturationWaiting, "N", FlagGroup.FastRouter,
+            "A pod is saturated when its engine's waiting requests (vllm:num_requests_waiting) plus this router's requests sent since that scrape reach N.",
+            Invariant(Defaults.SaturationWaiting)),
+        new(FlagNames.SaturationKvCache, "FRACTION", FlagGroup.FastRouter,
+            "A pod is saturated when its engine's KV cache usage (vllm:kv_cache_usage_perc) reaches this; 1 turns the check off.",
+            Invariant(Defaults.SaturationKvCacheUsage)),
+        new(FlagNames.SaturationInFlight, "N", FlagGroup.FastRouter,
+            "A pod is saturated when this router has N requests in flight to it; 0 turns the check off.", Invariant(Defaults.SaturationInFlight)),
+        new(FlagNames.PriorityHeader, "HEADER", FlagGroup.FastRouter,
+            "Request header of a request's priority: an integer, lower is sooner (as vLLM's priority); negative, 0 and positive are the queue's three bands.",
+            Defaults.PriorityHeader),
+        new(FlagNames.ClientIdHeader, "HEADER", FlagGroup.FastRouter,
+            "Request header that identifies a client for fair queueing (its API key by default).", Defaults.ClientIdHeader),
         new(FlagNames.ShutdownDelay, "SECONDS", FlagGroup.FastRouter,
             "After SIGTERM, keep accepting requests this long with /health already 503, so load balancers stop sending (0 allowed).",
             Seconds(Defaults.ShutdownDelay)),
@@ -157,6 +177,8 @@ internal static class RouterFlags
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 }

@@ -201,6 +201,28 @@ internal static class RouterOptionsFactory
             MaxConcurrentRequests = Has(FlagNames.MaxConcurrentRequests)
                 ? CommandLineValues.ParseInt(FlagNames.MaxConcurrentRequests, Get(FlagNames.MaxConcurrentRequests)!, 1, 10_000_000, "count")
                 : defaults.MaxConcurrentRequests,
+            FlowControl = Has(FlagNames.FlowControl)
+                ? CommandLineValues.ParseChoice(FlagNames.FlowControl, Get(FlagNames.FlowControl)!, OnOffChoices)
+                : defaults.FlowControl,
+            QueueSize = Has(FlagNames.QueueSize)
+                ? CommandLineValues.ParseInt(FlagNames.QueueSize, Get(FlagNames.QueueSize)!, 1, 1_000_000, "count")
+                : defaults.QueueSize,
+            QueueTimeout = Seconds(values, FlagNames.QueueTimeout, defaults.QueueTimeout),
+            SaturationWaiting = Has(FlagNames.SaturationWaiting)
+                ? CommandLineValues.ParseInt(FlagNames.SaturationWaiting, Get(FlagNames.SaturationWaiting)!, 1, 1_000_000, "count")
+                : defaults.SaturationWaiting,
+            SaturationKvCacheUsage = Has(FlagNames.SaturationKvCache)
+                ? CommandLineValues.ParseFraction(FlagNames.SaturationKvCache, Get(FlagNames.SaturationKvCache)!)
+                : defaults.SaturationKvCacheUsage,
+            SaturationInFlight = Has(FlagNames.SaturationInFlight)
+                ? CommandLineValues.ParseInt(FlagNames.SaturationInFlight, Get(FlagNames.SaturationInFlight)!, 0, 1_000_000, "count")
+                : defaults.SaturationInFlight,
+            PriorityHeader = Has(FlagNames.PriorityHeader)
+                ? CommandLineValues.ParseHeaderName(FlagNames.PriorityHeader, Get(FlagNames.PriorityHeader)!)
+                : defaults.PriorityHeader,
+            ClientIdHeader = Has(FlagNames.ClientIdHeader)
+                ? CommandLineValues.ParseHeaderName(FlagNames.ClientIdHeader, Get(FlagNames.ClientIdHeader)!)
+                : defaults.ClientIdHeader,
             ShutdownDelay = Has(FlagNames.ShutdownDelay)
                 ? CommandLineValues.ParseSecondsOrZero(FlagNames.ShutdownDelay, Get(FlagNames.ShutdownDelay)!)
                 : defaults.ShutdownDelay,

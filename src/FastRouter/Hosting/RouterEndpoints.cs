@@ -17,6 +17,7 @@ internal sealed class RouterEndpoints
     private readonly HealthEndpoint _health;
     private readonly Telemetry.MetricsEndpoint _metrics;
     private readonly Telemetry.EnginesEndpoint _engines;
+    private readonly FlowControl.QueueEndpoint _queue;
     private static readonly byte[] LiveBody = "{\"status\":\"alive\"}"u8.ToArray();
 
     private readonly byte[] _version;
@@ -34,8 +35,10 @@ internal sealed class RouterEndpoints
         ConcurrencyGate gate,
         ApiKeyAuthenticator authenticator,
         Telemetry.MetricsEndpoint metrics,
-        Telemetry.EnginesEndpoint engines)
+        Telemetry.EnginesEndpoint engines,
+        FlowControl.QueueEndpoint queue)
     {
+        _queue = queue;
         _metrics = metrics;
         _engines = engines;
         _proxy = proxy;
@@ -51,7 +54,7 @@ internal sealed class RouterEndpoints
         string path = context.Request.Path.Value ?? "";
         string method = context.Request.Method;
 
-        // /health, /readyz, /livez, /version and /metrics stay open for probes and scrapers; the OpenAI API needs a key.
+        // /health, /readyz, /livez, /version, /metrics, /engines and /queue stay open for probes and scrapers; the OpenAI API needs a key.
         if (_authenticator.IsEnabled && path.StartsWith("/v1/", StringComparison.Ordinal) && !_authenticator.IsAuthorized(context.Request))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -77,6 +80,8 @@ internal sealed class RouterEndpoints
                 return _metrics.HandleAsync(context);
             case "/engines":
                 return _engines.HandleAsync(context);
+            case "/queue":
+                return _queue.HandleAsync(context);
             case "/version":
                 return IsGetOrHead(method) ? WriteJsonAsync(context, 200, _version) : MethodNotAllowed(context, "GET");
             default:

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FastRouter.Balancing;
 using FastRouter.Configuration;
 using FastRouter.Discovery;
+using FastRouter.FlowControl;
 using FastRouter.Protocol;
 using FastRouter.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -37,6 +38,7 @@ internal sealed partial class OrchestratedProxy
     private readonly long _maxPrefillAnswerBytes;
     private readonly OversizedBodyDiscarder _discarder;
     private readonly BufferBudget _budget;
+    private readonly FlowController _flow;
 
     public OrchestratedProxy(
         RouterOptions options,
@@ -46,6 +48,7 @@ internal sealed partial class OrchestratedProxy
         RouterMetrics metrics,
         OversizedBodyDiscarder discarder,
         BufferBudget budget,
+        FlowController flow,
         ILogger<OrchestratedProxy> logger,
         IEnumerable<ILoggerProvider> loggerProviders)
     {
@@ -53,6 +56,7 @@ internal sealed partial class OrchestratedProxy
         _options = options;
         _discarder = discarder;
         _budget = budget;
+        _flow = flow;
         _discovery = discovery;
         _picker = picker;
         _health = health;
@@ -116,6 +120,11 @@ internal sealed partial class OrchestratedProxy
                     discardBodyOf = requestId;
                 }
 
+                if (exchange.QueueTicket is not null)
+                {
+                    ReleaseQueueTicket(exchange);
+                }
+
                 if (exchange.TryReset())
                 {
                     _exchanges.Return(exchange);
@@ -126,6 +135,7 @@ internal sealed partial class OrchestratedProxy
         {
             // Last, and whatever happened above: a slot never given back would shrink the router's capacity for good.
             admission.Exit();
+            _flow.RequestEnded();
         }
 
         // Outside the slot: the request is answered, and a client trickling the rest of a huge body must not keep a
@@ -176,6 +186,12 @@ internal sealed partial class OrchestratedProxy
             string role = route.Prefill.Length == 0 ? "prefill" : "decode";
             string suffix = route.Model is null ? "." : " for model `" + route.Model + "`.";
             await OpenAiErrors.WriteAsync(response, 503, "No " + role + " pod is available" + suffix).ConfigureAwait(false);
+            return false;
+        }
+
+        // 3b. While every pod that could take it is saturated, wait in the router's queue rather than the engines'.
+        if (_flow.MustWait(route) && !await WaitInQueueAsync(context, route, requestId, exchange).ConfigureAwait(false))
+        {
             return false;
         }
 
