@@ -51,6 +51,18 @@ internal static class CommandLineValues
         return fraction;
     }
 
+    /// <summary>A rate per second, 0 or more ("0" turns a limit off, "2.5").</summary>
+    public static double ParseRate(string flag, string value)
+    {
+        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double rate)
+            || !double.IsFinite(rate) || rate < 0 || rate > 10_000_000)
+        {
+            throw new CommandLineException($"argument {flag}: invalid rate '{value}' (expected requests per second from 0 to 10000000, decimals allowed)");
+        }
+
+        return rate;
+    }
+
     /// <summary>An HTTP header name (an RFC 9110 token), lower-cased.</summary>
     public static string ParseHeaderName(string flag, string value)
     {

@@ -67,6 +67,8 @@ internal static class FlagNames
     public const string SaturationInFlight = "--saturation-in-flight";
     public const string PriorityHeader = "--priority-header";
     public const string ClientIdHeader = "--client-id-header";
+    public const string ClientMaxConcurrent = "--client-max-concurrent";
+    public const string ClientMaxRps = "--client-max-rps";
     public const string ShutdownTimeout = "--shutdown-timeout";
     public const string DisconnectKvRelease = "--disconnect-kv-release";
     public const string ApiKey = "--api-key";

@@ -159,6 +159,12 @@ internal sealed record RouterOptions
     /// <summary>The request header whose value identifies a client for fair queueing (its API key by default).</summary>
     public string ClientIdHeader { get; init; } = "authorization";
 
+    /// <summary>Requests one client (<see cref="ClientIdHeader"/>) may have in flight; beyond it, 429. 0: no limit.</summary>
+    public int ClientMaxConcurrent { get; init; }
+
+    /// <summary>Requests one client may start per second (a bucket of one second's worth); beyond it, 429. 0: no limit.</summary>
+    public double ClientMaxRequestsPerSecond { get; init; }
+
     /// <summary>After SIGTERM, how long the router keeps accepting requests (with /health already 503) so load balancers notice.</summary>
     public TimeSpan ShutdownDelay { get; init; } = TimeSpan.FromSeconds(5);
 

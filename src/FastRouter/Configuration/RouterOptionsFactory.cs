@@ -223,6 +223,12 @@ internal static class RouterOptionsFactory
             ClientIdHeader = Has(FlagNames.ClientIdHeader)
                 ? CommandLineValues.ParseHeaderName(FlagNames.ClientIdHeader, Get(FlagNames.ClientIdHeader)!)
                 : defaults.ClientIdHeader,
+            ClientMaxConcurrent = Has(FlagNames.ClientMaxConcurrent)
+                ? CommandLineValues.ParseInt(FlagNames.ClientMaxConcurrent, Get(FlagNames.ClientMaxConcurrent)!, 0, 10_000_000, "count")
+                : defaults.ClientMaxConcurrent,
+            ClientMaxRequestsPerSecond = Has(FlagNames.ClientMaxRps)
+                ? CommandLineValues.ParseRate(FlagNames.ClientMaxRps, Get(FlagNames.ClientMaxRps)!)
+                : defaults.ClientMaxRequestsPerSecond,
             ShutdownDelay = Has(FlagNames.ShutdownDelay)
                 ? CommandLineValues.ParseSecondsOrZero(FlagNames.ShutdownDelay, Get(FlagNames.ShutdownDelay)!)
                 : defaults.ShutdownDelay,

@@ -33,7 +33,7 @@ internal sealed class FlowController : IDisposable
     private ModelQueue[] _queues = [];
     private int _pumpArmed;
 
-    public FlowController(RouterOptions options, IBackendDiscovery discovery, TimeProvider time, Telemetry.RouterMetrics? metrics = null)
+    public FlowController(RouterOptions options, IBackendDiscovery discovery, TimeProvider time, Telemetry.RouterMetrics? metrics = null, ClientLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
@@ -49,6 +49,15 @@ internal sealed class FlowController : IDisposable
                 advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = Telemetry.BucketBoundaries.Latency });
             meter.CreateObservableGauge("fastrouter.queue.waiting", ObserveWaiting, "{request}", "Requests waiting in the router's queue now, by model and band.");
             meter.CreateObservableCounter("fastrouter.queue.dispatched", ObserveDispatched, "{request}", "Requests that waited in the router's queue and went on to a pod, by model and band.");
+            if (limits is { IsEnabled: true })
+            {
+                meter.CreateObservableCounter("fastrouter.client_limit_rejections", () => new Measurement<long>[]
+                {
+                    new(limits.RejectedConcurrent, new KeyValuePair<string, object?>("reason", "concurrent")),
+                    new(limits.RejectedRate, new KeyValuePair<string, object?>("reason", "rate")),
+                }, "{request}", "Requests answered 429 by the per-client limits, by which limit: concurrent (--client-max-concurrent) or rate (--client-max-rps).");
+            }
+
             meter.CreateObservableCounter("fastrouter.queue.rejections", ObserveRejections, "{request}", "Requests the router's queue answered without a pod, by model, band and reason (full: 429; expired: 503 after the queue timeout; client_left).");
         }
     }

@@ -45,11 +45,7 @@ internal static class QueueRequestHeaders
             }
         }
 
-        StringValues clientValue = headers[options.ClientIdHeader];
-        string? client = clientValue.Count > 0 ? clientValue[0] : null;
-        // Zero is every request without the header: one shared flow, first come first served among them.
-        ulong clientKey = string.IsNullOrEmpty(client) ? 0 : (ulong)(uint)StringComparer.Ordinal.GetHashCode(client) | 1UL << 32;
-        request = new QueueRequest(FlowController.BandOf(priority), clientKey, timeout);
+        request = new QueueRequest(FlowController.BandOf(priority), ClientKey.Of(headers, options.ClientIdHeader), timeout);
         error = null;
         return true;
     }

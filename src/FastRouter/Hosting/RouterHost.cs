@@ -120,6 +120,7 @@ internal static class RouterHost
         builder.Services.AddHostedService<LargeBufferReclaimer>();
         builder.Services.AddSingleton<FlowControl.FlowController>();
         builder.Services.AddSingleton<FlowControl.QueueEndpoint>();
+        builder.Services.AddSingleton<FlowControl.ClientLimits>();
         builder.Services.AddSingleton<OrchestratedProxy>();
         builder.Services.AddSingleton<ModelsEndpoint>();
         builder.Services.AddSingleton<HealthEndpoint>();

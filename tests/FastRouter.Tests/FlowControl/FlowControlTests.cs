@@ -185,6 +185,25 @@ public sealed class FlowControlTests
         Assert.Equal(["blocker", "second"], DecodePrompts(harness));
     }
 
+    [Fact]
+    public async Task A_client_at_its_concurrency_limit_gets_429_while_another_client_is_served()
+    {
+        await using RouterTestHarness harness = await Fleet.StartAsync(
+            new ManualTimeProvider(),
+            o => o with { ClientMaxConcurrent = 1 },
+            decodeInterTokenLatency: TimeSpan.FromMilliseconds(20));
+        using HttpResponseMessage holding = await SendAsync(harness, "holds", stream: true, maxTokens: 400, client: "Bearer one");
+
+        using HttpResponseMessage refused = await SendAsync(harness, "refused", client: "Bearer one");
+        using HttpResponseMessage other = await SendAsync(harness, "other", client: "Bearer two");
+
+        JsonElement error = await OpenAiErrorAssert.IsErrorAsync(refused, 429);
+        Assert.Contains("--client-max-concurrent", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("1", refused.Headers.GetValues("Retry-After").Single());
+        Assert.Equal(200, (int)other.StatusCode);
+        Assert.Contains("fastrouter_client_limit_rejections_total{reason=\"concurrent\"} 1", await harness.ScrapeAsync(), StringComparison.Ordinal);
+    }
+
     private static Task<RouterTestHarness> StartAsync(int queueSize = 100, bool flowControl = true) =>
         Fleet.StartAsync(
             new ManualTimeProvider(),
