@@ -5,6 +5,7 @@ using FastRouter.Tests.Harness;
 using FastRouter.Tests.Resilience;
 using FastRouter.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace FastRouter.Tests.FlowControl;
 
@@ -183,6 +184,30 @@ public sealed class FlowControlTests
 
         Assert.Equal(200, (int)second.StatusCode);
         Assert.Equal(["blocker", "second"], DecodePrompts(harness));
+    }
+
+    [Fact]
+    public async Task A_router_shutting_down_answers_its_queue_503_at_once()
+    {
+        RouterTestHarness harness = await StartAsync();
+        try
+        {
+            (FlowQueue queue, Task<HttpResponseMessage> blocker) = await BlockAsync(harness);
+            Task<HttpResponseMessage> waiting = SendAsync(harness, "waits");
+            Assert.True(await Eventually.TrueAsync(() => queue.Count == 1));
+
+            harness.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+
+            using HttpResponseMessage answer = await waiting;
+            JsonElement error = await OpenAiErrorAssert.IsErrorAsync(answer, 503);
+            Assert.Contains("shutting down", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Equal(["blocker"], DecodePrompts(harness));
+            (await blocker).Dispose();
+        }
+        finally
+        {
+            await harness.DisposeAsync();
+        }
     }
 
     [Fact]
