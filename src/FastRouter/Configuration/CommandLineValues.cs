@@ -39,48 +39,6 @@ internal static class CommandLineValues
         return TimeSpan.FromSeconds(seconds);
     }
 
-    /// <summary>A fraction greater than 0 and at most 1 ("0.95").</summary>
-    public static double ParseFraction(string flag, string value)
-    {
-        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double fraction)
-            || !double.IsFinite(fraction) || fraction <= 0 || fraction > 1)
-        {
-            throw new CommandLineException($"argument {flag}: invalid fraction '{value}' (expected a number greater than 0 and at most 1, e.g. 0.95)");
-        }
-
-        return fraction;
-    }
-
-    /// <summary>A rate per second, 0 or more ("0" turns a limit off, "2.5").</summary>
-    public static double ParseRate(string flag, string value)
-    {
-        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double rate)
-            || !double.IsFinite(rate) || rate < 0 || rate > 10_000_000)
-        {
-            throw new CommandLineException($"argument {flag}: invalid rate '{value}' (expected requests per second from 0 to 10000000, decimals allowed)");
-        }
-
-        return rate;
-    }
-
-    /// <summary>An HTTP header name (an RFC 9110 token), lower-cased.</summary>
-    public static string ParseHeaderName(string flag, string value)
-    {
-        string name = value.Trim();
-        bool valid = name.Length is > 0 and <= 128;
-        foreach (char c in name)
-        {
-            valid &= char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
-        }
-
-        if (!valid)
-        {
-            throw new CommandLineException($"argument {flag}: invalid header name '{value}' (expected a token such as x-request-priority)");
-        }
-
-        return name.ToLowerInvariant();
-    }
-
     /// <summary>Like <see cref="ParseSeconds"/> but 0 is allowed, for delays that may be skipped.</summary>
     public static TimeSpan ParseSecondsOrZero(string flag, string value) =>
         value.Trim() is "0" or "0.0" ? TimeSpan.Zero : ParseSeconds(flag, value);
@@ -121,6 +79,37 @@ internal static class CommandLineValues
         }
 
         return number * multiplier;
+    }
+
+    /// <summary>A decimal number from <paramref name="min"/> to <paramref name="max"/> ("0.25").</summary>
+    public static double ParseDouble(string flag, string value, double min, double max)
+    {
+        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double parsed)
+            || !double.IsFinite(parsed) || parsed < min || parsed > max)
+        {
+            throw new CommandLineException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"argument {flag}: invalid number '{value}' (expected a decimal from {min} to {max}, e.g. 0.25)"));
+        }
+
+        return parsed;
+    }
+
+    /// <summary>An HTTP header name (an RFC 9110 token: letters, digits and !#$%&amp;'*+-.^_`|~).</summary>
+    public static string ParseHeaderName(string flag, string value)
+    {
+        bool valid = value.Length > 0;
+        foreach (char c in value)
+        {
+            valid &= char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
+        }
+
+        if (!valid)
+        {
+            throw new CommandLineException($"argument {flag}: invalid header name '{value}'");
+        }
+
+        return value;
     }
 
     /// <summary>One of <paramref name="choices"/>, matched exactly as argparse does (case-sensitive).</summary>

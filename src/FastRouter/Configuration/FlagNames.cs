@@ -51,6 +51,8 @@ internal static class FlagNames
     public const string OtelSecure = "--otel-secure";
     public const string MaxRetries = "--max-retries";
     public const string PodSelection = "--pod-selection";
+    public const string LoadBound = "--load-bound";
+    public const string SessionKey = "--session-key";
     public const string EjectAfterFailures = "--eject-after-failures";
     public const string EjectionTime = "--ejection-time";
     public const string MaxEjectionTime = "--max-ejection-time";
@@ -75,6 +77,10 @@ internal static class FlagNames
     public const string ApiKeyFile = "--api-key-file";
     public const string MaxRequestHeadersBytes = "--max-request-headers-bytes";
     public const string MaxRequestLineBytes = "--max-request-line-bytes";
+
+    // Per-request disaggregation (docs/routing.md, "Decode-only")
+    public const string DecodeOnlyBelowTokens = "--decode-only-below-tokens";
+    public const string DecodeOnlyWithoutPrefill = "--decode-only-without-prefill";
 
     // production-stack flags accepted and ignored (with a warning)
     public const string K8sServiceDiscoveryType = "--k8s-service-discovery-type";

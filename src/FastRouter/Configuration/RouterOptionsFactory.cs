@@ -17,6 +17,9 @@ internal static class RouterOptionsFactory
     /// <summary>Upper bound for --socket-threads: far beyond any core count a router pod gets, so a typo cannot start thousands of threads.</summary>
     public const int MaxSocketThreads = 256;
 
+    /// <summary>Upper bound for --decode-only-below-tokens: past any context window, and 4 bytes a token stays within an int.</summary>
+    public const int MaxDecodeOnlyBelowTokens = 100_000_000;
+
     /// <summary>production-stack's --routing-logic values other than ours (parser.py, plus "priority" from older releases).</summary>
     private static readonly string[] ProductionStackOnlyRoutingLogics =
         ["roundrobin", "session", "kvaware", "prefixaware", "disaggregated_prefill", "priority"];
@@ -41,7 +44,7 @@ internal static class RouterOptionsFactory
         [("fallback", MissingKvParamsPolicy.Fallback), ("fail", MissingKvParamsPolicy.Fail)];
 
     private static readonly (string Name, PodSelection Value)[] PodSelectionChoices =
-        [("least-in-flight", PodSelection.LeastInFlight), ("round-robin", PodSelection.RoundRobin)];
+        [("affinity", PodSelection.Affinity), ("least-load", PodSelection.LeastLoad), ("least-in-flight", PodSelection.LeastInFlight), ("round-robin", PodSelection.RoundRobin)];
 
     private static readonly (string Name, bool Value)[] OnOffChoices = [("on", true), ("off", false)];
 
@@ -188,6 +191,8 @@ internal static class RouterOptionsFactory
             PodSelection = Has(FlagNames.PodSelection)
                 ? CommandLineValues.ParseChoice(FlagNames.PodSelection, Get(FlagNames.PodSelection)!, PodSelectionChoices)
                 : defaults.PodSelection,
+            LoadBound = Has(FlagNames.LoadBound) ? CommandLineValues.ParseDouble(FlagNames.LoadBound, Get(FlagNames.LoadBound)!, 0.01, 10) : defaults.LoadBound,
+            SessionKey = Has(FlagNames.SessionKey) ? CommandLineValues.ParseHeaderName(FlagNames.SessionKey, Get(FlagNames.SessionKey)!) : defaults.SessionKey,
             EjectAfterFailures = Has(FlagNames.EjectAfterFailures)
                 ? CommandLineValues.ParseInt(FlagNames.EjectAfterFailures, Get(FlagNames.EjectAfterFailures)!, 0, 1000, "count")
                 : defaults.EjectAfterFailures,
@@ -212,7 +217,7 @@ internal static class RouterOptionsFactory
                 ? CommandLineValues.ParseInt(FlagNames.SaturationWaiting, Get(FlagNames.SaturationWaiting)!, 1, 1_000_000, "count")
                 : defaults.SaturationWaiting,
             SaturationKvCacheUsage = Has(FlagNames.SaturationKvCache)
-                ? CommandLineValues.ParseFraction(FlagNames.SaturationKvCache, Get(FlagNames.SaturationKvCache)!)
+                ? CommandLineValues.ParseDouble(FlagNames.SaturationKvCache, Get(FlagNames.SaturationKvCache)!, 0.01, 1)
                 : defaults.SaturationKvCacheUsage,
             SaturationInFlight = Has(FlagNames.SaturationInFlight)
                 ? CommandLineValues.ParseInt(FlagNames.SaturationInFlight, Get(FlagNames.SaturationInFlight)!, 0, 1_000_000, "count")
@@ -227,7 +232,7 @@ internal static class RouterOptionsFactory
                 ? CommandLineValues.ParseInt(FlagNames.ClientMaxConcurrent, Get(FlagNames.ClientMaxConcurrent)!, 0, 10_000_000, "count")
                 : defaults.ClientMaxConcurrent,
             ClientMaxRequestsPerSecond = Has(FlagNames.ClientMaxRps)
-                ? CommandLineValues.ParseRate(FlagNames.ClientMaxRps, Get(FlagNames.ClientMaxRps)!)
+                ? CommandLineValues.ParseDouble(FlagNames.ClientMaxRps, Get(FlagNames.ClientMaxRps)!, 0, 10_000_000)
                 : defaults.ClientMaxRequestsPerSecond,
             ShutdownDelay = Has(FlagNames.ShutdownDelay)
                 ? CommandLineValues.ParseSecondsOrZero(FlagNames.ShutdownDelay, Get(FlagNames.ShutdownDelay)!)
@@ -243,6 +248,10 @@ internal static class RouterOptionsFactory
             MaxRequestLineBytes = Has(FlagNames.MaxRequestLineBytes)
                 ? IntSize(FlagNames.MaxRequestLineBytes, Get(FlagNames.MaxRequestLineBytes)!)
                 : defaults.MaxRequestLineBytes,
+            DecodeOnlyBelowTokens = Has(FlagNames.DecodeOnlyBelowTokens)
+                ? CommandLineValues.ParseInt(FlagNames.DecodeOnlyBelowTokens, Get(FlagNames.DecodeOnlyBelowTokens)!, 0, MaxDecodeOnlyBelowTokens, "token count")
+                : defaults.DecodeOnlyBelowTokens,
+            DecodeOnlyWithoutPrefill = Has(FlagNames.DecodeOnlyWithoutPrefill),
             LogFormat = Has(FlagNames.LogFormat) ? CommandLineValues.ParseChoice(FlagNames.LogFormat, Get(FlagNames.LogFormat)!, LogFormatChoices) : defaults.LogFormat,
             MetricsPort = Has(FlagNames.MetricsPort) ? CommandLineValues.ParseInt(FlagNames.MetricsPort, Get(FlagNames.MetricsPort)!, 1, 65535, "port") : defaults.MetricsPort,
             OtelEndpoint = Has(FlagNames.OtelEndpoint) ? ParseOtelEndpoint(Get(FlagNames.OtelEndpoint)!, Has(FlagNames.OtelSecure), warnings) : defaults.OtelEndpoint,

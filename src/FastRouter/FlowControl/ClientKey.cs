@@ -1,3 +1,6 @@
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
@@ -9,11 +12,19 @@ namespace FastRouter.FlowControl;
 /// </summary>
 internal static class ClientKey
 {
+    // Seeded per process: clients cannot aim collisions at one another (a shared key would share a turn and a limit).
+    private static readonly long Seed = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
+
     public static ulong Of(IHeaderDictionary headers, string header)
     {
         StringValues value = headers[header];
         string? client = value.Count > 0 ? value[0] : null;
-        // The hash is the process's randomized string hash: clients cannot aim collisions at one another.
-        return string.IsNullOrEmpty(client) ? 0 : (ulong)(uint)StringComparer.Ordinal.GetHashCode(client) | 1UL << 32;
+        if (string.IsNullOrEmpty(client))
+        {
+            return 0;
+        }
+
+        ulong key = XxHash3.HashToUInt64(MemoryMarshal.AsBytes(client.AsSpan()), Seed);
+        return key == 0 ? 1 : key;
     }
 }

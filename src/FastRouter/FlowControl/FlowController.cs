@@ -39,7 +39,8 @@ internal sealed class FlowController : IDisposable
         Options = options;
         Discovery = discovery;
         _time = time;
-        _freshTicks = (long)(EngineFigures.FreshFor(options).TotalSeconds * time.TimestampFrequency);
+        // As the pickers' load estimate: engine figures count for three scrape intervals.
+        _freshTicks = (long)(3 * options.EngineStatsInterval.TotalSeconds * time.TimestampFrequency);
         _pump = time.CreateTimer(static state => ((FlowController)state!).OnPump(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         if (metrics is not null)
         {
@@ -85,7 +86,8 @@ internal sealed class FlowController : IDisposable
     public bool HasRoom(ModelRoute route)
     {
         long now = _time.GetTimestamp();
-        return PodSaturation.AnyHasRoom(route.Prefill, Options, now, _freshTicks)
+        // With --decode-only-without-prefill, saturated prefill pods do not hold a request: decode serves it alone.
+        return (Options.DecodeOnlyWithoutPrefill || PodSaturation.AnyHasRoom(route.Prefill, Options, now, _freshTicks))
             && PodSaturation.AnyHasRoom(route.Decode, Options, now, _freshTicks);
     }
 

@@ -23,6 +23,7 @@ internal sealed class DecodeAbortHook
     private CancellationTokenSource? _call;
     private SegmentedContent? _content;
     private long _deadline;
+    private bool _kvAtStake;
     private volatile bool _answered;
     private volatile bool _leftWhileTaken;
 
@@ -32,9 +33,12 @@ internal sealed class DecodeAbortHook
     /// <summary>
     /// Before a decode leg is sent: <paramref name="call"/> is its timer's source, armed with <paramref name="timeout"/>
     /// at <paramref name="armedAt"/> (a <see cref="Stopwatch"/> timestamp); <paramref name="content"/> is its body.
+    /// <paramref name="kvAtStake"/> is false for a decode-only call, which carries no prefill's params: nothing is held
+    /// for it elsewhere, so the client's abort cancels it at once, without the grace.
     /// </summary>
-    public void Arm(CancellationTokenSource call, SegmentedContent content, long armedAt, TimeSpan timeout)
+    public void Arm(CancellationTokenSource call, SegmentedContent content, long armedAt, TimeSpan timeout, bool kvAtStake = true)
     {
+        _kvAtStake = kvAtStake;
         _answered = false;
         _leftWhileTaken = false;
         _deadline = armedAt + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
@@ -62,7 +66,7 @@ internal sealed class DecodeAbortHook
         }
 
         TimeSpan left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), _deadline);
-        if (_answered || left <= TimeSpan.Zero)
+        if (_answered || !_kvAtStake || left <= TimeSpan.Zero)
         {
             call.Cancel();
             return;

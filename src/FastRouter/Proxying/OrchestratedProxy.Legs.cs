@@ -169,11 +169,15 @@ internal sealed partial class OrchestratedProxy
     /// Sends the decode leg and relays its answer. A failure before the first byte reached the client
     /// (transport, timeout, 5xx: decode may have failed to load the KV) is retryable by redoing the flow.
     /// </summary>
-    private async Task<LegResult> RunDecodeAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange)
+    /// <param name="decodeOnly">
+    /// No prefill ran for this call (<see cref="Disaggregation.DisaggregationDecision"/>): it carries no params, so a
+    /// client's abort cancels it at once and there is no KV handoff to time.
+    /// </param>
+    private async Task<LegResult> RunDecodeAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, ProxyExchange exchange, bool decodeOnly = false)
     {
         CancellationToken clientAborted = context.RequestAborted;
         LegState leg = BeginLeg(context, endpoint, requestId, decode, exchange.DecodeBody, _options.DecodeFirstByteTimeout, exchange);
-        exchange.DecodeAbort.Arm(leg.Timeout, leg.Content, leg.WaitStartedAt, _options.DecodeFirstByteTimeout);
+        exchange.DecodeAbort.Arm(leg.Timeout, leg.Content, leg.WaitStartedAt, _options.DecodeFirstByteTimeout, kvAtStake: !decodeOnly);
         leg.ClientAbort = clientAborted.UnsafeRegister(DecodeAbortHook.OnClientAbort, exchange.DecodeAbort);
         exchange.DecodeContent = leg.Content;
         _requestLog.SendingDecode(leg.Request.RequestUri!, requestId);
@@ -199,7 +203,7 @@ internal sealed partial class OrchestratedProxy
                 return result;
             }
 
-            var relay = new RelayTelemetry(_metrics, decode, leg.Call, exchange.Clock.StartedAt, exchange.PrefillAnsweredAt);
+            var relay = new RelayTelemetry(_metrics, decode, leg.Call, exchange.Clock.StartedAt, decodeOnly ? 0 : exchange.PrefillAnsweredAt);
             switch (await DecodeRelay.RelayAsync(context, answer, _options.StreamIdleTimeout, leg.Timeout, relay, exchange).ConfigureAwait(false))
             {
                 case RelayOutcome.Completed:
@@ -328,7 +332,7 @@ internal sealed partial class OrchestratedProxy
             return;
         }
 
-        Backend? other = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode);
+        Backend? other = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode, exchange.Scan.AffinityKey, out _);
         if (other is null || ReferenceEquals(other, failed))
         {
             if (cause == KvReleaseCause.DecodeUnreached)

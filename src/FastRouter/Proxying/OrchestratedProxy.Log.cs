@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace FastRouter.Proxying;
 
 /// <summary>
-/// Log messages of the orchestrated flow other than the seven per-request lines (<see cref="RequestLog"/>, event ids
-/// 1–5, 7 and 8): the prefill answer's keys are Debug; what goes wrong is Warning.
+/// Log messages of the orchestrated flow other than the per-request lines (<see cref="RequestLog"/>, event ids
+/// 1–5 and 7–9): the prefill answer's keys and the pods' pick reasons are Debug; what goes wrong is Warning.
 /// </summary>
 internal sealed partial class OrchestratedProxy
 {
@@ -31,7 +31,7 @@ internal sealed partial class OrchestratedProxy
         [LoggerMessage(15, LogLevel.Warning, "The decode stream from {Endpoint} broke off after the answer began [request_id={RequestId}]")]
         public static partial void DecodeStreamBroke(ILogger logger, string endpoint, string requestId);
 
-        [LoggerMessage(44, LogLevel.Information, "Queued {Seconds}s in band {Band} for a pod with room, then {Outcome} [request_id={RequestId}]")]
+        [LoggerMessage(46, LogLevel.Information, "Queued {Seconds}s in band {Band} for a pod with room, then {Outcome} [request_id={RequestId}]")]
         public static partial void Queued(ILogger logger, double seconds, string band, string outcome, string requestId);
 
         [LoggerMessage(16, LogLevel.Information, "The client disconnected during {Phase} [request_id={RequestId}]")]
@@ -42,6 +42,9 @@ internal sealed partial class OrchestratedProxy
 
         [LoggerMessage(19, LogLevel.Warning, "Decode on {Endpoint} failed before its first byte ({Reason}); redoing the whole flow on other pods [request_id={RequestId}]")]
         public static partial void RedoingFlow(ILogger logger, string reason, string endpoint, string requestId);
+
+        [LoggerMessage(26, LogLevel.Warning, "Decode-only on {Endpoint} failed before its first byte ({Reason}); trying another decode pod [request_id={RequestId}]")]
+        public static partial void RetryingDecodeOnly(ILogger logger, string reason, string endpoint, string requestId);
 
         [LoggerMessage(20, LogLevel.Information, "The client disconnected after prefill, before decode: {What} [request_id={RequestId}]")]
         public static partial void DisconnectedBeforeDecode(ILogger logger, string what, string requestId);
@@ -69,6 +72,12 @@ internal sealed partial class OrchestratedProxy
 
         [LoggerMessage(43, LogLevel.Warning, "No room in the buffer budget for the {What} within the wait ({HeldBytes} bytes read, budget {BudgetBytes} bytes); answered 503 [request_id={RequestId}]")]
         public static partial void BufferBudgetExhausted(ILogger logger, string what, long heldBytes, long budgetBytes, string requestId);
+
+        [LoggerMessage(44, LogLevel.Debug, "Picked prefill {Prefill} ({PrefillReason}) and decode {Decode} ({DecodeReason}) [request_id={RequestId}]")]
+        public static partial void PodsPicked(ILogger logger, string prefill, string prefillReason, string decode, string decodeReason, string requestId);
+
+        [LoggerMessage(45, LogLevel.Debug, "Picked prefill {Prefill} ({PrefillReason}) for the retry [request_id={RequestId}]")]
+        public static partial void PrefillRetryPicked(ILogger logger, string prefill, string prefillReason, string requestId);
 
         [LoggerMessage(25, LogLevel.Debug, "The request body could not be read: {Reason} [request_id={RequestId}]")]
         public static partial void UnreadableBody(ILogger logger, string reason, string requestId);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FastRouter.Balancing;
 using FastRouter.Configuration;
+using FastRouter.Disaggregation;
 using FastRouter.Discovery;
 using FastRouter.FlowControl;
 using FastRouter.Protocol;
@@ -39,6 +40,7 @@ internal sealed partial class OrchestratedProxy
     private readonly OversizedBodyDiscarder _discarder;
     private readonly BufferBudget _budget;
     private readonly FlowController _flow;
+    private readonly DecodeOnlyPolicy _decodeOnly;
 
     public OrchestratedProxy(
         RouterOptions options,
@@ -49,6 +51,7 @@ internal sealed partial class OrchestratedProxy
         OversizedBodyDiscarder discarder,
         BufferBudget budget,
         FlowController flow,
+        TimeProvider time,
         ILogger<OrchestratedProxy> logger,
         IEnumerable<ILoggerProvider> loggerProviders)
     {
@@ -57,6 +60,7 @@ internal sealed partial class OrchestratedProxy
         _discarder = discarder;
         _budget = budget;
         _flow = flow;
+        _decodeOnly = new DecodeOnlyPolicy(options, time);
         _discovery = discovery;
         _picker = picker;
         _health = health;
@@ -114,6 +118,12 @@ internal sealed partial class OrchestratedProxy
                 int status = context.Response.StatusCode;
                 TimeSpan elapsed = exchange.Clock.Elapsed;
                 _metrics.RequestCompleted(endpoint, exchange.Scan.Stream, status, disconnected, elapsed, exchange.Clock.RouterTime(elapsed));
+                if (exchange.Decision is { } decision)
+                {
+                    _metrics.DisaggregationDecided(decision);
+                    RouterTracing.SetDecision(exchange.Span, decision);
+                }
+
                 RouterTracing.CompleteRequest(exchange.Span, status, disconnected, exchange.Model);
                 if (exchange.RequestBodyLeftUnread && !disconnected)
                 {
@@ -170,6 +180,11 @@ internal sealed partial class OrchestratedProxy
 
         // 3. Find the pods that serve the requested model.
         RequestScan scan = exchange.Scan;
+        if (_options.SessionKey is { } sessionHeader && SessionAffinity.KeyOf(context.Request.Headers, sessionHeader) is var sessionKey and not 0)
+        {
+            scan.AffinityKey = sessionKey;
+        }
+
         ReadOnlyMemory<byte> modelToken = scan.HasModel ? body[scan.ModelTokenStart..scan.ModelTokenEnd] : default;
         ModelRoute? route = _discovery.Current.Resolve(modelToken.Span);
         if (route is null)
@@ -181,9 +196,11 @@ internal sealed partial class OrchestratedProxy
 
         exchange.Model = route.Model;
         _metrics.RequestRouted(route.Model);
-        if (route.Prefill.Length == 0 || route.Decode.Length == 0)
+        // Without prefill pods a request can still be served by decode alone, when the operator allows it.
+        bool noPrefill = route.Prefill.Length == 0 && !_decodeOnly.ServesWithoutPrefill;
+        if (noPrefill || route.Decode.Length == 0)
         {
-            string role = route.Prefill.Length == 0 ? "prefill" : "decode";
+            string role = noPrefill ? "prefill" : "decode";
             string suffix = route.Model is null ? "." : " for model `" + route.Model + "`.";
             await OpenAiErrors.WriteAsync(response, 503, "No " + role + " pod is available" + suffix).ConfigureAwait(false);
             return false;
@@ -195,18 +212,54 @@ internal sealed partial class OrchestratedProxy
             return false;
         }
 
-        // 4. The prefill body is the same for every attempt: one token, no stream, KV kept for a remote decode.
-        LegBodyBuilder.BuildPrefill(exchange.RequestBody.Sequence, scan, exchange.PrefillBody);
         int retriesLeft = _options.MaxRetries;
         var prefillBudget = new PrefillBudget(_options.PrefillTimeout);
         List<Backend>? triedPrefill = null;
         List<Backend>? triedDecode = null;
         bool firstTry = true;
+        bool prefillExhausted = false;
         while (true)
         {
-            // 5. Pick a prefill pod and a decode pod; the decode pod counts as busy from now on.
-            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
-            Backend decode = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode)!;
+            // 4. Pick the decode pod first: whether this try disaggregates depends on what that pod likely holds, and
+            //    on whether any prefill pod can take the request (DecodeOnlyPolicy; both ways are off by default).
+            Backend decode = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode, scan.AffinityKey, out PickReason decodeReason)!;
+            DisaggregationDecision decision = _decodeOnly.Enabled
+                ? _decodeOnly.Decide(scan, decodeReason, route.Prefill, prefillExhausted)
+                : DisaggregationDecision.Disaggregated;
+            exchange.Decision = decision;
+            if (decision != DisaggregationDecision.Disaggregated)
+            {
+                LegResult served = await ServeDecodeOnlyAsync(context, endpoint, requestId, decode, decision, exchange).ConfigureAwait(false);
+                if (served.Status != LegStatus.Retryable)
+                {
+                    return served.Status == LegStatus.Succeeded;
+                }
+
+                // No params went out, so nothing is held anywhere: another decode pod may simply be asked, and decide
+                // again (the one picked by affinity may be the one that failed).
+                if (retriesLeft == 0)
+                {
+                    await AnswerExhaustedAsync(context, served).ConfigureAwait(false);
+                    return false;
+                }
+
+                retriesLeft--;
+                _metrics.Retry(BackendRole.Decode, served.RetryReason);
+                (triedDecode ??= []).Add(decode);
+                Log.RetryingDecodeOnly(_logger, served.Reason!, decode.Name, requestId);
+                exchange.PrepareRetry();
+                continue;
+            }
+
+            // 5. Pick a prefill pod; the decode pod counts as busy from now on. The prefill body is the same for every
+            //    attempt (one token, no stream, KV kept for a remote decode), built with the first that needs it.
+            if (exchange.PrefillBody.Count == 0)
+            {
+                LegBodyBuilder.BuildPrefill(exchange.RequestBody.Sequence, scan, exchange.PrefillBody);
+            }
+
+            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out PickReason prefillReason)!;
+            Log.PodsPicked(_logger, prefill.Name, MetricLabels.Of(prefillReason), decode.Name, MetricLabels.Of(decodeReason), requestId);
             _requestLog.Attempt(firstTry, prefill.Name, decode.Name, LegUri(prefill, endpoint), requestId);
             firstTry = false;
             decode.Reserve();
@@ -232,8 +285,17 @@ internal sealed partial class OrchestratedProxy
                     retriesLeft--;
                     _metrics.Retry(BackendRole.Prefill, prefillResult.RetryReason);
                     (triedPrefill ??= []).Add(prefill);
-                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
+                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out prefillReason)!;
+                    Log.PrefillRetryPicked(_logger, prefill.Name, MetricLabels.Of(prefillReason), requestId);
                     Log.RetryingPrefill(_logger, prefillResult.Reason!, prefill.Name, requestId);
+                }
+
+                if (prefillResult.Status == LegStatus.Retryable && _decodeOnly.ServesWithoutPrefill && !context.RequestAborted.IsCancellationRequested)
+                {
+                    // Every prefill attempt failed: rather than answer the last prefill error, the next try is served
+                    // decode-only (no_prefill). A failed prefill returned no params, so nothing is held for them.
+                    prefillExhausted = true;
+                    continue;
                 }
 
                 if (prefillResult.Status != LegStatus.Succeeded)
@@ -327,6 +389,33 @@ internal sealed partial class OrchestratedProxy
         result.Status != LegStatus.Retryable || context.RequestAborted.IsCancellationRequested || context.Response.HasStarted
             ? Task.CompletedTask
             : RelayBackendErrorAsync(context, result.ErrorStatus, result.ErrorBody);
+
+    /// <summary>
+    /// In place of steps 5 to 9: the decode leg alone, with the client's body as it came, relayed as every decode answer
+    /// is (<see cref="RunDecodeAsync"/>). Only a <c>kv_transfer_params</c> of the client's own is left out, as from
+    /// every decode leg: the router alone talks to the KV connector, and such params would have the pod pull KV from
+    /// wherever they point. Nothing is held for the call, so it needs no release however it ends.
+    /// </summary>
+    private async Task<LegResult> ServeDecodeOnlyAsync(HttpContext context, CompletionEndpoint endpoint, string requestId, Backend decode, DisaggregationDecision decision, ProxyExchange exchange)
+    {
+        _requestLog.DecodeOnly(decode.Name, decision, requestId);
+        decode.Reserve();
+        if (exchange.QueueTicket is not null)
+        {
+            // The decode pod's count now shows this request: the queue may judge the next one.
+            ReleaseQueueTicket(exchange);
+        }
+
+        try
+        {
+            LegBodyBuilder.BuildDecode(exchange.RequestBody.Sequence, exchange.Scan, null, exchange.DecodeBody);
+            return await RunDecodeAsync(context, endpoint, requestId, decode, exchange, decodeOnly: true).ConfigureAwait(false);
+        }
+        finally
+        {
+            decode.Release();
+        }
+    }
 
     /// <summary>
     /// Reads the client's body within the size limit and the buffer budget; answers 413, 503 or 400 and returns false

@@ -55,6 +55,9 @@ internal sealed class ProxyExchange
     /// </summary>
     public string? TraceParent { get; set; }
 
+    /// <summary>How the request is being served (step 5); null until a decode pod was picked. Counted once, when it ends.</summary>
+    public Disaggregation.DisaggregationDecision? Decision { get; set; }
+
     /// <summary>The model of the route taken (null for the catch-all route), for metrics and spans.</summary>
     public string? Model { get; set; }
 
@@ -153,6 +156,7 @@ internal sealed class ProxyExchange
         Span = null;
         TraceParent = null;
         Model = null;
+        Decision = null;
         RequestBodyLeftUnread = false;
         PrefillAnsweredAt = 0;
         PrefillBody.Reset();

@@ -5,7 +5,8 @@ namespace FastRouter.Proxying;
 
 /// <summary>
 /// The seven lines every request writes at Information, production-stack's (the seed checks them with
-/// <c>kubectl logs</c>) with the request id added. When the router's own console logger writing text is the only
+/// <c>kubectl logs</c>) with the request id added; a request served by its decode pod alone writes
+/// <c>Serving decode-only on</c> in place of the four that name and send the prefill leg. When the router's own console logger writing text is the only
 /// provider, as the process runs, a line is queued to that logger's writer as its template and typed values, and
 /// formatted on the writer's thread: the generic path (the logger factory's loop, the state boxed as a list, a boxed
 /// double, the template parsed per line, formatted on the request's thread) cost several times as much router CPU
@@ -132,6 +133,29 @@ internal sealed partial class RequestLog
         direct.Console.Write([QueuedLine.Of(direct.PrefillCompleted, direct.Console.UtcNow, seconds, requestId)]);
     }
 
+    /// <summary>
+    /// <c>Serving decode-only on</c>, in place of the first four lines, for a try of the flow that sends no prefill
+    /// leg (<see cref="Disaggregation.DisaggregationDecision"/>): what the router really does, with the reason, so the
+    /// seed's lines keep meaning a prefill→decode flow.
+    /// </summary>
+    public void DecodeOnly(string decodeEndpoint, Disaggregation.DisaggregationDecision decision, string requestId)
+    {
+        if (!IsEnabled)
+        {
+            return;
+        }
+
+        if (_direct is not { } direct)
+        {
+            // The reason as the metric's label reads, so a line and a series can be matched.
+            LogDecodeOnly(_logger, decodeEndpoint, Telemetry.MetricLabels.ReasonOf(decision), requestId);
+            return;
+        }
+
+        LineTemplate template = decision == Disaggregation.DisaggregationDecision.DecodeOnlyShortUncached ? direct.DecodeOnlyShortUncached : direct.DecodeOnlyNoPrefill;
+        direct.Console.Write([QueuedLine.Of(template, direct.Console.UtcNow, decodeEndpoint, requestId)]);
+    }
+
     public void SendingDecode(Uri uri, string requestId)
     {
         if (!IsEnabled)
@@ -178,6 +202,9 @@ internal sealed partial class RequestLog
 
     [LoggerMessage(5, LogLevel.Information, "Prefill completed in {Seconds:F2}s (TTFT) [request_id={RequestId}]", EventName = "PrefillCompleted")]
     private static partial void LogPrefillCompleted(ILogger logger, double seconds, string requestId);
+
+    [LoggerMessage(9, LogLevel.Information, "Serving decode-only on {Endpoint} ({Reason}) [request_id={RequestId}]", EventName = "DecodeOnly")]
+    private static partial void LogDecodeOnly(ILogger logger, string endpoint, string reason, string requestId);
 
     [LoggerMessage(7, LogLevel.Information, "Sending decode request to {Uri} [request_id={RequestId}]", EventName = "SendingDecode")]
     private static partial void LogSendingDecode(ILogger logger, Uri uri, string requestId);

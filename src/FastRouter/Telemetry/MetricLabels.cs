@@ -26,6 +26,7 @@ internal static class MetricLabels
     public const string Model = "model";
     public const string ErrorType = "error_type";
     public const string Status = "status";
+    public const string Decision = "decision";
 
     public const string True = "true";
     public const string False = "false";
@@ -34,6 +35,7 @@ internal static class MetricLabels
     private static readonly string[] BackendOutcomes = ["success", "client_error", "server_error", "timeout", "connection_error", "stream_broken", "cancelled"];
     private static readonly string[] RetryReasons = ["connection_error", "timeout", "server_error"];
     private static readonly string[] Phases = ["request", "prefill", "handoff", "decode", "queue"];
+    private static readonly string[] PickReasons = ["affinity", "spilled", "least_load", "round_robin", "only_choice"];
     private static readonly string[] KvReleaseCauses = ["client_left", "decode_rejected", "decode_unreached", "decode_reset", "decode_server_error", "decode_timeout"];
 
     public static string RouteOf(CompletionEndpoint endpoint) =>
@@ -53,7 +55,21 @@ internal static class MetricLabels
 
     public static string Of(DisconnectPhase phase) => Phases[(int)phase];
 
+    public static string Of(Balancing.PickReason reason) => PickReasons[(int)reason];
+
     public static string Of(KvReleaseCause cause) => KvReleaseCauses[(int)cause];
+
+    /// <summary>The <c>decision</c> label of a <see cref="Disaggregation.DisaggregationDecision"/>: disaggregated or decode_only.</summary>
+    public static string DecisionOf(Disaggregation.DisaggregationDecision decision) =>
+        decision == Disaggregation.DisaggregationDecision.Disaggregated ? "disaggregated" : "decode_only";
+
+    /// <summary>The <c>reason</c> label of a <see cref="Disaggregation.DisaggregationDecision"/>: default, short_uncached or no_prefill.</summary>
+    public static string ReasonOf(Disaggregation.DisaggregationDecision decision) => decision switch
+    {
+        Disaggregation.DisaggregationDecision.DecodeOnlyShortUncached => "short_uncached",
+        Disaggregation.DisaggregationDecision.DecodeOnlyNoPrefill => "no_prefill",
+        _ => "default",
+    };
 
     public static string Of(MissingKvParamsPolicy policy) => policy == MissingKvParamsPolicy.Fail ? "fail" : "fallback";
 }

@@ -142,6 +142,22 @@ internal sealed class RouterTracing
         leg.Dispose();
     }
 
+    /// <summary>
+    /// In <c>HandleAsync</c>'s <c>finally</c>, before <see cref="CompleteRequest"/>, for a request that reached step 5:
+    /// how it was served (<c>fastrouter.disaggregation</c>: disaggregated or decode_only) and why
+    /// (<c>fastrouter.disaggregation.reason</c>), the labels of <c>fastrouter_disaggregation_decisions_total</c>.
+    /// </summary>
+    public static void SetDecision(Activity? request, Disaggregation.DisaggregationDecision decision)
+    {
+        if (request is not { IsAllDataRequested: true })
+        {
+            return;
+        }
+
+        request.SetTag("fastrouter.disaggregation", MetricLabels.DecisionOf(decision));
+        request.SetTag("fastrouter.disaggregation.reason", MetricLabels.ReasonOf(decision));
+    }
+
     /// <summary>In <c>HandleAsync</c>'s <c>finally</c>: the status sent, the outcome, the pods; ends the request span.</summary>
     public static void CompleteRequest(Activity? request, int statusCode, bool clientDisconnected, string? model)
     {

@@ -1,3 +1,4 @@
+using FastRouter.Disaggregation;
 using FastRouter.Proxying;
 using FastRouter.Telemetry;
 using FastRouter.Telemetry.ConsoleLog;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace FastRouter.Tests.Proxying;
 
 /// <summary>
-/// The seven per-request lines written straight into the console logger's buffer say, byte for byte, what the
+/// The per-request lines written straight into the console logger's buffer say, byte for byte, what the
 /// generic LoggerMessage path says for the same values, and are dropped and counted the same way when the console
 /// stalls; the direct path is taken only when the router's console logger writing text is the only provider.
 /// </summary>
@@ -47,7 +48,7 @@ public sealed class RequestLogDirectTests
         Assert.Equal(2, pairs);
         Assert.Equal(0, lines.Length % 2);
         int half = lines.Length / 2;
-        Assert.Equal(2 * (13 + (2 * Seconds.Length)), half);
+        Assert.Equal(2 * (15 + (2 * Seconds.Length)), half);
         for (int i = 0; i < half; i++)
         {
             Assert.Equal(lines[half + i], lines[i]);
@@ -57,6 +58,8 @@ public sealed class RequestLogDirectTests
         Assert.Contains(lines, l => l.EndsWith("[5] Prefill completed in 12.35s (TTFT) [request_id=req-1]", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.EndsWith("[8] Orchestrated request completed, total time = 10000000000.00s [request_id=req-1]", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.EndsWith("[request_id=ünï→code  id]", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.EndsWith("info: " + Category + "[9] Serving decode-only on http://10.0.0.1:8000/decode (short_uncached) [request_id=req-1]", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.EndsWith("info: " + Category + "[9] Serving decode-only on http://10.0.0.1:8000 (no_prefill) [request_id=req-1]", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -127,5 +130,7 @@ public sealed class RequestLogDirectTests
         }
 
         log.Attempt(first: true, endpoint, endpoint, uri, requestId);
+        log.DecodeOnly(endpoint + "/decode", DisaggregationDecision.DecodeOnlyShortUncached, requestId);
+        log.DecodeOnly(endpoint, DisaggregationDecision.DecodeOnlyNoPrefill, requestId);
     }
 }

@@ -50,6 +50,35 @@ public sealed class JsonLogTests
     }
 
     [Fact]
+    public async Task JsonLines_OfADecodeOnlyRequest_CarryTheDecodePodAndTheReason_AndNoPrefillLine()
+    {
+        var sink = new JsonLineSink();
+        string decode;
+        await using (RouterTestHarness host = await RouterTestHarness.StartAsync(o => o with { LogFormat = LogFormat.Json, DecodeOnlyBelowTokens = 100 }, logging: builder => builder.AddProvider(sink)))
+        {
+            decode = RouterTestHarness.PodName(host.Decode[0]);
+            using HttpResponseMessage response = await host.PostAsync("/v1/completions", "{\"model\":\"llama31-8b\",\"prompt\":\"hi\",\"max_tokens\":2}", requestId: "json-decode-only");
+            Assert.Equal(200, (int)response.StatusCode);
+        }
+
+        var lines = new List<JsonElement>();
+        foreach (string line in sink.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using JsonDocument document = JsonDocument.Parse(line);
+            if (document.RootElement.TryGetProperty("request_id", out JsonElement id) && id.GetString() == "json-decode-only")
+            {
+                lines.Add(document.RootElement.Clone());
+            }
+        }
+
+        JsonElement decision = Assert.Single(lines, l => l.GetProperty("event_id").GetInt32() == 9);
+        Assert.Equal("DecodeOnly", decision.GetProperty("event").GetString());
+        Assert.Equal(decode, decision.GetProperty("endpoint").GetString());
+        Assert.Equal("short_uncached", decision.GetProperty("reason").GetString());
+        Assert.Equal([9, 7, 8], lines.Where(l => l.GetProperty("level").GetString() == "info").Select(l => l.GetProperty("event_id").GetInt32()));
+    }
+
+    [Fact]
     public void Formatter_SnakeCasesFields_AndDropsSensitiveOnes()
     {
         var formatter = new JsonLineFormatter();

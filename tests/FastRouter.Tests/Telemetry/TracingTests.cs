@@ -67,6 +67,8 @@ public sealed class TracingTests
         Assert.Equal("POST /v1/chat/completions", server.GetProperty("name").GetString());
         Assert.Equal("req-otlp", Attribute(server, "fastrouter.request_id"));
         Assert.Equal("success", Attribute(server, "fastrouter.outcome"));
+        Assert.Equal("disaggregated", Attribute(server, "fastrouter.disaggregation"));
+        Assert.Equal("default", Attribute(server, "fastrouter.disaggregation.reason"));
         JsonElement[] legs = [.. spans.Where(s => s.GetProperty("kind").GetInt32() == 3)];
         Assert.Equal(2, legs.Length);
         Assert.All(legs, leg => Assert.Equal(server.GetProperty("spanId").GetString(), leg.GetProperty("parentSpanId").GetString()));
@@ -86,6 +88,27 @@ public sealed class TracingTests
         // Each pod was sent the client's trace with its own leg's span as the parent.
         Assert.Equal("00-" + ClientTraceId + "-" + prefillSpan.GetProperty("spanId").GetString() + "-01", Assert.Single(host.Prefill[0].ReceivedRequests).TraceParent);
         Assert.Equal("00-" + ClientTraceId + "-" + decodeSpan.GetProperty("spanId").GetString() + "-01", Assert.Single(host.Decode[0].ReceivedRequests).TraceParent);
+    }
+
+    [Fact]
+    public async Task OtlpExport_OfADecodeOnlyRequest_SendsTheRequestSpanWithTheDecision_AndOneDecodeLeg()
+    {
+        await using var collector = await FakeOtlpCollector.StartAsync();
+        await using RouterTestHarness host = await RouterTestHarness.StartAsync(
+            o => o with { OtelEndpoint = collector.Address, OtelExportInterval = TimeSpan.FromMilliseconds(100), DecodeOnlyBelowTokens = 100 });
+
+        await host.CompleteAsync(stream: false, traceParent: ClientTraceParent, prompt: "hi");
+
+        // The request's span ends after its legs', so once it is in, every leg's is.
+        List<JsonElement> spans = [];
+        Assert.True(await Eventually.TrueAsync(() => (spans = collector.Spans.Where(s => s.GetProperty("traceId").GetString() == ClientTraceId).ToList()).Any(s => s.GetProperty("kind").GetInt32() == 2)));
+        Assert.Equal(2, spans.Count);
+        JsonElement server = spans.Single(s => s.GetProperty("kind").GetInt32() == 2);
+        Assert.Equal("decode_only", Attribute(server, "fastrouter.disaggregation"));
+        Assert.Equal("short_uncached", Attribute(server, "fastrouter.disaggregation.reason"));
+        JsonElement leg = spans.Single(s => s.GetProperty("kind").GetInt32() == 3);
+        Assert.Equal("decode", Attribute(leg, "fastrouter.role"));
+        Assert.Empty(host.Prefill[0].ReceivedRequests);
     }
 
     [Fact]
