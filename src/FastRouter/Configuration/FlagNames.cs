@@ -61,6 +61,16 @@ internal static class FlagNames
     public const string HealthCheckTimeout = "--health-check-timeout";
     public const string MaxConcurrentRequests = "--max-concurrent-requests";
     public const string ShutdownDelay = "--shutdown-delay";
+    public const string FlowControl = "--flow-control";
+    public const string QueueSize = "--queue-size";
+    public const string QueueTimeout = "--queue-timeout";
+    public const string SaturationWaiting = "--saturation-waiting";
+    public const string SaturationKvCache = "--saturation-kv-cache";
+    public const string SaturationInFlight = "--saturation-in-flight";
+    public const string PriorityHeader = "--priority-header";
+    public const string ClientIdHeader = "--client-id-header";
+    public const string ClientMaxConcurrent = "--client-max-concurrent";
+    public const string ClientMaxRps = "--client-max-rps";
     public const string ShutdownTimeout = "--shutdown-timeout";
     public const string DisconnectKvRelease = "--disconnect-kv-release";
     public const string ApiKey = "--api-key";
@@ -71,7 +81,6 @@ internal static class FlagNames
     // Per-request disaggregation (docs/routing.md, "Decode-only")
     public const string DecodeOnlyBelowTokens = "--decode-only-below-tokens";
     public const string DecodeOnlyWithoutPrefill = "--decode-only-without-prefill";
-    public const string PrefillSaturationWaiting = "--prefill-saturation-waiting";
 
     // production-stack flags accepted and ignored (with a warning)
     public const string K8sServiceDiscoveryType = "--k8s-service-discovery-type";

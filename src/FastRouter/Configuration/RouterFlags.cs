@@ -123,6 +123,31 @@ internal static class RouterFlags
         new(FlagNames.HealthCheckTimeout, "SECONDS", FlagGroup.FastRouter, "Timeout of one active probe.", Seconds(Defaults.HealthCheckTimeout)),
         new(FlagNames.MaxConcurrentRequests, "N", FlagGroup.FastRouter,
             "Completion requests in flight beyond which new ones get 429 with Retry-After at once.", Invariant(Defaults.MaxConcurrentRequests)),
+        new(FlagNames.FlowControl, "{on,off}", FlagGroup.FastRouter,
+            "While every pod that could take a request is saturated, hold it in the router's queue (by priority, fair between clients) instead of piling it onto the engines.", "on"),
+        new(FlagNames.QueueSize, "N", FlagGroup.FastRouter,
+            "Requests the router's queue holds; beyond it, 429 with Retry-After.", Invariant(Defaults.QueueSize)),
+        new(FlagNames.QueueTimeout, "SECONDS", FlagGroup.FastRouter,
+            "Longest wait in the router's queue, then 503 with Retry-After; the header x-request-queue-timeout (seconds) may shorten it.",
+            Seconds(Defaults.QueueTimeout)),
+        new(FlagNames.SaturationWaiting, "N", FlagGroup.FastRouter,
+            "A pod is saturated when its engine's waiting requests (vllm:num_requests_waiting) plus this router's requests sent since that scrape reach N.",
+            Invariant(Defaults.SaturationWaiting)),
+        new(FlagNames.SaturationKvCache, "FRACTION", FlagGroup.FastRouter,
+            "A pod is saturated when its engine's KV cache usage (vllm:kv_cache_usage_perc) reaches this; 1 turns the check off.",
+            Invariant(Defaults.SaturationKvCacheUsage)),
+        new(FlagNames.SaturationInFlight, "N", FlagGroup.FastRouter,
+            "A pod is saturated when this router has N requests in flight to it; 0 turns the check off.", Invariant(Defaults.SaturationInFlight)),
+        new(FlagNames.PriorityHeader, "HEADER", FlagGroup.FastRouter,
+            "Request header of a request's priority: an integer, lower is sooner (as vLLM's priority); negative, 0 and positive are the queue's three bands.",
+            Defaults.PriorityHeader),
+        new(FlagNames.ClientIdHeader, "HEADER", FlagGroup.FastRouter,
+            "Request header that identifies a client for fair queueing and the per-client limits (its API key by default).", Defaults.ClientIdHeader),
+        new(FlagNames.ClientMaxConcurrent, "N", FlagGroup.FastRouter,
+            "Requests one client may have in flight; beyond it, 429 with Retry-After. 0: no limit.", Invariant(Defaults.ClientMaxConcurrent)),
+        new(FlagNames.ClientMaxRps, "RATE", FlagGroup.FastRouter,
+            "Requests one client may start per second (bursts up to one second's worth); beyond it, 429 with Retry-After. 0: no limit.",
+            Invariant(Defaults.ClientMaxRequestsPerSecond)),
         new(FlagNames.ShutdownDelay, "SECONDS", FlagGroup.FastRouter,
             "After SIGTERM, keep accepting requests this long with /health already 503, so load balancers stop sending (0 allowed).",
             Seconds(Defaults.ShutdownDelay)),
@@ -144,9 +169,6 @@ internal static class RouterFlags
         new(FlagNames.DecodeOnlyWithoutPrefill, null, FlagGroup.FastRouter,
             "When no prefill pod can take a request (none, none available, all saturated, or every prefill attempt failed), serve it on a decode pod alone instead of failing it. Only for decode pods that can prefill.",
             "off"),
-        new(FlagNames.PrefillSaturationWaiting, "N", FlagGroup.FastRouter,
-            "A prefill pod whose engine reports N or more requests waiting (a scrape at most 3 engine stats intervals old) is saturated, for --decode-only-without-prefill.",
-            Invariant(Defaults.PrefillSaturationWaiting)),
         new(FlagNames.MetricsPort, "PORT", FlagGroup.FastRouter,
             "Also serve GET /metrics on this port (1-65535), apart from client traffic; /metrics stays on the main port too.", "none"),
         new(FlagNames.Demo, null, FlagGroup.FastRouter,
@@ -175,6 +197,8 @@ internal static class RouterFlags
     }
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Invariant(double value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString(CultureInfo.InvariantCulture);
 }

@@ -157,6 +157,42 @@ internal sealed record RouterOptions
     /// <summary>Completion requests in flight beyond which new ones get 429 at once.</summary>
     public int MaxConcurrentRequests { get; init; } = 16384;
 
+    /// <summary>
+    /// Hold requests in the router's own queue while every pod that could take them is saturated
+    /// (<c>FlowControl/FlowController</c>), rather than pile them onto the engines' first-come queues.
+    /// </summary>
+    public bool FlowControl { get; init; } = true;
+
+    /// <summary>Requests the router's queue holds (all models and bands together); beyond it, 429 with Retry-After.</summary>
+    public int QueueSize { get; init; } = 1024;
+
+    /// <summary>Longest wait in the router's queue before 503 with Retry-After; a request's header may shorten it.</summary>
+    public TimeSpan QueueTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A pod is saturated when its engine's waiting queue (<c>vllm:num_requests_waiting</c>), plus this router's
+    /// requests sent to it since that figure was scraped, reaches this.
+    /// </summary>
+    public int SaturationWaiting { get; init; } = 5;
+
+    /// <summary>A pod is saturated when its engine's KV cache usage (0 to 1) reaches this; 1 turns the check off.</summary>
+    public double SaturationKvCacheUsage { get; init; } = 0.95;
+
+    /// <summary>A pod is saturated when this router has this many requests in flight to it; 0 turns the check off.</summary>
+    public int SaturationInFlight { get; init; }
+
+    /// <summary>The request header of a request's priority: an integer, lower sooner, as vLLM's <c>priority</c> field.</summary>
+    public string PriorityHeader { get; init; } = "x-request-priority";
+
+    /// <summary>The request header whose value identifies a client for fair queueing (its API key by default).</summary>
+    public string ClientIdHeader { get; init; } = "authorization";
+
+    /// <summary>Requests one client (<see cref="ClientIdHeader"/>) may have in flight; beyond it, 429. 0: no limit.</summary>
+    public int ClientMaxConcurrent { get; init; }
+
+    /// <summary>Requests one client may start per second (a bucket of one second's worth); beyond it, 429. 0: no limit.</summary>
+    public double ClientMaxRequestsPerSecond { get; init; }
+
     /// <summary>After SIGTERM, how long the router keeps accepting requests (with /health already 503) so load balancers notice.</summary>
     public TimeSpan ShutdownDelay { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -203,8 +239,6 @@ internal sealed record RouterOptions
     /// </summary>
     public bool DecodeOnlyWithoutPrefill { get; init; }
 
-    /// <summary>--prefill-saturation-waiting: a prefill pod whose fresh engine figures show this many requests waiting is saturated.</summary>
-    public int PrefillSaturationWaiting { get; init; } = 8;
 
     /// <summary>Start one prefill and one decode simulator in-process and route to them.</summary>
     public bool Demo { get; init; }

@@ -217,6 +217,34 @@ internal static class RouterOptionsFactory
             MaxConcurrentRequests = Has(FlagNames.MaxConcurrentRequests)
                 ? CommandLineValues.ParseInt(FlagNames.MaxConcurrentRequests, Get(FlagNames.MaxConcurrentRequests)!, 1, 10_000_000, "count")
                 : defaults.MaxConcurrentRequests,
+            FlowControl = Has(FlagNames.FlowControl)
+                ? CommandLineValues.ParseChoice(FlagNames.FlowControl, Get(FlagNames.FlowControl)!, OnOffChoices)
+                : defaults.FlowControl,
+            QueueSize = Has(FlagNames.QueueSize)
+                ? CommandLineValues.ParseInt(FlagNames.QueueSize, Get(FlagNames.QueueSize)!, 1, 1_000_000, "count")
+                : defaults.QueueSize,
+            QueueTimeout = Seconds(values, FlagNames.QueueTimeout, defaults.QueueTimeout),
+            SaturationWaiting = Has(FlagNames.SaturationWaiting)
+                ? CommandLineValues.ParseInt(FlagNames.SaturationWaiting, Get(FlagNames.SaturationWaiting)!, 1, 1_000_000, "count")
+                : defaults.SaturationWaiting,
+            SaturationKvCacheUsage = Has(FlagNames.SaturationKvCache)
+                ? CommandLineValues.ParseDouble(FlagNames.SaturationKvCache, Get(FlagNames.SaturationKvCache)!, 0.01, 1)
+                : defaults.SaturationKvCacheUsage,
+            SaturationInFlight = Has(FlagNames.SaturationInFlight)
+                ? CommandLineValues.ParseInt(FlagNames.SaturationInFlight, Get(FlagNames.SaturationInFlight)!, 0, 1_000_000, "count")
+                : defaults.SaturationInFlight,
+            PriorityHeader = Has(FlagNames.PriorityHeader)
+                ? CommandLineValues.ParseHeaderName(FlagNames.PriorityHeader, Get(FlagNames.PriorityHeader)!)
+                : defaults.PriorityHeader,
+            ClientIdHeader = Has(FlagNames.ClientIdHeader)
+                ? CommandLineValues.ParseHeaderName(FlagNames.ClientIdHeader, Get(FlagNames.ClientIdHeader)!)
+                : defaults.ClientIdHeader,
+            ClientMaxConcurrent = Has(FlagNames.ClientMaxConcurrent)
+                ? CommandLineValues.ParseInt(FlagNames.ClientMaxConcurrent, Get(FlagNames.ClientMaxConcurrent)!, 0, 10_000_000, "count")
+                : defaults.ClientMaxConcurrent,
+            ClientMaxRequestsPerSecond = Has(FlagNames.ClientMaxRps)
+                ? CommandLineValues.ParseDouble(FlagNames.ClientMaxRps, Get(FlagNames.ClientMaxRps)!, 0, 10_000_000)
+                : defaults.ClientMaxRequestsPerSecond,
             ShutdownDelay = Has(FlagNames.ShutdownDelay)
                 ? CommandLineValues.ParseSecondsOrZero(FlagNames.ShutdownDelay, Get(FlagNames.ShutdownDelay)!)
                 : defaults.ShutdownDelay,
@@ -235,9 +263,6 @@ internal static class RouterOptionsFactory
                 ? CommandLineValues.ParseInt(FlagNames.DecodeOnlyBelowTokens, Get(FlagNames.DecodeOnlyBelowTokens)!, 0, MaxDecodeOnlyBelowTokens, "token count")
                 : defaults.DecodeOnlyBelowTokens,
             DecodeOnlyWithoutPrefill = Has(FlagNames.DecodeOnlyWithoutPrefill),
-            PrefillSaturationWaiting = Has(FlagNames.PrefillSaturationWaiting)
-                ? CommandLineValues.ParseInt(FlagNames.PrefillSaturationWaiting, Get(FlagNames.PrefillSaturationWaiting)!, 1, 1_000_000, "count")
-                : defaults.PrefillSaturationWaiting,
             LogFormat = Has(FlagNames.LogFormat) ? CommandLineValues.ParseChoice(FlagNames.LogFormat, Get(FlagNames.LogFormat)!, LogFormatChoices) : defaults.LogFormat,
             MetricsPort = Has(FlagNames.MetricsPort) ? CommandLineValues.ParseInt(FlagNames.MetricsPort, Get(FlagNames.MetricsPort)!, 1, 65535, "port") : defaults.MetricsPort,
             OtelEndpoint = Has(FlagNames.OtelEndpoint) ? ParseOtelEndpoint(Get(FlagNames.OtelEndpoint)!, Has(FlagNames.OtelSecure), warnings) : defaults.OtelEndpoint,

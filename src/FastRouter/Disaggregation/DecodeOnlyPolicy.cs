@@ -22,7 +22,7 @@ internal sealed class DecodeOnlyPolicy
     private readonly TimeProvider _time;
     private readonly long _shortUncachedBytes;
     private readonly bool _withoutPrefill;
-    private readonly int _saturationWaiting;
+    private readonly RouterOptions _options;
     private readonly long _freshTicks;
 
     public DecodeOnlyPolicy(RouterOptions options, TimeProvider time)
@@ -34,7 +34,7 @@ internal sealed class DecodeOnlyPolicy
         // bytes / 4 < N is bytes < 4N for whole numbers: compared in bytes, no division per request.
         _shortUncachedBytes = (long)options.DecodeOnlyBelowTokens * BytesPerToken;
         _withoutPrefill = options.DecodeOnlyWithoutPrefill;
-        _saturationWaiting = options.PrefillSaturationWaiting;
+        _options = options;
         _freshTicks = (long)(FreshIntervals * options.EngineStatsInterval.TotalSeconds * time.TimestampFrequency);
     }
 
@@ -85,7 +85,7 @@ internal sealed class DecodeOnlyPolicy
         for (int i = 0; i < prefill.Length; i++)
         {
             Backend pod = prefill[i];
-            if (PodHealthTracker.IsAvailable(pod, now) && !IsSaturated(pod.Engine, now))
+            if (PodHealthTracker.IsAvailable(pod, now) && !FlowControl.PodSaturation.IsSaturated(pod, _options, now, _freshTicks))
             {
                 return true;
             }
@@ -93,11 +93,4 @@ internal sealed class DecodeOnlyPolicy
 
         return false;
     }
-
-    /// <summary>
-    /// Saturated: the engine's own queue, as its last scrape reported it, is at the bound. A snapshot that is stale
-    /// (or absent) says nothing, and the pod counts as able to take the request, as before engine stats existed.
-    /// </summary>
-    private bool IsSaturated(EngineSnapshot? engine, long now) =>
-        engine is not null && now - engine.ReceivedAt <= _freshTicks && engine.Waiting >= _saturationWaiting;
 }

@@ -110,6 +110,25 @@ internal sealed class RoutingTable
         return _byModel.Count == 0 ? AnyModel : UnknownModels;
     }
 
+    /// <summary>
+    /// The route of a model by name, as <see cref="Resolve"/> finds it for a request naming that model; null when
+    /// routing is model-aware and no pod serves it.
+    /// </summary>
+    public ModelRoute? ResolveModel(string model)
+    {
+        if (!ModelAware)
+        {
+            return AnyModel;
+        }
+
+        if (_byModel.TryGetValue(model, out ModelRoute? route))
+        {
+            return route;
+        }
+
+        return _byModel.Count == 0 ? AnyModel : UnknownModels;
+    }
+
     /// <summary>The model name of a JSON string token, for messages; allocates, so only off the hot path.</summary>
     public static string DecodeModelName(ReadOnlySpan<byte> modelToken)
     {

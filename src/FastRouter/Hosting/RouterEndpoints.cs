@@ -17,6 +17,7 @@ internal sealed class RouterEndpoints
     private readonly HealthEndpoint _health;
     private readonly Telemetry.MetricsEndpoint _metrics;
     private readonly Telemetry.EnginesEndpoint _engines;
+    private readonly FlowControl.QueueEndpoint _queue;
     private static readonly byte[] LiveBody = "{\"status\":\"alive\"}"u8.ToArray();
 
     private readonly byte[] _version;
@@ -24,7 +25,11 @@ internal sealed class RouterEndpoints
     private static readonly byte[] OverloadedBody = OpenAiErrors.Serialize(429, "The router is at its limit of concurrent requests; retry shortly.");
     private static readonly byte[] UnauthorizedBody = OpenAiErrors.Serialize(401, "A valid API key is required: send 'Authorization: Bearer <key>'.");
 
+    private static readonly byte[] ClientConcurrencyBody = OpenAiErrors.Serialize(429, "This client has as many requests in flight as it may (--client-max-concurrent); retry when one ends.");
+    private static readonly byte[] ClientRateBody = OpenAiErrors.Serialize(429, "This client has started as many requests this second as it may (--client-max-rps); retry shortly.");
+
     private readonly ConcurrencyGate _gate;
+    private readonly FlowControl.ClientLimits _limits;
     private readonly ApiKeyAuthenticator _authenticator;
 
     public RouterEndpoints(
@@ -34,8 +39,12 @@ internal sealed class RouterEndpoints
         ConcurrencyGate gate,
         ApiKeyAuthenticator authenticator,
         Telemetry.MetricsEndpoint metrics,
-        Telemetry.EnginesEndpoint engines)
+        Telemetry.EnginesEndpoint engines,
+        FlowControl.QueueEndpoint queue,
+        FlowControl.ClientLimits limits)
     {
+        _limits = limits;
+        _queue = queue;
         _metrics = metrics;
         _engines = engines;
         _proxy = proxy;
@@ -51,7 +60,7 @@ internal sealed class RouterEndpoints
         string path = context.Request.Path.Value ?? "";
         string method = context.Request.Method;
 
-        // /health, /readyz, /livez, /version and /metrics stay open for probes and scrapers; the OpenAI API needs a key.
+        // /health, /readyz, /livez, /version, /metrics, /engines and /queue stay open for probes and scrapers; the OpenAI API needs a key.
         if (_authenticator.IsEnabled && path.StartsWith("/v1/", StringComparison.Ordinal) && !_authenticator.IsAuthorized(context.Request))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -77,6 +86,8 @@ internal sealed class RouterEndpoints
                 return _metrics.HandleAsync(context);
             case "/engines":
                 return _engines.HandleAsync(context);
+            case "/queue":
+                return _queue.HandleAsync(context);
             case "/version":
                 return IsGetOrHead(method) ? WriteJsonAsync(context, 200, _version) : MethodNotAllowed(context, "GET");
             default:
@@ -87,6 +98,11 @@ internal sealed class RouterEndpoints
     /// <summary>Load shedding in front of the proxy: beyond the limit, 429 at once rather than an unbounded queue.</summary>
     private Task ProxyAsync(HttpContext context, CompletionEndpoint endpoint)
     {
+        if (_limits.IsEnabled)
+        {
+            return ProxyWithinClientLimitsAsync(context, endpoint);
+        }
+
         if (!_gate.TryEnter())
         {
             context.Response.Headers.RetryAfter = "1";
@@ -95,6 +111,34 @@ internal sealed class RouterEndpoints
 
         // The proxy leaves the gate as its last step, so no wrapper awaits it (one async frame less per request).
         return _proxy.HandleAsync(context, endpoint, _gate);
+    }
+
+    /// <summary>Per-client limits (off by default), checked before the body is read; then the same as without them.</summary>
+    private async Task ProxyWithinClientLimitsAsync(HttpContext context, CompletionEndpoint endpoint)
+    {
+        FlowControl.ClientLimitVerdict verdict = _limits.TryEnter(context.Request, out FlowControl.ClientUsage? usage, out int retryAfter);
+        if (verdict != FlowControl.ClientLimitVerdict.Admitted)
+        {
+            context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await WriteJsonAsync(context, 429, verdict == FlowControl.ClientLimitVerdict.TooManyConcurrent ? ClientConcurrencyBody : ClientRateBody).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            if (!_gate.TryEnter())
+            {
+                context.Response.Headers.RetryAfter = "1";
+                await WriteJsonAsync(context, 429, OverloadedBody).ConfigureAwait(false);
+                return;
+            }
+
+            await _proxy.HandleAsync(context, endpoint, _gate).ConfigureAwait(false);
+        }
+        finally
+        {
+            _limits.Exit(usage!);
+        }
     }
 
     private static Task MethodNotAllowed(HttpContext context, string allowed)

@@ -118,6 +118,9 @@ internal static class RouterHost
         builder.Services.AddSingleton<OversizedBodyDiscarder>();
         builder.Services.AddSingleton<BufferBudget>();
         builder.Services.AddHostedService<LargeBufferReclaimer>();
+        builder.Services.AddSingleton<FlowControl.FlowController>();
+        builder.Services.AddSingleton<FlowControl.QueueEndpoint>();
+        builder.Services.AddSingleton<FlowControl.ClientLimits>();
         builder.Services.AddSingleton<OrchestratedProxy>();
         builder.Services.AddSingleton<ModelsEndpoint>();
         builder.Services.AddSingleton<HealthEndpoint>();
@@ -151,6 +154,9 @@ internal static class RouterHost
 
         WebApplication app = builder.Build();
         RouterEndpoints endpoints = app.Services.GetRequiredService<RouterEndpoints>();
+        // Stopping: requests still waiting in the router's queue get 503 now instead of holding the shutdown.
+        FlowControl.FlowController flow = app.Services.GetRequiredService<FlowControl.FlowController>();
+        app.Lifetime.ApplicationStopping.Register(static state => ((FlowControl.FlowController)state!).Close(), flow);
         app.Run(endpoints.HandleAsync);
         return app;
     }

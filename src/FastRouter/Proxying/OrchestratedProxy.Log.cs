@@ -31,6 +31,9 @@ internal sealed partial class OrchestratedProxy
         [LoggerMessage(15, LogLevel.Warning, "The decode stream from {Endpoint} broke off after the answer began [request_id={RequestId}]")]
         public static partial void DecodeStreamBroke(ILogger logger, string endpoint, string requestId);
 
+        [LoggerMessage(46, LogLevel.Information, "Queued {Seconds}s in band {Band} for a pod with room, then {Outcome} [request_id={RequestId}]")]
+        public static partial void Queued(ILogger logger, double seconds, string band, string outcome, string requestId);
+
         [LoggerMessage(16, LogLevel.Information, "The client disconnected during {Phase} [request_id={RequestId}]")]
         public static partial void ClientDisconnected(ILogger logger, string requestId, string phase);
 

@@ -3,6 +3,7 @@ using FastRouter.Balancing;
 using FastRouter.Configuration;
 using FastRouter.Disaggregation;
 using FastRouter.Discovery;
+using FastRouter.FlowControl;
 using FastRouter.Protocol;
 using FastRouter.Telemetry;
 using Microsoft.AspNetCore.Http;
@@ -38,6 +39,7 @@ internal sealed partial class OrchestratedProxy
     private readonly long _maxPrefillAnswerBytes;
     private readonly OversizedBodyDiscarder _discarder;
     private readonly BufferBudget _budget;
+    private readonly FlowController _flow;
     private readonly DecodeOnlyPolicy _decodeOnly;
 
     public OrchestratedProxy(
@@ -48,6 +50,7 @@ internal sealed partial class OrchestratedProxy
         RouterMetrics metrics,
         OversizedBodyDiscarder discarder,
         BufferBudget budget,
+        FlowController flow,
         TimeProvider time,
         ILogger<OrchestratedProxy> logger,
         IEnumerable<ILoggerProvider> loggerProviders)
@@ -56,6 +59,7 @@ internal sealed partial class OrchestratedProxy
         _options = options;
         _discarder = discarder;
         _budget = budget;
+        _flow = flow;
         _decodeOnly = new DecodeOnlyPolicy(options, time);
         _discovery = discovery;
         _picker = picker;
@@ -126,6 +130,11 @@ internal sealed partial class OrchestratedProxy
                     discardBodyOf = requestId;
                 }
 
+                if (exchange.QueueTicket is not null)
+                {
+                    ReleaseQueueTicket(exchange);
+                }
+
                 if (exchange.TryReset())
                 {
                     _exchanges.Return(exchange);
@@ -136,6 +145,7 @@ internal sealed partial class OrchestratedProxy
         {
             // Last, and whatever happened above: a slot never given back would shrink the router's capacity for good.
             admission.Exit();
+            _flow.RequestEnded();
         }
 
         // Outside the slot: the request is answered, and a client trickling the rest of a huge body must not keep a
@@ -193,6 +203,12 @@ internal sealed partial class OrchestratedProxy
             string role = noPrefill ? "prefill" : "decode";
             string suffix = route.Model is null ? "." : " for model `" + route.Model + "`.";
             await OpenAiErrors.WriteAsync(response, 503, "No " + role + " pod is available" + suffix).ConfigureAwait(false);
+            return false;
+        }
+
+        // 3b. While every pod that could take it is saturated, wait in the router's queue rather than the engines'.
+        if (_flow.MustWait(route) && !await WaitInQueueAsync(context, route, requestId, exchange).ConfigureAwait(false))
+        {
             return false;
         }
 
@@ -384,6 +400,12 @@ internal sealed partial class OrchestratedProxy
     {
         _requestLog.DecodeOnly(decode.Name, decision, requestId);
         decode.Reserve();
+        if (exchange.QueueTicket is not null)
+        {
+            // The decode pod's count now shows this request: the queue may judge the next one.
+            ReleaseQueueTicket(exchange);
+        }
+
         try
         {
             LegBodyBuilder.BuildDecode(exchange.RequestBody.Sequence, exchange.Scan, null, exchange.DecodeBody);

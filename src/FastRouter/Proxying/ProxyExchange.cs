@@ -27,6 +27,9 @@ internal sealed class ProxyExchange
 
     public RequestScan Scan { get; } = new();
 
+    /// <summary>The request's wait in the router's queue, held from its dispatch until its prefill pod counts it.</summary>
+    public FlowControl.QueuedRequest? QueueTicket { get; set; }
+
     public BodySegments PrefillBody { get; } = new();
 
     /// <summary>The prefill pod's answer, read whole: kv_transfer_params is spliced from it.</summary>
@@ -149,6 +152,7 @@ internal sealed class ProxyExchange
         }
 
         Scan.Reset();
+        QueueTicket = null;
         Span = null;
         TraceParent = null;
         Model = null;

@@ -14,4 +14,7 @@ internal enum DisconnectPhase
 
     /// <summary>While the decode answer was being relayed (step 7).</summary>
     Decode,
+
+    /// <summary>While the request waited in the router's queue (step 3b), before any pod saw it.</summary>
+    Queue,
 }

@@ -34,7 +34,7 @@ internal static class MetricLabels
     private static readonly string[] StatusClasses = ["1xx", "2xx", "3xx", "4xx", "5xx"];
     private static readonly string[] BackendOutcomes = ["success", "client_error", "server_error", "timeout", "connection_error", "stream_broken", "cancelled"];
     private static readonly string[] RetryReasons = ["connection_error", "timeout", "server_error"];
-    private static readonly string[] Phases = ["request", "prefill", "handoff", "decode"];
+    private static readonly string[] Phases = ["request", "prefill", "handoff", "decode", "queue"];
     private static readonly string[] PickReasons = ["affinity", "spilled", "least_load", "round_robin", "only_choice"];
     private static readonly string[] KvReleaseCauses = ["client_left", "decode_rejected", "decode_unreached", "decode_reset", "decode_server_error", "decode_timeout"];
 

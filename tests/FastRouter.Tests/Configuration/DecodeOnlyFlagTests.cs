@@ -6,7 +6,7 @@ using static FastRouter.Tests.Configuration.CommandLineTestHelpers;
 namespace FastRouter.Tests.Configuration;
 
 /// <summary>
-/// --decode-only-below-tokens, --decode-only-without-prefill and --prefill-saturation-waiting: each value given
+/// --decode-only-below-tokens, --decode-only-without-prefill and --saturation-waiting: each value given
 /// reaches <see cref="RouterOptions"/>, both ways out of prefill→decode are off when left out (the defaults
 /// docs/command-line.md documents), and a bad value exits 2 naming the flag and the value.
 /// </summary>
@@ -26,8 +26,8 @@ public sealed class DecodeOnlyFlagTests
     [Theory]
     [InlineData("1", 1)]
     [InlineData("32", 32)]
-    public void PrefillSaturationWaiting_ReachesTheOptions(string value, int expected) =>
-        Assert.Equal(expected, AssertRuns(ParseWith("--prefill-saturation-waiting", value)).PrefillSaturationWaiting);
+    public void SaturationWaiting_ReachesTheOptions(string value, int expected) =>
+        Assert.Equal(expected, AssertRuns(ParseWith("--saturation-waiting", value)).SaturationWaiting);
 
     [Fact]
     public void DecodeOnlyWithoutPrefill_IsASwitch()
@@ -43,9 +43,9 @@ public sealed class DecodeOnlyFlagTests
 
         Assert.Equal(0, options.DecodeOnlyBelowTokens);
         Assert.False(options.DecodeOnlyWithoutPrefill);
-        Assert.Equal(8, options.PrefillSaturationWaiting);
+        Assert.Equal(5, options.SaturationWaiting);
         Assert.Equal(DocumentedDefault("--decode-only-below-tokens"), options.DecodeOnlyBelowTokens.ToString(CultureInfo.InvariantCulture));
-        Assert.Equal(DocumentedDefault("--prefill-saturation-waiting"), options.PrefillSaturationWaiting.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(DocumentedDefault("--saturation-waiting"), options.SaturationWaiting.ToString(CultureInfo.InvariantCulture));
         Assert.Equal("off", DocumentedDefault("--decode-only-without-prefill"));
     }
 
@@ -54,9 +54,9 @@ public sealed class DecodeOnlyFlagTests
     [InlineData("--decode-only-below-tokens", "100000001")]
     [InlineData("--decode-only-below-tokens", "1.5")]
     [InlineData("--decode-only-below-tokens", "short")]
-    [InlineData("--prefill-saturation-waiting", "0")]
-    [InlineData("--prefill-saturation-waiting", "-3")]
-    [InlineData("--prefill-saturation-waiting", "many")]
+    [InlineData("--saturation-waiting", "0")]
+    [InlineData("--saturation-waiting", "-3")]
+    [InlineData("--saturation-waiting", "many")]
     public void ABadValue_ExitsTwo_NamingTheFlagAndTheValue(string flag, string value) =>
         AssertFails(ParseWith(flag, value), "argument " + flag, "'" + value + "'");
 

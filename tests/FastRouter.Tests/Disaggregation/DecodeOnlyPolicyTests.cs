@@ -106,7 +106,7 @@ public sealed class DecodeOnlyPolicyTests
     public void APrefillPodIsSaturated_OnlyByAFreshQueueAtTheBound()
     {
         var policy = new DecodeOnlyPolicy(
-            new RouterOptions { DecodeOnlyWithoutPrefill = true, PrefillSaturationWaiting = 8, EngineStatsInterval = TimeSpan.FromSeconds(2) }, _time);
+            new RouterOptions { DecodeOnlyWithoutPrefill = true, SaturationWaiting = 8, EngineStatsInterval = TimeSpan.FromSeconds(2) }, _time);
         Backend a = Pod();
         Backend b = Pod();
         a.Engine = Snapshot(waiting: 8);

@@ -245,7 +245,7 @@ public sealed class DecodeOnlyTests
     [Fact]
     public async Task WithoutPrefill_APrefillPodReportingALongQueue_IsPassedBy_AShorterQueueIsNot()
     {
-        await using RouterTestHarness harness = await RouterTestHarness.StartAsync([PrefillPod], [DecodePod], o => o with { DecodeOnlyWithoutPrefill = true, PrefillSaturationWaiting = 8 });
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync([PrefillPod], [DecodePod], o => o with { DecodeOnlyWithoutPrefill = true, SaturationWaiting = 8 });
         Backend prefill = Pod(harness, BackendRole.Prefill);
 
         await SendWithQueueAsync(harness, prefill, waiting: 7);
