@@ -106,8 +106,8 @@ start_routers() { # count router-flags...
   done
 }
 
-# Arms a hang on one prefill pod's /metrics. The simulator's fault for it is named HangMetrics (see
-# docs/simulator.md); a simulator without it refuses the fault and the run is reported as skipped.
+# Arms a hang on one prefill pod's /metrics through a simulator fault named HangMetrics; a simulator without
+# that fault refuses it (400) and the run is reported as skipped rather than run without the fault.
 hang_metrics() { # port
   curl -sf -X POST "http://127.0.0.1:$1/sim/faults" -H 'content-type: application/json' \
     -d '{"mode":"HangMetrics","count":-1}' >>"$LOG" 2>&1
