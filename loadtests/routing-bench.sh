@@ -84,9 +84,12 @@ stop_all() { # the pods and routers of one configuration (PIDS keeps them for th
   ROUTER_PIDS=(); POD_PIDS=()
 }
 
-start_pods() {
-  local port
-  for port in "${PREFILL_PORTS[@]}"; do start_sim prefill "$port" "${SIM_ENGINE[@]}"; POD_PIDS+=("${PIDS[-1]}"); done
+start_pods() { # [stale]: the first prefill pod's /metrics never answers (--metrics-fault hang)
+  local port fault=()
+  for port in "${PREFILL_PORTS[@]}"; do
+    fault=(); [[ ${1:-} == stale && $port == "${PREFILL_PORTS[0]}" ]] && fault=(--metrics-fault hang)
+    start_sim prefill "$port" "${SIM_ENGINE[@]}" "${fault[@]}"; POD_PIDS+=("${PIDS[-1]}")
+  done
   for port in "${DECODE_PORTS[@]}"; do start_sim decode "$port" "${SIM_ENGINE[@]}"; POD_PIDS+=("${PIDS[-1]}"); done
 }
 
@@ -106,26 +109,18 @@ start_routers() { # count router-flags...
   done
 }
 
-# Arms a hang on one prefill pod's /metrics through a simulator fault named HangMetrics; a simulator without
-# that fault refuses it (400) and the run is reported as skipped rather than run without the fault.
-hang_metrics() { # port
-  curl -sf -X POST "http://127.0.0.1:$1/sim/faults" -H 'content-type: application/json' \
-    -d '{"mode":"HangMetrics","count":-1}' >>"$LOG" 2>&1
-}
-
 ROWS=()
 run_config() { # name replicas dominant-share fault router-flags...
   local name=$1 replicas=$2 dominant=$3 fault=$4; shift 4
   local targets="" pods="" port i
   say "configuration $name, $replicas router(s)"
-  start_pods
-  if [[ $fault == stale ]] && ! hang_metrics "${PREFILL_PORTS[0]}"; then
-    say "  the simulator has no HangMetrics fault: stale-metrics run skipped"
+  start_pods "$fault"
+  if ! start_routers "$replicas" --engine-stats-interval 1 "$@"; then
+    say "  the router refused its flags ($*): see $OUT/router-*.log"
     stop_all
-    ROWS+=("$name|$replicas|skipped: the simulator has no /metrics hang fault")
+    ROWS+=("$name|$replicas|not run: the router did not start with $*")
     return
   fi
-  start_routers "$replicas" --engine-stats-interval 1 "$@"
   for ((i = 0; i < replicas; i++)); do targets+="http://127.0.0.1:${ROUTER_PORTS[$i]},"; done
   for port in "${PREFILL_PORTS[@]}" "${DECODE_PORTS[@]}"; do pods+="http://127.0.0.1:$port,"; done
   dotnet "$LG_DLL" --scenario conversations --target "${targets%,}" --pods "${pods%,}" --no-progress \
@@ -154,7 +149,7 @@ out, rows = sys.argv[1], sys.argv[2:]
 data = []
 for row in rows:
     name, replicas, path = row.split('|', 2)
-    if path.startswith('skipped'):
+    if path.startswith('not run'):
         data.append((name, replicas, None, path)); continue
     try:
         with open(path) as f: data.append((name, replicas, json.load(f), None))
