@@ -23,4 +23,7 @@ internal sealed class CompletionRequest
 
     /// <summary>Set when <see cref="KvIntent"/> is <see cref="KvTransferIntent.RemotePrefill"/>.</summary>
     public RemoteKvParams? RemoteKv { get; init; }
+
+    /// <summary>The prompt as the engine model renders it (chat template); null when the engine model is off.</summary>
+    public byte[]? Rendered { get; init; }
 }

@@ -83,6 +83,13 @@ internal static class CompletionRequestParser
             promptTokens = EstimatePromptTokens(prompt);
         }
 
+        byte[]? rendered = null;
+        if (options.CacheBlocks > 0)
+        {
+            rendered = PromptRenderer.Render(root, kind);
+            promptTokens = BlockChain.TokensOf(rendered.Length);
+        }
+
         if (!TryReadBool(root, "stream"u8, "stream", out bool stream, out error))
         {
             return null;
@@ -164,6 +171,7 @@ internal static class CompletionRequestParser
             PromptTokens = promptTokens,
             KvIntent = intent,
             RemoteKv = remoteKv,
+            Rendered = rendered,
         };
     }
 

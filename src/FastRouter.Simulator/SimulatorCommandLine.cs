@@ -26,6 +26,12 @@ internal static class SimulatorCommandLine
           --default-max-tokens N             tokens generated when a request names no max_tokens (default 16)
           --max-model-len N                  context length advertised and enforced (default 8192)
           --api-key K                        require Authorization: Bearer K on /v1/*
+          --cache-blocks N                   engine model: prefix cache of N blocks (default 0 = no engine model)
+          --block-tokens N                   engine model: tokens per cache block (default 16)
+          --max-batch-tokens N               engine model: uncached tokens one prefill batch takes (default 8192)
+          --itl-per-stream-ms X              engine model: added to --itl-ms per other stream decoding (default 0)
+          --kv-pull-tokens-per-second R      engine model: decode's KV pull rate, 0 = free (default 0)
+          --metrics-fault none|hang          hang: /metrics never answers while the pod keeps serving (default none)
           --help                             show this text
         """;
 
@@ -85,7 +91,8 @@ internal static class SimulatorCommandLine
 
     private static bool IsKnown(string name) => name is "role" or "host" or "port" or "model" or "profile"
         or "prefill-latency-ms" or "prefill-tokens-per-second" or "itl-ms" or "kv-shape" or "advertise-host"
-        or "side-channel-port" or "lease-seconds" or "default-max-tokens" or "max-model-len" or "api-key";
+        or "side-channel-port" or "lease-seconds" or "default-max-tokens" or "max-model-len" or "api-key"
+        or "cache-blocks" or "block-tokens" or "max-batch-tokens" or "itl-per-stream-ms" or "kv-pull-tokens-per-second" or "metrics-fault";
 
     private static SimulatorOptions Build(Dictionary<string, string> values)
     {
@@ -142,6 +149,17 @@ internal static class SimulatorCommandLine
             DefaultMaxTokens = ReadInt(values, "default-max-tokens", 16, 1, int.MaxValue),
             MaxModelLen = ReadInt(values, "max-model-len", 8192, 2, int.MaxValue),
             ApiKey = values.TryGetValue("api-key", out string? key) && key.Length > 0 ? key : null,
+            CacheBlocks = ReadInt(values, "cache-blocks", 0, 0, int.MaxValue),
+            BlockTokens = ReadInt(values, "block-tokens", 16, 1, 1 << 20),
+            MaxBatchTokens = ReadInt(values, "max-batch-tokens", 8192, 1, int.MaxValue),
+            InterTokenLatencyPerStream = TimeSpan.FromMilliseconds(ReadDouble(values, "itl-per-stream-ms", 0)),
+            KvPullTokensPerSecond = ReadDouble(values, "kv-pull-tokens-per-second", 0),
+            MetricsHang = (values.GetValueOrDefault("metrics-fault") ?? "none") switch
+            {
+                "none" => false,
+                "hang" => true,
+                string other => throw new FormatException($"--metrics-fault must be none or hang, not '{other}'"),
+            },
         };
     }
 

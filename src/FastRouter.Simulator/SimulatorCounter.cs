@@ -29,4 +29,9 @@ internal enum SimulatorCounter
     FaultsInjected,
     PromptTokens,
     GenerationTokens,
+    PromptTokensComputed,
+    PromptTokensCached,
+    PromptTokensPulled,
+    PrefixCacheQueries,
+    PrefillBatches,
 }

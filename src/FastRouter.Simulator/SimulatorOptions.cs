@@ -72,4 +72,25 @@ internal sealed class SimulatorOptions
 
     /// <summary>Connect timeout for decode's pull from the prefill side channel.</summary>
     public TimeSpan KvPullConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The engine model's prefix cache size in blocks; 0 (the default) turns the engine model off: fixed latencies,
+    /// no queueing, no prefix cache, exactly the behaviour of the simulator before the model existed.
+    /// </summary>
+    public int CacheBlocks { get; init; }
+
+    /// <summary>Tokens per prefix-cache block in the engine model (vLLM's default block size).</summary>
+    public int BlockTokens { get; init; } = 16;
+
+    /// <summary>The engine model's token budget for one prefill batch (uncached tokens).</summary>
+    public int MaxBatchTokens { get; init; } = 8192;
+
+    /// <summary>Engine model: added to <see cref="InterTokenLatency"/> for every other stream decoding at the same time.</summary>
+    public TimeSpan InterTokenLatencyPerStream { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Engine model: how fast decode pulls the KV it lacks from prefill; 0 means the pull costs no time.</summary>
+    public double KvPullTokensPerSecond { get; init; }
+
+    /// <summary>When set, <c>/metrics</c> never answers while everything else keeps serving (a scrape-fault for routers).</summary>
+    public bool MetricsHang { get; init; }
 }

@@ -34,6 +34,11 @@ internal sealed class SimulatorStats
         "faults_injected",
         "prompt_tokens",
         "generation_tokens",
+        "prompt_tokens_computed",
+        "prompt_tokens_cached",
+        "prompt_tokens_pulled",
+        "prefix_cache_queries",
+        "prefill_batches",
     ];
 
     private readonly long[] _values = new long[JsonNames.Length];

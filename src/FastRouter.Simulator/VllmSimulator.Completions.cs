@@ -163,6 +163,12 @@ internal sealed partial class VllmSimulator
         {
             case KvTransferIntent.RemotePrefill:
                 Stats.Increment(SimulatorCounter.DecodesWithKv);
+                if (_engine is not null)
+                {
+                    // Only the pull's duration and counting follow the model; the side channel exchange stays.
+                    await _engine.PullAsync(request.Rendered!, cancellationToken).ConfigureAwait(false);
+                }
+
                 if (!await PullKvAsync(request.RemoteKv!, requestId, cancellationToken).ConfigureAwait(false))
                 {
                     Stats.Increment(SimulatorCounter.KvPullsFailed);
@@ -179,11 +185,11 @@ internal sealed partial class VllmSimulator
                 completionTokens = 1;
                 holdKvForDecode = _options.KvShape != KvParamsShape.Null;
                 finishReason = holdKvForDecode ? "length" : "stop";
-                await DelayAsync(PrefillLatency(request.PromptTokens), cancellationToken).ConfigureAwait(false);
+                await ComputePromptAsync(request, cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 Stats.Increment(_options.Role == SimulatorRole.Decode ? SimulatorCounter.DecodesRecomputed : SimulatorCounter.PrefillsWithoutKv);
-                await DelayAsync(PrefillLatency(request.PromptTokens), cancellationToken).ConfigureAwait(false);
+                await ComputePromptAsync(request, cancellationToken).ConfigureAwait(false);
                 break;
         }
 
@@ -225,7 +231,29 @@ internal sealed partial class VllmSimulator
         TimeSpan bodyDelay,
         CancellationToken cancellationToken)
     {
-        await DelayAsync(InterTokenLatency(completionTokens - 1), cancellationToken).ConfigureAwait(false);
+        if (_engine is null)
+        {
+            await DelayAsync(InterTokenLatency(completionTokens - 1), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _engine.StreamStarted();
+            bool finished = false;
+            try
+            {
+                for (int i = 1; i < completionTokens; i++)
+                {
+                    await _engine.NextTokenAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                finished = true;
+            }
+            finally
+            {
+                _engine.StreamEnded(request.Rendered!, finished ? completionTokens : 0);
+            }
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         KvLease? lease = holdKvForDecode ? GrantLease(request) : null;
         try
@@ -274,20 +302,31 @@ internal sealed partial class VllmSimulator
             await events.EndEventAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        for (int i = 0; i < completionTokens; i++)
+        _engine?.StreamStarted();
+        int sent = 0;
+        try
         {
-            if (i > 0)
+            for (int i = 0; i < completionTokens; i++)
             {
-                await DelayAsync(_options.InterTokenLatency, cancellationToken).ConfigureAwait(false);
-            }
+                if (i > 0)
+                {
+                    await (_engine is null ? DelayAsync(_options.InterTokenLatency, cancellationToken) : _engine.NextTokenAsync(cancellationToken)).ConfigureAwait(false);
+                }
 
-            if ((json = await events.BeginJsonEventAsync().ConfigureAwait(false)) is null)
-            {
-                return false;
-            }
+                if ((json = await events.BeginJsonEventAsync().ConfigureAwait(false)) is null)
+                {
+                    return false;
+                }
 
-            CompletionResponseWriter.WriteTokenChunk(json, request, model, created, i, i == completionTokens - 1 ? finishReason : null);
-            await events.EndEventAsync(cancellationToken).ConfigureAwait(false);
+                CompletionResponseWriter.WriteTokenChunk(json, request, model, created, i, i == completionTokens - 1 ? finishReason : null);
+                await events.EndEventAsync(cancellationToken).ConfigureAwait(false);
+                sent = i + 1;
+            }
+        }
+        finally
+        {
+            // What the client received is what the pod caches: the next turn's prompt extends exactly these bytes.
+            _engine?.StreamEnded(request.Rendered!, sent);
         }
 
         if (request.IncludeUsage)
@@ -322,6 +361,19 @@ internal sealed partial class VllmSimulator
     {
         Stats.Increment(SimulatorCounter.ErrorsReturned);
         return HttpResponses.WriteErrorAsync(context, statusCode, type, message, cancellationToken);
+    }
+
+    /// <summary>The prompt's compute: fixed latencies without the engine model; with it, a queued batch on prefill or a stalling local prefill on decode.</summary>
+    private Task ComputePromptAsync(CompletionRequest request, CancellationToken cancellationToken)
+    {
+        if (_engine is null)
+        {
+            return DelayAsync(PrefillLatency(request.PromptTokens), cancellationToken);
+        }
+
+        return _options.Role == SimulatorRole.Prefill
+            ? (Task)_engine.PrefillAsync(request.Rendered!, cancellationToken)
+            : _engine.LocalPrefillAsync(request.Rendered!, cancellationToken);
     }
 
     private TimeSpan PrefillLatency(int promptTokens) =>

@@ -52,10 +52,15 @@ internal sealed partial class VllmSimulator
                 return HttpResponses.WriteJsonAsync(context, 200, this, static (writer, sim) => sim.WriteModels(writer), context.RequestAborted);
             case "/metrics":
                 Stats.Increment(SimulatorCounter.MetricsRequests);
-                return HttpResponses.WriteTextAsync(context, 200, "text/plain; version=0.0.4; charset=utf-8", BuildMetrics(), context.RequestAborted);
+                return _metricsHang
+                    ? HangAsync(context)
+                    : HttpResponses.WriteTextAsync(context, 200, "text/plain; version=0.0.4; charset=utf-8", BuildMetrics(), context.RequestAborted);
             case "/sim/stats":
                 Stats.Increment(SimulatorCounter.OtherRequests);
                 return HttpResponses.WriteJsonAsync(context, 200, this, static (writer, sim) => sim.WriteStats(writer), context.RequestAborted);
+            case "/sim/metrics-fault":
+                Stats.Increment(SimulatorCounter.OtherRequests);
+                return HandleMetricsFaultAsync(context);
             case "/sim/faults":
                 Stats.Increment(SimulatorCounter.OtherRequests);
                 return HandleFaultsAsync(context);
@@ -152,6 +157,12 @@ internal sealed partial class VllmSimulator
         writer.WriteNumber("requests_running"u8, RunningRequests);
         writer.WriteNumber("held_kv_blocks"u8, HeldKvBlocks);
         writer.WriteNumber("held_kv_leases"u8, HeldKvLeases);
+        writer.WriteBoolean("engine_model"u8, _engine is not null);
+        writer.WriteNumber("requests_waiting"u8, WaitingRequests);
+        writer.WriteNumber("cache_blocks"u8, _options.CacheBlocks);
+        writer.WriteNumber("cache_blocks_used"u8, _engine?.Cache.UsedBlocks ?? 0);
+        writer.WriteNumber("cache_blocks_evicted"u8, _engine?.Cache.EvictedBlocks ?? 0);
+        writer.WriteString("metrics_fault"u8, _metricsHang ? "hang"u8 : "none"u8);
         Stats.WriteProperties(writer);
         writer.WritePropertyName("faults"u8);
         WriteFaults(writer, Faults);
@@ -160,13 +171,17 @@ internal sealed partial class VllmSimulator
 
     private string BuildMetrics()
     {
-        double usage = (double)HeldKvBlocks / _options.TotalKvBlocks;
+        // With the engine model the cache is the KV memory; without it, the blocks leased to decode are.
+        double usage = _engine is not null ? (double)_engine.Cache.UsedBlocks / _options.CacheBlocks : (double)HeldKvBlocks / _options.TotalKvBlocks;
+        int waiting = WaitingRequests;
         string labels = $"{{engine=\"0\",model_name=\"{_options.Model}\"}}";
         var text = new StringBuilder(1024);
-        AppendMetric(text, "vllm:num_requests_running", "gauge", "Number of requests in model execution batches.", labels, RunningRequests);
-        AppendMetric(text, "vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", labels, 0);
+        AppendMetric(text, "vllm:num_requests_running", "gauge", "Number of requests in model execution batches.", labels, Math.Max(0, RunningRequests - waiting));
+        AppendMetric(text, "vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", labels, waiting);
         AppendMetric(text, "vllm:kv_cache_usage_perc", "gauge", "KV-cache usage. 1 means 100 percent usage.", labels, usage);
         AppendMetric(text, "vllm:gpu_cache_usage_perc", "gauge", "GPU KV-cache usage (older name). 1 means 100 percent usage.", labels, usage);
+        AppendMetric(text, "vllm:prefix_cache_queries_total", "counter", "Prefix cache queries, in terms of number of queried tokens.", labels, Stats[SimulatorCounter.PrefixCacheQueries]);
+        AppendMetric(text, "vllm:prefix_cache_hits_total", "counter", "Prefix cache hits, in terms of number of cached tokens.", labels, Stats[SimulatorCounter.PromptTokensCached]);
         AppendMetric(text, "vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.", labels, Stats[SimulatorCounter.PromptTokens]);
         AppendMetric(text, "vllm:generation_tokens_total", "counter", "Number of generation tokens processed.", labels, Stats[SimulatorCounter.GenerationTokens]);
         AppendMetric(text, "vllm:request_success_total", "counter", "Count of successfully processed requests.", labels, Stats.CompletionsServed);
@@ -178,6 +193,47 @@ internal sealed partial class VllmSimulator
         text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n');
         text.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
         text.Append(name).Append(labels).Append(' ').Append(value.ToString("0.0###############", CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    private async Task HangAsync(HttpContext context)
+    {
+        using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+        try
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, _timeProvider, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            context.Abort();
+        }
+    }
+
+    /// <summary><c>POST /sim/metrics-fault</c> with <c>hang</c> or <c>none</c> as its body; GET reads it.</summary>
+    private async Task HandleMetricsFaultAsync(HttpContext context)
+    {
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            using var reader = new StreamReader(context.Request.Body);
+            string mode = (await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false)).Trim();
+            switch (mode)
+            {
+                case "hang":
+                    _metricsHang = true;
+                    break;
+                case "none":
+                    _metricsHang = false;
+                    break;
+                default:
+                    await HttpResponses.WriteErrorAsync(context, 400, "BadRequestError", "Expected hang or none.", context.RequestAborted).ConfigureAwait(false);
+                    return;
+            }
+        }
+        else if (HttpMethods.IsDelete(context.Request.Method))
+        {
+            _metricsHang = false;
+        }
+
+        await HttpResponses.WriteTextAsync(context, 200, "text/plain", _metricsHang ? "hang" : "none", context.RequestAborted).ConfigureAwait(false);
     }
 
     private async Task HandleFaultsAsync(HttpContext context)

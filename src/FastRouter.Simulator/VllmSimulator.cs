@@ -15,6 +15,7 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
     private readonly RequestRecorder _recorder;
     private readonly KvLeaseTable? _leases;
     private readonly KvSideChannelClient _kvClient;
+    private readonly EngineModel? _engine;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _gate = new();
     private readonly string _engineId;
@@ -25,6 +26,7 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
     private Task? _stopTask;
     private int _running;
     private int _disposed;
+    private volatile bool _metricsHang;
 
     private VllmSimulator(SimulatorOptions options)
     {
@@ -38,6 +40,13 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
         {
             _leases = new KvLeaseTable(_timeProvider, options.KvLeaseDuration, Stats);
         }
+
+        if (options.CacheBlocks > 0)
+        {
+            _engine = new EngineModel(options, Stats);
+        }
+
+        _metricsHang = options.MetricsHang;
     }
 
     public SimulatorOptions Options => _options;
@@ -69,6 +78,19 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
 
     /// <summary>The request ids whose KV blocks this pod still holds.</summary>
     public string[] HeldKvRequestIds => _leases?.HeldRequestIds ?? [];
+
+    /// <summary>The engine model's prefix cache; null when <see cref="SimulatorOptions.CacheBlocks"/> is 0.</summary>
+    public PrefixCache? PrefixCache => _engine?.Cache;
+
+    /// <summary>Prefill requests queued behind the running batch (engine model only; 0 otherwise).</summary>
+    public int WaitingRequests => _engine?.Waiting ?? 0;
+
+    /// <summary>Whether <c>/metrics</c> hangs (never answers) while the pod keeps serving; settable at run time.</summary>
+    public bool MetricsHang
+    {
+        get => _metricsHang;
+        set => _metricsHang = value;
+    }
 
     /// <summary>Completion requests being served right now.</summary>
     public int RunningRequests => Volatile.Read(ref _running);
@@ -122,6 +144,7 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
         }
 
         _leases?.Dispose();
+        _engine?.Dispose();
         _kvClient.Dispose();
         _stopping.Dispose();
     }
@@ -174,5 +197,10 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.TotalKvBlocks, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.KeepAliveTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(options.KvPullConnectTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.CacheBlocks);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BlockTokens, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.InterTokenLatencyPerStream, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.KvPullTokensPerSecond);
     }
 }
