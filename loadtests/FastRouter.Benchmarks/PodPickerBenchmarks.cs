@@ -23,7 +23,7 @@ public class PodPickerBenchmarks
     [Params(1, 2, 4)]
     public int Threads { get; set; }
 
-    /// <summary>Power of two choices on in-flight counts (the default), or round robin.</summary>
+    /// <summary>Power of two choices on in-flight counts, or round robin (PodDecisionBenchmarks weighs affinity).</summary>
     [Params(true, false)]
     public bool LeastInFlight { get; set; }
 
@@ -64,7 +64,7 @@ public class PodPickerBenchmarks
     {
         for (int i = 0; i < PicksPerThread; i++)
         {
-            Backend? pod = _picker.Pick(_pods, ref _roundRobin, null);
+            Backend? pod = _picker.Pick(_pods, ref _roundRobin, null, 0, out _);
             pod!.Reserve();
             pod.Release();
         }

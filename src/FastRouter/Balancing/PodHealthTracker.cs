@@ -26,6 +26,9 @@ internal sealed partial class PodHealthTracker
 
     public long Now => _time.GetTimestamp();
 
+    /// <summary>Ticks per second of <see cref="Now"/>.</summary>
+    public long TimestampFrequency => _time.TimestampFrequency;
+
     /// <summary>May the pod get new requests at <paramref name="now"/> (a <see cref="TimeProvider"/> timestamp)?</summary>
     public static bool IsAvailable(Backend backend, long now)
     {

@@ -6,72 +6,172 @@ namespace FastRouter.Balancing;
 /// <summary>
 /// Picks one pod of a role. Candidates are the healthy pods not yet tried by this request; when none is
 /// healthy, every untried pod ("healthy or panic": better to try a doubtful pod than refuse everything); a pod
-/// already tried only when no other exists. Among candidates: power of two choices on in-flight requests, or
-/// round robin. Lock-free and allocation-free for fleets up to 256 pods per role.
+/// already tried only when no other exists. Among candidates, by --pod-selection: rendezvous hashing of the request's
+/// affinity key under a load bound (affinity), power of two choices on the load estimate (least-load) or on requests
+/// in flight (least-in-flight), or round robin. Lock-free and allocation-free for fleets up to 256 pods per role.
 /// </summary>
 internal sealed class PodPicker
 {
     private const int StackLimit = 256;
 
     private readonly PodSelection _selection;
+    private readonly double _loadBound;
     private readonly PodHealthTracker _health;
+    private readonly LoadEstimate _load;
     private readonly Random _random;
+    private readonly Telemetry.RouterMetrics? _metrics;
 
-    public PodPicker(RouterOptions options, PodHealthTracker health, Random? random = null)
+    public PodPicker(RouterOptions options, PodHealthTracker health, Random? random = null, Telemetry.RouterMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(health);
         _selection = options.PodSelection;
+        _loadBound = 1 + options.LoadBound;
         _health = health;
+        _load = new LoadEstimate(options.EngineStatsInterval, health.TimestampFrequency);
         _random = random ?? Random.Shared;
+        _metrics = metrics;
     }
+
+    /// <summary>The load estimate the policies weigh pods by.</summary>
+    public LoadEstimate Load => _load;
 
     /// <param name="candidates">The role's pods that serve the model.</param>
     /// <param name="roundRobin">The route's round-robin position for this role.</param>
     /// <param name="tried">Pods this request already used for this role (null on a first attempt).</param>
-    public Backend? Pick(Backend[] candidates, ref int roundRobin, List<Backend>? tried)
+    /// <param name="affinityKey">The request's affinity key (<see cref="Protocol.RequestScan.AffinityKey"/>); 0 for none.</param>
+    /// <param name="reason">Why the pod was picked, for the pick metrics and the request's log.</param>
+    public Backend? Pick(Backend[] candidates, ref int roundRobin, List<Backend>? tried, ulong affinityKey, out PickReason reason)
     {
         int count = candidates.Length;
+        reason = PickReason.OnlyChoice;
         if (count == 0)
         {
             return null;
         }
 
+        Backend picked;
         if (count == 1 && tried is null)
         {
-            return candidates[0];
+            picked = candidates[0];
         }
-
-        long now = _health.Now;
-        Span<int> eligible = count <= StackLimit ? stackalloc int[count] : new int[count];
-        int eligibleCount = Collect(candidates, tried, now, healthyOnly: true, eligible);
-        if (eligibleCount == 0)
+        else
         {
-            eligibleCount = Collect(candidates, tried, now, healthyOnly: false, eligible);
+            long now = _health.Now;
+            Span<int> eligible = count <= StackLimit ? stackalloc int[count] : new int[count];
+            int eligibleCount = Collect(candidates, tried, now, healthyOnly: true, eligible);
+            if (eligibleCount == 0)
+            {
+                eligibleCount = Collect(candidates, tried, now, healthyOnly: false, eligible);
+            }
+
+            if (eligibleCount == 0)
+            {
+                // Every pod was tried already: the same pod twice is better than no answer.
+                eligibleCount = Collect(candidates, null, now, healthyOnly: false, eligible);
+            }
+
+            picked = Choose(candidates, eligible[..eligibleCount], ref roundRobin, affinityKey, now, out reason);
         }
 
-        if (eligibleCount == 0)
-        {
-            // Every pod was tried already: the same pod twice is better than no answer.
-            eligibleCount = Collect(candidates, null, now, healthyOnly: false, eligible);
-        }
-
-        return Choose(candidates, eligible[..eligibleCount], ref roundRobin);
+        _metrics?.PodPicked(picked.Role, reason);
+        return picked;
     }
 
-    private Backend Choose(Backend[] candidates, ReadOnlySpan<int> eligible, ref int roundRobin)
+    private Backend Choose(Backend[] candidates, ReadOnlySpan<int> eligible, ref int roundRobin, ulong affinityKey, long now, out PickReason reason)
     {
+        reason = PickReason.OnlyChoice;
         if (eligible.Length == 1)
         {
             return candidates[eligible[0]];
         }
 
-        if (_selection == PodSelection.RoundRobin)
+        switch (_selection)
         {
-            uint next = (uint)Interlocked.Increment(ref roundRobin);
-            return candidates[eligible[(int)(next % (uint)eligible.Length)]];
+            case PodSelection.RoundRobin:
+                reason = PickReason.RoundRobin;
+                uint next = (uint)Interlocked.Increment(ref roundRobin);
+                return candidates[eligible[(int)(next % (uint)eligible.Length)]];
+
+            case PodSelection.Affinity when affinityKey != 0:
+                return ChooseByAffinity(candidates, eligible, affinityKey, now, out reason);
+
+            case PodSelection.LeastInFlight:
+                reason = PickReason.LeastLoad;
+                return TwoChoices(candidates, eligible, now, engineAware: false);
+
+            default:
+                reason = PickReason.LeastLoad;
+                return TwoChoices(candidates, eligible, now, engineAware: true);
+        }
+    }
+
+    /// <summary>
+    /// The first pod in the key's rendezvous order whose load, with this request, stays within the bound
+    /// <c>ceil((1 + ε) × (sum of loads + 1) / pods)</c>: the highest weight among the pods under the bound, found in one
+    /// pass. Some pod always is (the least loaded one is at most the mean), so a hot key spills down its own order,
+    /// the same order in every replica, rather than onto whichever pod looked idle.
+    /// </summary>
+    private Backend ChooseByAffinity(Backend[] candidates, ReadOnlySpan<int> eligible, ulong affinityKey, long now, out PickReason reason)
+    {
+        Span<long> loads = eligible.Length <= StackLimit ? stackalloc long[eligible.Length] : new long[eligible.Length];
+        long sum = 0;
+        for (int i = 0; i < eligible.Length; i++)
+        {
+            long load = _load.Of(candidates[eligible[i]], now);
+            loads[i] = load;
+            sum += load;
         }
 
-        // Power of two choices: two distinct pods at random, the one with fewer requests in flight.
+        long bound = (long)Math.Ceiling(_loadBound * (sum + 1) / eligible.Length);
+        int best = -1;
+        ulong bestWeight = 0;
+        int leastLoaded = 0;
+        for (int i = 0; i < eligible.Length; i++)
+        {
+            if (loads[i] < loads[leastLoaded])
+            {
+                leastLoaded = i;
+            }
+
+            if (loads[i] + 1 > bound)
+            {
+                continue;
+            }
+
+            ulong weight = Rendezvous.Weight(affinityKey, candidates[eligible[i]].NameHash);
+            if (best < 0 || weight > bestWeight)
+            {
+                best = i;
+                bestWeight = weight;
+            }
+        }
+
+        // Unreachable with whole loads; kept so a rounding surprise still picks a pod.
+        best = best < 0 ? leastLoaded : best;
+        Backend chosen = candidates[eligible[best]];
+        reason = IsFirstInOrder(candidates, chosen, affinityKey, bestWeight) ? PickReason.Affinity : PickReason.Spilled;
+        return chosen;
+    }
+
+    /// <summary>Whether no candidate, eligible or not (ejected, tried, over the bound), outranks the chosen pod for the key.</summary>
+    private static bool IsFirstInOrder(Backend[] candidates, Backend chosen, ulong affinityKey, ulong chosenWeight)
+    {
+        for (int i = 0; i < candidates.Length; i++)
+        {
+            Backend pod = candidates[i];
+            if (!ReferenceEquals(pod, chosen) && Rendezvous.Weight(affinityKey, pod.NameHash) > chosenWeight)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Power of two choices: two distinct pods at random, the less loaded one.</summary>
+    private Backend TwoChoices(Backend[] candidates, ReadOnlySpan<int> eligible, long now, bool engineAware)
+    {
         int first = _random.Next(eligible.Length);
         int second = _random.Next(eligible.Length - 1);
         if (second >= first)
@@ -81,7 +181,12 @@ internal sealed class PodPicker
 
         Backend a = candidates[eligible[first]];
         Backend b = candidates[eligible[second]];
-        return b.InFlight < a.InFlight ? b : a;
+        if (!engineAware)
+        {
+            return b.InFlight < a.InFlight ? b : a;
+        }
+
+        return _load.Of(b, now) < _load.Of(a, now) ? b : a;
     }
 
     private static int Collect(Backend[] candidates, List<Backend>? tried, long now, bool healthyOnly, Span<int> eligible)

@@ -81,6 +81,37 @@ internal static class CommandLineValues
         return number * multiplier;
     }
 
+    /// <summary>A decimal number from <paramref name="min"/> to <paramref name="max"/> ("0.25").</summary>
+    public static double ParseDouble(string flag, string value, double min, double max)
+    {
+        if (!double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double parsed)
+            || !double.IsFinite(parsed) || parsed < min || parsed > max)
+        {
+            throw new CommandLineException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"argument {flag}: invalid number '{value}' (expected a decimal from {min} to {max}, e.g. 0.25)"));
+        }
+
+        return parsed;
+    }
+
+    /// <summary>An HTTP header name (an RFC 9110 token: letters, digits and !#$%&amp;'*+-.^_`|~).</summary>
+    public static string ParseHeaderName(string flag, string value)
+    {
+        bool valid = value.Length > 0;
+        foreach (char c in value)
+        {
+            valid &= char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
+        }
+
+        if (!valid)
+        {
+            throw new CommandLineException($"argument {flag}: invalid header name '{value}'");
+        }
+
+        return value;
+    }
+
     /// <summary>One of <paramref name="choices"/>, matched exactly as argparse does (case-sensitive).</summary>
     public static T ParseChoice<T>(string flag, string value, IReadOnlyList<(string Name, T Value)> choices)
     {

@@ -51,6 +51,8 @@ internal static class FlagNames
     public const string OtelSecure = "--otel-secure";
     public const string MaxRetries = "--max-retries";
     public const string PodSelection = "--pod-selection";
+    public const string LoadBound = "--load-bound";
+    public const string SessionKey = "--session-key";
     public const string EjectAfterFailures = "--eject-after-failures";
     public const string EjectionTime = "--ejection-time";
     public const string MaxEjectionTime = "--max-ejection-time";

@@ -8,4 +8,13 @@ internal enum PodSelection
 
     /// <summary>Each pod in turn.</summary>
     RoundRobin,
+
+    /// <summary>
+    /// Rendezvous hashing of the request's affinity key (prompt prefix, conversation, --session-key) under a load bound;
+    /// requests without a key as <see cref="LeastLoad"/>.
+    /// </summary>
+    Affinity,
+
+    /// <summary>Power of two choices on the load estimate (engine figures plus this router's requests since).</summary>
+    LeastLoad,
 }

@@ -22,7 +22,7 @@ internal static class RouterHelpText
         AppendGroup(text, FlagGroup.FastRouter, "FastRouter additions");
         AppendGroup(text, FlagGroup.AcceptedAndIgnored, "production-stack flags accepted and ignored (each adds a start-up warning)");
 
-        text.Append("\nOther production-stack router flags (--session-key, --static-aliases, --sentry-dsn, ...) are refused\n")
+        text.Append("\nOther production-stack router flags (--static-aliases, --sentry-dsn, --kv-aware-threshold, ...) are refused\n")
             .Append("with exit code 2: FastRouter only serves disaggregated_prefill_orchestrated. Each flag may be given\n")
             .Append("once; values as '--flag value' or '--flag=value'. See docs/command-line.md.\n");
         return text.ToString();

@@ -109,7 +109,19 @@ internal sealed record RouterOptions
     public int MaxRetries { get; init; } = 2;
 
     /// <summary>How a pod is picked among the healthy pods of a role.</summary>
-    public PodSelection PodSelection { get; init; } = PodSelection.LeastInFlight;
+    public PodSelection PodSelection { get; init; } = PodSelection.Affinity;
+
+    /// <summary>
+    /// --load-bound ε: under affinity, a pod takes a request only while its load stays within (1 + ε)× its role's mean;
+    /// the overflow goes to the next pod in the key's order.
+    /// </summary>
+    public double LoadBound { get; init; } = 0.25;
+
+    /// <summary>--session-key: the request header whose value, when present, is the affinity key instead of the prompt's.</summary>
+    public string? SessionKey { get; init; }
+
+    /// <summary>--engine-stats-interval: how often each pod's /metrics is scraped; a snapshot older than three of them is stale.</summary>
+    public TimeSpan EngineStatsInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Consecutive failures (transport errors, 5xx, timeouts) that eject a pod; 0 turns passive ejection off.</summary>
     public int EjectAfterFailures { get; init; } = 3;

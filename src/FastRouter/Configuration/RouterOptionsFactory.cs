@@ -41,7 +41,7 @@ internal static class RouterOptionsFactory
         [("fallback", MissingKvParamsPolicy.Fallback), ("fail", MissingKvParamsPolicy.Fail)];
 
     private static readonly (string Name, PodSelection Value)[] PodSelectionChoices =
-        [("least-in-flight", PodSelection.LeastInFlight), ("round-robin", PodSelection.RoundRobin)];
+        [("affinity", PodSelection.Affinity), ("least-load", PodSelection.LeastLoad), ("least-in-flight", PodSelection.LeastInFlight), ("round-robin", PodSelection.RoundRobin)];
 
     private static readonly (string Name, bool Value)[] OnOffChoices = [("on", true), ("off", false)];
 
@@ -188,6 +188,8 @@ internal static class RouterOptionsFactory
             PodSelection = Has(FlagNames.PodSelection)
                 ? CommandLineValues.ParseChoice(FlagNames.PodSelection, Get(FlagNames.PodSelection)!, PodSelectionChoices)
                 : defaults.PodSelection,
+            LoadBound = Has(FlagNames.LoadBound) ? CommandLineValues.ParseDouble(FlagNames.LoadBound, Get(FlagNames.LoadBound)!, 0.01, 10) : defaults.LoadBound,
+            SessionKey = Has(FlagNames.SessionKey) ? CommandLineValues.ParseHeaderName(FlagNames.SessionKey, Get(FlagNames.SessionKey)!) : defaults.SessionKey,
             EjectAfterFailures = Has(FlagNames.EjectAfterFailures)
                 ? CommandLineValues.ParseInt(FlagNames.EjectAfterFailures, Get(FlagNames.EjectAfterFailures)!, 0, 1000, "count")
                 : defaults.EjectAfterFailures,

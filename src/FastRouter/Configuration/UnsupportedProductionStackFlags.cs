@@ -29,7 +29,6 @@ internal static class UnsupportedProductionStackFlags
         "--external-providers-config",
 
         // Other routing logics' knobs.
-        "--session-key",
         "--kv-aware-threshold",
         "--prefix-min-match-length",
         "--max-instance-failover-reroute-attempts",

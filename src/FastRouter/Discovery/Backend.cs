@@ -23,6 +23,7 @@ internal sealed class Backend : IDisposable
         _models = model is null ? null : [model];
         Invoker = invoker;
         Name = baseUri.GetLeftPart(UriPartial.Authority);
+        NameHash = Balancing.Rendezvous.HashName(Name);
         ChatCompletionsUri = new Uri(baseUri, "/v1/chat/completions");
         CompletionsUri = new Uri(baseUri, "/v1/completions");
         ModelsUri = new Uri(baseUri, "/v1/models");
@@ -33,6 +34,9 @@ internal sealed class Backend : IDisposable
 
     /// <summary>The pod's URL without path, as shown in logs: <c>http://10.0.0.5:8000</c>.</summary>
     public string Name { get; }
+
+    /// <summary>A stable hash of <see cref="Name"/>, the pod's identity in rendezvous weights (the same in every replica).</summary>
+    public ulong NameHash { get; }
 
     public Uri BaseUri { get; }
 

@@ -101,7 +101,7 @@ internal static class RouterHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(time ?? TimeProvider.System);
         builder.Services.AddSingleton<PodHealthTracker>();
-        builder.Services.AddSingleton<PodPicker>(services => new PodPicker(options, services.GetRequiredService<PodHealthTracker>()));
+        builder.Services.AddSingleton<PodPicker>(services => new PodPicker(options, services.GetRequiredService<PodHealthTracker>(), metrics: services.GetRequiredService<Telemetry.RouterMetrics>()));
         builder.Services.AddSingleton<ConcurrencyGate>();
         builder.Services.AddSingleton<ApiKeyAuthenticator>();
         builder.Services.AddSingleton<RouterLifecycle>();

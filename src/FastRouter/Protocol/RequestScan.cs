@@ -1,3 +1,5 @@
+using System.IO.Hashing;
+
 namespace FastRouter.Protocol;
 
 /// <summary>
@@ -50,6 +52,9 @@ internal sealed class RequestScan
 
     /// <summary>True when the messages hold an assistant message: a later turn of a conversation.</summary>
     public bool HasHistory { get; set; }
+
+    /// <summary>The incremental hash <see cref="PromptScanner"/> runs over contents: one per scan, reused, so a scan allocates none.</summary>
+    public XxHash3 ContentHasher { get; } = new();
 
     public ScannedMember this[int index] => index < ScannedMemberBuffer.Capacity ? _inline[index] : _overflow![index - ScannedMemberBuffer.Capacity];
 

@@ -7,7 +7,8 @@ namespace FastRouter.Protocol;
 
 /// <summary>
 /// One forward pass of <see cref="Utf8JsonReader"/> over a request body: validates the whole document, and
-/// records where the top-level fields the router edits sit, without building a DOM or copying bytes.
+/// records where the top-level fields the router edits sit, without building a DOM or copying bytes. On the way it
+/// reads the prompt for the affinity key and the size estimates (<see cref="PromptScanner"/>).
 /// </summary>
 internal static class RequestScanner
 {
@@ -67,6 +68,8 @@ internal static class RequestScanner
             int nameStart = (int)reader.TokenStartIndex;
             scan.LinkNext(ordinal - 1, nameStart);
             RequestField field = Classify(ref reader);
+            bool isMessages = field == RequestField.Other && reader.ValueTextEquals("messages"u8);
+            bool isPrompt = field == RequestField.Other && !isMessages && reader.ValueTextEquals("prompt"u8);
             reader.Read();
             int valueStart = (int)reader.TokenStartIndex;
             if (!CheckValue(ref reader, field, scan, out rejection))
@@ -74,7 +77,15 @@ internal static class RequestScanner
                 return false;
             }
 
-            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            if (isMessages)
+            {
+                PromptScanner.ScanMessages(ref reader, scan);
+            }
+            else if (isPrompt)
+            {
+                PromptScanner.ScanPrompt(ref reader, scan);
+            }
+            else if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
             {
                 reader.Skip();
             }

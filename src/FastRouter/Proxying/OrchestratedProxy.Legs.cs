@@ -322,7 +322,7 @@ internal sealed partial class OrchestratedProxy
             return;
         }
 
-        Backend? other = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode);
+        Backend? other = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode, exchange.Scan.AffinityKey, out _);
         if (other is null || ReferenceEquals(other, failed))
         {
             if (cause == KvReleaseCause.DecodeUnreached)

@@ -4,7 +4,7 @@ namespace FastRouter.Proxying;
 
 /// <summary>
 /// Log messages of the orchestrated flow other than the seven per-request lines (<see cref="RequestLog"/>, event ids
-/// 1–5, 7 and 8): the prefill answer's keys are Debug; what goes wrong is Warning.
+/// 1–5, 7 and 8): the prefill answer's keys and the pods' pick reasons are Debug; what goes wrong is Warning.
 /// </summary>
 internal sealed partial class OrchestratedProxy
 {
@@ -66,6 +66,12 @@ internal sealed partial class OrchestratedProxy
 
         [LoggerMessage(43, LogLevel.Warning, "No room in the buffer budget for the {What} within the wait ({HeldBytes} bytes read, budget {BudgetBytes} bytes); answered 503 [request_id={RequestId}]")]
         public static partial void BufferBudgetExhausted(ILogger logger, string what, long heldBytes, long budgetBytes, string requestId);
+
+        [LoggerMessage(44, LogLevel.Debug, "Picked prefill {Prefill} ({PrefillReason}) and decode {Decode} ({DecodeReason}) [request_id={RequestId}]")]
+        public static partial void PodsPicked(ILogger logger, string prefill, string prefillReason, string decode, string decodeReason, string requestId);
+
+        [LoggerMessage(45, LogLevel.Debug, "Picked prefill {Prefill} ({PrefillReason}) for the retry [request_id={RequestId}]")]
+        public static partial void PrefillRetryPicked(ILogger logger, string prefill, string prefillReason, string requestId);
 
         [LoggerMessage(25, LogLevel.Debug, "The request body could not be read: {Reason} [request_id={RequestId}]")]
         public static partial void UnreadableBody(ILogger logger, string reason, string requestId);

@@ -160,6 +160,11 @@ internal sealed partial class OrchestratedProxy
 
         // 3. Find the pods that serve the requested model.
         RequestScan scan = exchange.Scan;
+        if (_options.SessionKey is { } sessionHeader && SessionAffinity.KeyOf(context.Request.Headers, sessionHeader) is var sessionKey and not 0)
+        {
+            scan.AffinityKey = sessionKey;
+        }
+
         ReadOnlyMemory<byte> modelToken = scan.HasModel ? body[scan.ModelTokenStart..scan.ModelTokenEnd] : default;
         ModelRoute? route = _discovery.Current.Resolve(modelToken.Span);
         if (route is null)
@@ -189,8 +194,9 @@ internal sealed partial class OrchestratedProxy
         while (true)
         {
             // 5. Pick a prefill pod and a decode pod; the decode pod counts as busy from now on.
-            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
-            Backend decode = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode)!;
+            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out PickReason prefillReason)!;
+            Backend decode = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode, scan.AffinityKey, out PickReason decodeReason)!;
+            Log.PodsPicked(_logger, prefill.Name, MetricLabels.Of(prefillReason), decode.Name, MetricLabels.Of(decodeReason), requestId);
             _requestLog.Attempt(firstTry, prefill.Name, decode.Name, LegUri(prefill, endpoint), requestId);
             firstTry = false;
             decode.Reserve();
@@ -216,7 +222,8 @@ internal sealed partial class OrchestratedProxy
                     retriesLeft--;
                     _metrics.Retry(BackendRole.Prefill, prefillResult.RetryReason);
                     (triedPrefill ??= []).Add(prefill);
-                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill)!;
+                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out prefillReason)!;
+                    Log.PrefillRetryPicked(_logger, prefill.Name, MetricLabels.Of(prefillReason), requestId);
                     Log.RetryingPrefill(_logger, prefillResult.Reason!, prefill.Name, requestId);
                 }
 

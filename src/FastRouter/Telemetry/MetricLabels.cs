@@ -34,6 +34,7 @@ internal static class MetricLabels
     private static readonly string[] BackendOutcomes = ["success", "client_error", "server_error", "timeout", "connection_error", "stream_broken", "cancelled"];
     private static readonly string[] RetryReasons = ["connection_error", "timeout", "server_error"];
     private static readonly string[] Phases = ["request", "prefill", "handoff", "decode"];
+    private static readonly string[] PickReasons = ["affinity", "spilled", "least_load", "round_robin", "only_choice"];
     private static readonly string[] KvReleaseCauses = ["client_left", "decode_rejected", "decode_unreached", "decode_reset", "decode_server_error", "decode_timeout"];
 
     public static string RouteOf(CompletionEndpoint endpoint) =>
@@ -52,6 +53,8 @@ internal static class MetricLabels
     public static string Of(RetryReason reason) => RetryReasons[(int)reason];
 
     public static string Of(DisconnectPhase phase) => Phases[(int)phase];
+
+    public static string Of(Balancing.PickReason reason) => PickReasons[(int)reason];
 
     public static string Of(KvReleaseCause cause) => KvReleaseCauses[(int)cause];
 

@@ -32,6 +32,7 @@ internal sealed partial class RouterMetrics : IDisposable
     private readonly Counter<long> _requests;
     private readonly Counter<long> _backendCalls;
     private readonly Counter<long> _retries;
+    private readonly Counter<long> _podPicks;
     private readonly Counter<long> _ejections;
     private readonly Counter<long> _missingKvParams;
     private readonly Counter<long> _clientDisconnects;
@@ -65,6 +66,7 @@ internal sealed partial class RouterMetrics : IDisposable
         _requests = _meter.CreateCounter<long>("fastrouter.requests", "{request}", "Completed client requests by route, stream and status class.");
         _backendCalls = _meter.CreateCounter<long>("fastrouter.backend.calls", "{call}", "Backend calls by role, pod and outcome.");
         _retries = _meter.CreateCounter<long>("fastrouter.retries", "{retry}", "Retries by role and reason.");
+        _podPicks = _meter.CreateCounter<long>("fastrouter.pod_picks", "{pick}", "Pods picked by role and reason: affinity (the key's first pod), spilled (a later one, the first over the load bound or unavailable), least_load, round_robin, only_choice.");
         _ejections = _meter.CreateCounter<long>("fastrouter.ejections", "{ejection}", "Pods ejected after failures, by role and pod.");
         _missingKvParams = _meter.CreateCounter<long>("fastrouter.missing_kv_params", "{answer}", "Prefill answers without kv_transfer_params, by policy applied.");
         _clientDisconnects = _meter.CreateCounter<long>("fastrouter.client_disconnects", "{request}", "Clients that left before the answer ended, by phase.");
@@ -243,6 +245,10 @@ internal sealed partial class RouterMetrics : IDisposable
     }
 
     /// <summary>Whenever a leg is retried (resilience work), before the retry's <see cref="BackendCallStarted"/>.</summary>
+    /// <summary>Steps 5 and 6, on every pick of a pod (<see cref="Balancing.PodPicker"/>).</summary>
+    public void PodPicked(BackendRole role, Balancing.PickReason reason) =>
+        _podPicks.Add(1, new KeyValuePair<string, object?>(MetricLabels.Role, MetricLabels.RoleOf(role)), new KeyValuePair<string, object?>(MetricLabels.Reason, MetricLabels.Of(reason)));
+
     public void Retry(BackendRole role, RetryReason reason) =>
         _retries.Add(1, new KeyValuePair<string, object?>(MetricLabels.Role, MetricLabels.RoleOf(role)), new KeyValuePair<string, object?>(MetricLabels.Reason, MetricLabels.Of(reason)));
 

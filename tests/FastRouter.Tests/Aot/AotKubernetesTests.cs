@@ -15,7 +15,9 @@ namespace FastRouter.Tests.Aot;
 [Collection(AotCollection.Name)]
 public sealed class AotKubernetesTests(AotBinaryFixture fixture)
 {
-    private static readonly string ChatBody = RequestBodies.Chat(4);
+    // Each chat its own prompt: with the default affinity policy identical prompts would all go to one pod, and the
+    // check that an unready pod gets nothing would hold even were it still routable.
+    private static int _chats;
 
     [Fact]
     public async Task SeedArgs_WithKubeconfig_FollowPodsAndSurviveAnApiServerRestart()
@@ -58,7 +60,7 @@ public sealed class AotKubernetesTests(AotBinaryFixture fixture)
         api.SetPod(Pod("decode-1", "127.0.0.4", "decode"));
         api.ModifyPod("decode-0", pod => SetReady(pod, false));
         // Events reach the router within a moment, not instantly: wait until the new pod has served twice in a
-        // row, then no request may reach the unready pod (were it still routable, round robin would use it).
+        // row, then no request may reach the unready pod (were it still routable, some of the distinct prompts would rank it first).
         await KubernetesTestSupport.WaitUntilAsync(
             () =>
             {
@@ -98,7 +100,7 @@ public sealed class AotKubernetesTests(AotBinaryFixture fixture)
 
     private static async Task<HttpStatusCode> ChatAsync(HttpClient client)
     {
-        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", new StringContent(ChatBody, Encoding.UTF8, "application/json"));
+        using HttpResponseMessage response = await client.PostAsync("/v1/chat/completions", new StringContent(RequestBodies.Chat(4, content: "Hello " + Interlocked.Increment(ref _chats)), Encoding.UTF8, "application/json"));
         await response.Content.ReadAsStringAsync();
         return response.StatusCode;
     }

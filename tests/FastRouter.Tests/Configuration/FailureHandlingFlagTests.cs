@@ -16,7 +16,14 @@ public sealed class FailureHandlingFlagTests
     private static readonly Dictionary<string, Func<RouterOptions, string>> Option = new()
     {
         ["--max-retries"] = o => Invariant(o.MaxRetries),
-        ["--pod-selection"] = o => o.PodSelection == PodSelection.RoundRobin ? "round-robin" : "least-in-flight",
+        ["--pod-selection"] = o => o.PodSelection switch
+        {
+            PodSelection.RoundRobin => "round-robin",
+            PodSelection.LeastInFlight => "least-in-flight",
+            PodSelection.LeastLoad => "least-load",
+            _ => "affinity",
+        },
+        ["--load-bound"] = o => o.LoadBound.ToString(CultureInfo.InvariantCulture),
         ["--eject-after-failures"] = o => Invariant(o.EjectAfterFailures),
         ["--ejection-time"] = o => Seconds(o.EjectionTime),
         ["--max-ejection-time"] = o => Seconds(o.MaxEjectionTime),
@@ -38,6 +45,10 @@ public sealed class FailureHandlingFlagTests
     [InlineData("--max-retries", "10", "10")]
     [InlineData("--pod-selection", "round-robin", "round-robin")]
     [InlineData("--pod-selection", "least-in-flight", "least-in-flight")]
+    [InlineData("--pod-selection", "least-load", "least-load")]
+    [InlineData("--pod-selection", "affinity", "affinity")]
+    [InlineData("--load-bound", "0.01", "0.01")]
+    [InlineData("--load-bound", "1.5", "1.5")]
     [InlineData("--eject-after-failures", "0", "0")]
     [InlineData("--eject-after-failures", "1000", "1000")]
     [InlineData("--ejection-time", "0.25", "0.25")]
@@ -76,6 +87,10 @@ public sealed class FailureHandlingFlagTests
     [InlineData("--max-retries", "-1")]
     [InlineData("--max-retries", "two")]
     [InlineData("--pod-selection", "random")]
+    [InlineData("--load-bound", "0")]
+    [InlineData("--load-bound", "-0.5")]
+    [InlineData("--load-bound", "11")]
+    [InlineData("--load-bound", "NaN")]
     [InlineData("--eject-after-failures", "1001")]
     [InlineData("--eject-after-failures", "-1")]
     [InlineData("--ejection-time", "0")]

@@ -36,6 +36,7 @@ public sealed class ProductionStackFlagTests
         "--prefill-model-labels", "--decode-model-labels", "--log-level", "--log-stats", "--log-stats-interval", "--log-format",
         "--otel-endpoint", "--otel-service-name", "--otel-secure", "--k8s-namespace", "--k8s-port", "--k8s-label-selector",
         "--k8s-service-discovery-type", "--engine-stats-interval", "--request-stats-window", "--request-rewriter", "--version",
+        "--session-key",
     ];
 
     public static TheoryData<string> RefusedFlags()
@@ -124,4 +125,20 @@ public sealed class ProductionStackFlagTests
     [InlineData("--request-rewriter", "custom")]
     public void Ignored_flags_are_still_validated_as_production_stack_does(string flag, string value) =>
         AssertFails(ParseWith(flag, value), flag, "'" + value + "'");
+
+    [Fact]
+    public void Session_key_is_taken_as_the_affinity_header_without_a_warning()
+    {
+        CommandLineResult result = ParseWith("--session-key", "x-user-id");
+        Assert.Equal("x-user-id", AssertRuns(result).SessionKey);
+        Assert.Empty(result.Warnings);
+        Assert.Null(AssertRuns(Parse(MinimalArgs)).SessionKey);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("x user")]
+    [InlineData("x-user:")]
+    public void Session_key_that_is_no_header_name_is_refused(string value) =>
+        AssertFails(ParseWith("--session-key", value), "--session-key", "'" + value + "'");
 }

@@ -1,0 +1,40 @@
+using FastRouter.Discovery;
+using FastRouter.Engines;
+
+namespace FastRouter.Balancing;
+
+/// <summary>
+/// A pod's load as the pickers weigh it: what its engine last said it runs and queues (the part every router replica
+/// sees alike, up to one scrape old) plus the requests this router sent it since that scrape (fresh, its own). With
+/// no snapshot, or one older than three scrape intervals (the scraper failing or off), this router's own in-flight
+/// count alone, the signal before engine stats existed.
+/// </summary>
+internal sealed class LoadEstimate
+{
+    private readonly long _staleAfter;
+
+    /// <param name="engineStatsInterval">--engine-stats-interval: a snapshot is fresh for three of them.</param>
+    /// <param name="timestampFrequency">The <see cref="TimeProvider"/>'s ticks per second, the unit of snapshot timestamps.</param>
+    public LoadEstimate(TimeSpan engineStatsInterval, long timestampFrequency)
+    {
+        double ticks = 3 * engineStatsInterval.TotalSeconds * timestampFrequency;
+        _staleAfter = ticks >= long.MaxValue ? long.MaxValue : (long)ticks;
+    }
+
+    /// <summary>The pod's load at <paramref name="now"/> (a <see cref="TimeProvider"/> timestamp), in requests.</summary>
+    public long Of(Backend pod, long now)
+    {
+        int inFlight = pod.InFlight;
+        EngineSnapshot? engine = pod.Engine;
+        if (engine is null || now - engine.ReceivedAt > _staleAfter)
+        {
+            return inFlight;
+        }
+
+        double engineLoad = Count(engine.Running) + Count(engine.Waiting);
+        return (long)Math.Round(engineLoad) + Math.Max(0, inFlight - engine.RouterInFlightAtScrape);
+    }
+
+    // A gauge the engine did not export reads NaN: it adds nothing rather than poisoning the sum.
+    private static double Count(double gauge) => double.IsFinite(gauge) && gauge > 0 ? gauge : 0;
+}
