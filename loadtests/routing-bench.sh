@@ -105,7 +105,7 @@ start_routers() { # count router-flags...
       --routing-logic disaggregated_prefill_orchestrated --prefill-model-labels prefill --decode-model-labels decode \
       --log-level warning "$@" >>"$OUT/router-$port.log" 2>&1 &
     PIDS+=($!); ROUTER_PIDS+=($!)
-    wait_http "$port" /livez
+    wait_http "$port" /livez || return 1 # inside "if !", set -e does not stop the loop
   done
 }
 
