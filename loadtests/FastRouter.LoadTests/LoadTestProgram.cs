@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FastRouter.LoadTests.Cli;
+using FastRouter.LoadTests.Conversations;
 using FastRouter.LoadTests.Probing;
 using FastRouter.LoadTests.Reporting;
 using FastRouter.LoadTests.Running;
@@ -18,6 +19,11 @@ internal static class LoadTestProgram
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (ConversationCommandLine.Applies(args))
+        {
+            return await RunConversationsAsync(args).ConfigureAwait(false);
+        }
+
         ParsedCommandLine parsed;
         try
         {
@@ -39,6 +45,8 @@ internal static class LoadTestProgram
                 {
                     Console.WriteLine($"{scenario.Name,-20} {scenario.Description}");
                 }
+
+                Console.WriteLine($"{ConversationCommandLine.ScenarioName,-20} multi-turn chats over shared system prompts, history growing each turn (own flags: see --help)");
 
                 return ExitOk;
             default:
@@ -75,6 +83,31 @@ internal static class LoadTestProgram
         }
 
         return summary.Requests.Succeeded == 0 ? ExitNothingSucceeded : summary.Requests.Failed > 0 ? ExitErrors : ExitOk;
+    }
+
+    private static async Task<int> RunConversationsAsync(string[] args)
+    {
+        ConversationOptions options;
+        try
+        {
+            options = ConversationCommandLine.Parse(args, DateTimeOffset.UtcNow);
+        }
+        catch (CommandLineException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message).ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (!stop.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            }
+        };
+        return await ConversationProgram.RunAsync(options, stop.Token).ConfigureAwait(false);
     }
 
     private static async Task<int> ProbeAsync(LoadTestOptions options, string commandLine, CancellationToken stopToken)

@@ -40,6 +40,17 @@ internal static class HelpText
           --probe-interval D        time between probe starts (default 100ms)
           --probe-timeout D         a probe not answered in time fails (default 1s, kubelet's default)
 
+        Conversations (--scenario conversations; its own flags, see docs/loadtests.md):
+          --target URL[,URL...]     routers; each turn goes to one drawn at random (a random spreader)
+          --pods URL[,URL...]       simulator pods whose /sim/stats are read at the end
+          --system-prompts S        shared system prompts (default 4)   --system-prompt-bytes L (default 6144)
+          --rate R                  conversations started per second, Poisson (default 1)
+          --turns T (default 4)     --user-bytes U (default 256)   --max-tokens M (default 32)
+          --think-time D            between an answer and the next turn (default 1s)
+          --dominant-system-prompt F  share of conversations on system prompt 0 (default 0: all equally likely)
+          --duration D              conversations start during D (default 60s), then the run waits for them
+                                      at most --drain-timeout (default 60s)
+
         Output:
           --name NAME               the run's name (default: the scenario and the start time)
           --out DIR                 folder for summary.json and report.html (default loadtests/results/NAME)
