@@ -15,8 +15,9 @@ public sealed class ConversationIntegrationTests
     public async Task LaterTurns_CarryTheStreamedAnswerAndANewUserMessage_AndPodStatsAreRead()
     {
         await using RouterTestHarness harness = await RouterTestHarness.StartAsync(
-            prefill: new SimulatorOptions { Role = SimulatorRole.Prefill },
-            decode: new SimulatorOptions { Role = SimulatorRole.Decode, InterTokenLatency = TimeSpan.FromMilliseconds(2) },
+            // The engine model on (a cache, fast compute): only then do the pods count the prompt tokens they compute.
+            prefill: new SimulatorOptions { Role = SimulatorRole.Prefill, CacheBlocks = 1024, PrefillTokensPerSecond = 1_000_000 },
+            decode: new SimulatorOptions { Role = SimulatorRole.Decode, CacheBlocks = 1024, PrefillTokensPerSecond = 1_000_000, InterTokenLatency = TimeSpan.FromMilliseconds(2) },
             logLevel: LogLevel.Warning);
         Uri prefillPod = new(harness.Prefill[0].BaseAddress, "/");
         Uri decodePod = new(harness.Decode[0].BaseAddress, "/");
@@ -64,7 +65,10 @@ public sealed class ConversationIntegrationTests
         Assert.Equal(["prefill", "decode"], fleet.Pods.Select(p => p.Role));
         Assert.Equal(schedule.Count * 3, fleet.PrefillRequests);
         Assert.Equal(schedule.Count * 3, fleet.DecodeRequests);
-        Assert.True(fleet.PrefillComputed > schedule.Count * 3 * 128, $"prefill computed {fleet.PrefillComputed}");
+        // What the reader found is what the pod counted; later turns find their history and the shared system prompt.
+        Assert.Equal(harness.Prefill[0].Stats[SimulatorCounter.PromptTokensComputed], fleet.PrefillComputed);
+        Assert.Equal(harness.Prefill[0].Stats[SimulatorCounter.PromptTokensCached], fleet.PrefillCached);
+        Assert.True(fleet.PrefillComputed > 0 && fleet.PrefillCached > 0, $"prefill computed {fleet.PrefillComputed}, cached {fleet.PrefillCached}");
         Assert.Equal(1.0, fleet.DisaggregatedShare, 6);
         Assert.Equal(1.0, fleet.MaxPrefillShare, 6);
     }
