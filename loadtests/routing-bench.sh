@@ -60,10 +60,12 @@ if [[ -z $RATE ]]; then
 fi
 
 # ---------------------------------------------------------------- prerequisites
-BIN="$ROOT/artifacts/aot/fastrouter"
-if [[ ! -x $BIN ]]; then
+# The binary of this tree, published now, unless FASTROUTER_BIN names one (a leftover artifacts/aot may be stale).
+BIN=${FASTROUTER_BIN:-}
+if [[ -z $BIN ]]; then
   say "publishing the AOT binary"
   dotnet publish src/FastRouter.Aot -c Release -o artifacts/aot >>"$LOG" 2>&1
+  BIN="$ROOT/artifacts/aot/fastrouter"
 fi
 say "building the load generator"
 dotnet build loadtests/FastRouter.LoadTests -c Release -o "$ROOT/artifacts/loadtests" >>"$LOG" 2>&1
@@ -158,7 +160,7 @@ for row in rows:
 base = {r: d for n, r, d, _ in data if n == 'round-robin' and d}
 def ratio(value, reference):
     return f' ({value / reference:.2f}x)' if reference else ''
-lines = ['| config | routers | TTFT p50 ms | TTFT p99 ms | ITL p50 ms | ITL p99 ms | prefill tokens computed | hit rate | max/mean prefill share | disaggregated | errors |',
+lines = ['| config | routers | TTFT p50 ms | TTFT p99 ms | ITL p50 ms | ITL p99 ms | prefill tokens computed | prefill hit rate | max/mean prefill share | disaggregated | errors |',
          '|---|---|---|---|---|---|---|---|---|---|---|']
 for name, replicas, d, note in data:
     if d is None:
@@ -169,7 +171,7 @@ for name, replicas, d, note in data:
                  f"| {t['ttft_p99_ms']:.0f}{ratio(t['ttft_p99_ms'], rt and rt['ttft_p99_ms'])} "
                  f"| {t['itl_p50_ms']:.1f} | {t['itl_p99_ms']:.1f} "
                  f"| {fl['prefill_tokens_computed']}{ratio(fl['prefill_tokens_computed'], rr and rr['fleet']['prefill_tokens_computed'])} "
-                 f"| {fl['hit_rate'] * 100:.1f} % | {fl['max_prefill_share']:.2f} | {fl['disaggregated_share'] * 100:.0f} % | {t['failed']} |")
+                 f"| {fl['prefill_hit_rate'] * 100:.1f} % | {fl['max_prefill_share']:.2f} | {fl['disaggregated_share'] * 100:.0f} % | {t['failed']} |")
 text = '\n'.join(lines) + '\n\nRatios in parentheses: against round-robin with the same number of routers.\n'
 open(out, 'w').write(text)
 print(text)

@@ -17,6 +17,7 @@ internal sealed class EngineModel : IDisposable
     private readonly Task _loop;
     private long _stalledUntil;
     private int _streams;
+    private int _blocksInUse;
     private int _inBatch;
 
     public EngineModel(SimulatorOptions options, SimulatorStats stats)
@@ -43,6 +44,19 @@ internal sealed class EngineModel : IDisposable
     }
 
     public int Streams => Volatile.Read(ref _streams);
+
+    /// <summary>Blocks held by the requests being served now, queued prefills included.</summary>
+    public int BlocksInUse => Volatile.Read(ref _blocksInUse);
+
+    /// <summary>A request being served holds the blocks of its prompt (its KV) until it ends; returns how many.</summary>
+    public int HoldBlocks(byte[] rendered)
+    {
+        int blocks = (BlockChain.TokensOf(rendered.Length) + _options.BlockTokens - 1) / _options.BlockTokens;
+        Interlocked.Add(ref _blocksInUse, blocks);
+        return blocks;
+    }
+
+    public void ReleaseBlocks(int blocks) => Interlocked.Add(ref _blocksInUse, -blocks);
 
     public int InBatch => Volatile.Read(ref _inBatch);
 

@@ -42,6 +42,9 @@ internal sealed partial class VllmSimulator
         }
 
         Interlocked.Increment(ref _running);
+        // The request's KV blocks are in use while it is served (vLLM's kv_cache_usage_perc counts those, not the
+        // prefix cache's idle blocks, which are free to evict).
+        int heldBlocks = _engine?.HoldBlocks(request.Rendered!) ?? 0;
         using CancellationTokenSource linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
         try
         {
@@ -61,6 +64,7 @@ internal sealed partial class VllmSimulator
         }
         finally
         {
+            _engine?.ReleaseBlocks(heldBlocks);
             Interlocked.Decrement(ref _running);
         }
     }

@@ -172,7 +172,7 @@ internal sealed partial class VllmSimulator
     private string BuildMetrics()
     {
         // With the engine model the cache is the KV memory; without it, the blocks leased to decode are.
-        double usage = _engine is not null ? (double)_engine.Cache.UsedBlocks / _options.CacheBlocks : (double)HeldKvBlocks / _options.TotalKvBlocks;
+        double usage = _engine is not null ? Math.Min(1.0, (double)_engine.BlocksInUse / _options.CacheBlocks) : (double)HeldKvBlocks / _options.TotalKvBlocks;
         int waiting = WaitingRequests;
         string labels = $"{{engine=\"0\",model_name=\"{_options.Model}\"}}";
         var text = new StringBuilder(1024);

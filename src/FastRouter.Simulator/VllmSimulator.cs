@@ -64,6 +64,9 @@ internal sealed partial class VllmSimulator : IAsyncDisposable
     /// <summary>The <c>remote_engine_id</c> this simulator advertises and checks on its side channel.</summary>
     public string EngineId => _engineId;
 
+    /// <summary>Blocks the engine model's prefix cache holds (0 without the model).</summary>
+    public int EngineCacheBlocksUsed => _engine?.Cache.UsedBlocks ?? 0;
+
     public SimulatorStats Stats { get; } = new();
 
     public SimulatorFaults Faults { get; } = new();

@@ -18,6 +18,14 @@ internal static class PromptScanner
     public const int CompletionKeyBytes = 1024;
 
     /// <summary>
+    /// The prefix key's span: the first KiB of the rendered prompt (256 tokens at the router's estimate), and never
+    /// past the end of the first user message. A long shared system prompt fills it, so every conversation under that
+    /// prompt meets the prefill pod that computed it; a short one leaves it the conversation's key, so the turns of
+    /// one conversation keep their prefill pod either way.
+    /// </summary>
+    public const int PrefixKeyBytes = 1024;
+
+    /// <summary>
     /// Reads the <c>messages</c> value the reader stands on (through its end). The key folds each message's role and
     /// content, in order, through the first <c>user</c> message: the system prompt and the first user turn, which every
     /// later turn of the conversation repeats and which differ between conversations.
@@ -32,6 +40,9 @@ internal static class PromptScanner
         }
 
         XxHash3 content = scan.ContentHasher;
+        XxHash3 prefix = scan.PrefixHasher;
+        prefix.Reset();
+        int prefixBudget = PrefixKeyBytes;
         ulong key = 0;
         bool keyComplete = false;
         bool anyMessage = false;
@@ -57,6 +68,8 @@ internal static class PromptScanner
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.String)
                     {
+                        int unlimited = int.MaxValue;
+                        AppendToken(ref reader, null, ref unlimited, keyComplete ? null : prefix, ref prefixBudget);
                         role = HashToken(ref reader);
                         isUser = reader.ValueTextEquals("user"u8);
                         isAssistant = reader.ValueTextEquals("assistant"u8);
@@ -69,7 +82,7 @@ internal static class PromptScanner
                 else if (reader.ValueTextEquals("content"u8))
                 {
                     reader.Read();
-                    messageBytes = ReadContent(ref reader, keyComplete ? null : content);
+                    messageBytes = ReadContent(ref reader, keyComplete ? null : content, keyComplete ? null : prefix, ref prefixBudget);
                 }
                 else
                 {
@@ -98,6 +111,7 @@ internal static class PromptScanner
         }
 
         scan.AffinityKey = anyMessage ? NonZero(key) : 0;
+        scan.PrefixKey = anyMessage ? NonZero(prefix.GetCurrentHashAsUInt64()) : 0;
         scan.PromptBytes = promptBytes;
         scan.NewPromptBytes = newPromptBytes;
     }
@@ -120,13 +134,13 @@ internal static class PromptScanner
             {
                 if (reader.TokenType is JsonTokenType.String or JsonTokenType.Number)
                 {
-                    promptBytes += AppendToken(ref reader, hasher, ref budget);
+                    promptBytes += AppendToken(ref reader, hasher, ref budget, null, ref budget);
                 }
             }
         }
         else if (reader.TokenType == JsonTokenType.String)
         {
-            promptBytes = AppendToken(ref reader, hasher, ref budget);
+            promptBytes = AppendToken(ref reader, hasher, ref budget, null, ref budget);
         }
         else
         {
@@ -134,18 +148,20 @@ internal static class PromptScanner
             return;
         }
 
+        // A completions prompt is one text: its first KiB is both its prefix and its conversation.
         scan.AffinityKey = promptBytes > 0 ? NonZero(hasher.GetCurrentHashAsUInt64()) : 0;
+        scan.PrefixKey = scan.AffinityKey;
         scan.PromptBytes = promptBytes;
         scan.NewPromptBytes = promptBytes;
     }
 
     /// <summary>A content string, or an array of parts whose <c>text</c> strings count (images and the like do not).</summary>
-    private static int ReadContent(ref Utf8JsonReader reader, XxHash3? hasher)
+    private static int ReadContent(ref Utf8JsonReader reader, XxHash3? hasher, XxHash3? prefix, ref int prefixBudget)
     {
         int budget = int.MaxValue;
         if (reader.TokenType == JsonTokenType.String)
         {
-            return AppendToken(ref reader, hasher, ref budget);
+            return AppendToken(ref reader, hasher, ref budget, prefix, ref prefixBudget);
         }
 
         if (reader.TokenType != JsonTokenType.StartArray)
@@ -169,7 +185,7 @@ internal static class PromptScanner
                 reader.Read();
                 if (isText && reader.TokenType == JsonTokenType.String)
                 {
-                    bytes += AppendToken(ref reader, hasher, ref budget);
+                    bytes += AppendToken(ref reader, hasher, ref budget, prefix, ref prefixBudget);
                 }
                 else
                 {
@@ -181,24 +197,39 @@ internal static class PromptScanner
         return bytes;
     }
 
-    /// <summary>Appends the token's raw bytes, at most <paramref name="budget"/> of them, and a separator; returns the token's length.</summary>
-    private static int AppendToken(ref Utf8JsonReader reader, XxHash3? hasher, ref int budget)
+    /// <summary>
+    /// Appends the token's raw bytes to each hasher given, at most its budget of them, and a separator; returns the
+    /// token's length.
+    /// </summary>
+    private static int AppendToken(ref Utf8JsonReader reader, XxHash3? hasher, ref int budget, XxHash3? second, ref int secondBudget)
     {
         if (!reader.HasValueSequence)
         {
             ReadOnlySpan<byte> value = reader.ValueSpan;
-            if (hasher is not null && budget > 0)
-            {
-                int taken = Math.Min(budget, value.Length);
-                hasher.Append(value[..taken]);
-                budget -= taken;
-                AppendSeparator(hasher, ref budget);
-            }
-
+            Append(value, hasher, ref budget);
+            Append(value, second, ref secondBudget);
             return value.Length;
         }
 
         ReadOnlySequence<byte> sequence = reader.ValueSequence;
+        Append(sequence, hasher, ref budget);
+        Append(sequence, second, ref secondBudget);
+        return checked((int)sequence.Length);
+    }
+
+    private static void Append(ReadOnlySpan<byte> value, XxHash3? hasher, ref int budget)
+    {
+        if (hasher is not null && budget > 0)
+        {
+            int taken = Math.Min(budget, value.Length);
+            hasher.Append(value[..taken]);
+            budget -= taken;
+            AppendSeparator(hasher, ref budget);
+        }
+    }
+
+    private static void Append(ReadOnlySequence<byte> sequence, XxHash3? hasher, ref int budget)
+    {
         if (hasher is not null && budget > 0)
         {
             foreach (ReadOnlyMemory<byte> segment in sequence)
@@ -214,8 +245,6 @@ internal static class PromptScanner
 
             AppendSeparator(hasher, ref budget);
         }
-
-        return checked((int)sequence.Length);
     }
 
     /// <summary>
@@ -262,6 +291,7 @@ internal static class PromptScanner
     private static void ResetPrompt(RequestScan scan)
     {
         scan.AffinityKey = 0;
+        scan.PrefixKey = 0;
         scan.PromptBytes = 0;
         scan.NewPromptBytes = 0;
         scan.HasHistory = false;

@@ -41,6 +41,13 @@ internal sealed class RequestScan
     /// </summary>
     public ulong AffinityKey { get; set; }
 
+    /// <summary>
+    /// The request's prefix key, which the prefill pick uses: a stable 64-bit hash of the rendered prompt's first
+    /// <see cref="PromptScanner.PrefixKeyBytes"/> bytes (roles and contents in order), where requests sharing a system
+    /// prompt or template agree, so they meet the prefill pod that already computed it. 0 when there is no prompt.
+    /// </summary>
+    public ulong PrefixKey { get; set; }
+
     /// <summary>UTF-8 bytes of prompt text (message contents, or the prompt), the router's token estimate's base (about 4 bytes a token).</summary>
     public int PromptBytes { get; set; }
 
@@ -55,6 +62,9 @@ internal sealed class RequestScan
 
     /// <summary>The incremental hash <see cref="PromptScanner"/> runs over contents: one per scan, reused, so a scan allocates none.</summary>
     public XxHash3 ContentHasher { get; } = new();
+
+    /// <summary>The incremental hash of the prompt's first bytes, for <see cref="PrefixKey"/>; reused like <see cref="ContentHasher"/>.</summary>
+    public XxHash3 PrefixHasher { get; } = new();
 
     public ScannedMember this[int index] => index < ScannedMemberBuffer.Capacity ? _inline[index] : _overflow![index - ScannedMemberBuffer.Capacity];
 
@@ -109,6 +119,7 @@ internal sealed class RequestScan
         ModelTokenStart = -1;
         ModelTokenEnd = -1;
         AffinityKey = 0;
+        PrefixKey = 0;
         PromptBytes = 0;
         NewPromptBytes = 0;
         HasHistory = false;

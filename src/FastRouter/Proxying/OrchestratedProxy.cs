@@ -183,6 +183,7 @@ internal sealed partial class OrchestratedProxy
         if (_options.SessionKey is { } sessionHeader && SessionAffinity.KeyOf(context.Request.Headers, sessionHeader) is var sessionKey and not 0)
         {
             scan.AffinityKey = sessionKey;
+            scan.PrefixKey = sessionKey;
         }
 
         ReadOnlyMemory<byte> modelToken = scan.HasModel ? body[scan.ModelTokenStart..scan.ModelTokenEnd] : default;
@@ -258,7 +259,7 @@ internal sealed partial class OrchestratedProxy
                 LegBodyBuilder.BuildPrefill(exchange.RequestBody.Sequence, scan, exchange.PrefillBody);
             }
 
-            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out PickReason prefillReason)!;
+            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.PrefixKey, out PickReason prefillReason)!;
             Log.PodsPicked(_logger, prefill.Name, MetricLabels.Of(prefillReason), decode.Name, MetricLabels.Of(decodeReason), requestId);
             _requestLog.Attempt(firstTry, prefill.Name, decode.Name, LegUri(prefill, endpoint), requestId);
             firstTry = false;
@@ -285,7 +286,7 @@ internal sealed partial class OrchestratedProxy
                     retriesLeft--;
                     _metrics.Retry(BackendRole.Prefill, prefillResult.RetryReason);
                     (triedPrefill ??= []).Add(prefill);
-                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.AffinityKey, out prefillReason)!;
+                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.PrefixKey, out prefillReason)!;
                     Log.PrefillRetryPicked(_logger, prefill.Name, MetricLabels.Of(prefillReason), requestId);
                     Log.RetryingPrefill(_logger, prefillResult.Reason!, prefill.Name, requestId);
                 }

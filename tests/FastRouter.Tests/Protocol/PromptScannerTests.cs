@@ -34,6 +34,35 @@ public sealed class PromptScannerTests
         Assert.True(turn3.HasHistory);
     }
 
+    [Fact]
+    public void ConversationsUnderOneLongSystemPrompt_ShareTheirPrefixKey_NotTheirConversationKey()
+    {
+        string longSystem = "{\"role\":\"system\",\"content\":\"" + new string('s', 2000) + "\"}";
+        RequestScan one = Scan(Chat(longSystem, FirstUser));
+        RequestScan other = Scan(Chat(longSystem, SecondUser));
+
+        Assert.Equal(one.PrefixKey, other.PrefixKey);
+        Assert.NotEqual(one.AffinityKey, other.AffinityKey);
+        Assert.NotEqual(0UL, one.PrefixKey);
+    }
+
+    [Fact]
+    public void UnderAShortSystemPrompt_ThePrefixKeyStopsAtTheFirstUserMessage_SoItHoldsOverTheTurns()
+    {
+        RequestScan turn1 = Scan(Chat(System, FirstUser));
+        RequestScan turn2 = Scan(Chat(System, FirstUser, FirstAnswer, SecondUser));
+
+        Assert.Equal(turn1.PrefixKey, turn2.PrefixKey);
+        Assert.NotEqual(Scan(Chat(System, SecondUser)).PrefixKey, turn1.PrefixKey);
+    }
+
+    [Fact]
+    public void ACompletionsPrompt_IsItsOwnPrefix()
+    {
+        RequestScan scan = Scan("{\"model\":\"m\",\"prompt\":\"Once upon a time\"}");
+        Assert.Equal(scan.AffinityKey, scan.PrefixKey);
+    }
+
     [Theory]
     [InlineData("{\"role\":\"user\",\"content\":\"Name a prime!\"}")]
     [InlineData("{\"role\":\"user\",\"content\":\"Name a prime. \"}")]

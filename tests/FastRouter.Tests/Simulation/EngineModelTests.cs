@@ -193,7 +193,9 @@ public sealed partial class EngineModelTests
 
         Assert.Equal(0, samples["vllm:num_requests_running"]);
         Assert.Equal(0, samples["vllm:num_requests_waiting"]);
-        Assert.Equal(5.0 / 64, samples["vllm:kv_cache_usage_perc"], 6);
+        // Nothing is being served: no block is in use, though the prefix cache keeps the prompt's 5 (idle, evictable).
+        Assert.Equal(0, samples["vllm:kv_cache_usage_perc"]);
+        Assert.Equal(5, prefill.EngineCacheBlocksUsed);
         Assert.Equal(160, samples["vllm:prefix_cache_queries_total"]);
         Assert.Equal(79, samples["vllm:prefix_cache_hits_total"]);
         Assert.Equal(160, samples["vllm:prompt_tokens_total"]);
