@@ -59,24 +59,7 @@ internal sealed class EnginesEndpoint
         return buffer.WrittenSpan.ToArray();
     }
 
-    public Task HandleAsync(HttpContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        HttpResponse response = context.Response;
-        bool head = HttpMethods.IsHead(context.Request.Method);
-        if (!head && !HttpMethods.IsGet(context.Request.Method))
-        {
-            response.StatusCode = 405;
-            response.Headers.Allow = "GET";
-            return Task.CompletedTask;
-        }
-
-        byte[] body = Render();
-        response.StatusCode = 200;
-        response.ContentType = "application/json";
-        response.ContentLength = body.Length;
-        return head ? Task.CompletedTask : response.Body.WriteAsync(body, 0, body.Length, context.RequestAborted);
-    }
+    public Task HandleAsync(HttpContext context) => JsonStatusResponse.WriteAsync(context, Render);
 
     /// <summary>
     /// The pod's last good <c>/metrics</c> scrape, null before the first; <c>age_seconds</c> grows while scrapes

@@ -19,7 +19,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
     {
         var version = await NativeProcess.RunAsync(_binary, "--version");
         var help = await NativeProcess.RunAsync(_binary, "--help");
-        var refused = await NativeProcess.RunAsync(_binary, "--session-key", "x");
+        var refused = await NativeProcess.RunAsync(_binary, "--static-aliases", "x");
         var badLogic = await NativeProcess.RunAsync(_binary, "--routing-logic", "roundrobin");
 
         Assert.Equal(0, version.ExitCode);
@@ -27,7 +27,7 @@ public sealed class AotBinaryTests(AotBinaryFixture fixture)
         Assert.Equal(0, help.ExitCode);
         Assert.Contains("--static-backends", help.Output, StringComparison.Ordinal);
         Assert.Equal(2, refused.ExitCode);
-        Assert.Contains("--session-key", refused.Output, StringComparison.Ordinal);
+        Assert.Contains("--static-aliases", refused.Output, StringComparison.Ordinal);
         Assert.Equal(2, badLogic.ExitCode);
     }
 
