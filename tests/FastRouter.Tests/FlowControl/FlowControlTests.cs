@@ -40,7 +40,9 @@ public sealed class FlowControlTests
 
         Assert.Equal(200, (int)answer.StatusCode);
         Assert.Equal(["blocker", "waits"], DecodePrompts(harness));
-        Assert.Contains("fastrouter_queue_dispatched_total{model=\"llama31-8b\",band=\"normal\"} 1", await harness.ScrapeAsync(), StringComparison.Ordinal);
+        string scraped = await harness.ScrapeAsync();
+        Assert.Contains("fastrouter_queue_dispatched_total{model=\"llama31-8b\",band=\"normal\"} 1", scraped, StringComparison.Ordinal);
+        Assert.Equal(1, Telemetry.PrometheusText.Parse(scraped).Single("fastrouter_queue_wait_seconds_count", ("band", "normal"), ("outcome", "dispatched")));
         Assert.Contains(harness.Logs.Lines, l => l.Message.StartsWith("Queued ", StringComparison.Ordinal) && l.Message.Contains("then dispatched", StringComparison.Ordinal));
     }
 
