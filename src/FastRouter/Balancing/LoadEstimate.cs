@@ -17,8 +17,7 @@ internal sealed class LoadEstimate
     /// <param name="timestampFrequency">The <see cref="TimeProvider"/>'s ticks per second, the unit of snapshot timestamps.</param>
     public LoadEstimate(TimeSpan engineStatsInterval, long timestampFrequency)
     {
-        double ticks = 3 * engineStatsInterval.TotalSeconds * timestampFrequency;
-        _staleAfter = ticks >= long.MaxValue ? long.MaxValue : (long)ticks;
+        _staleAfter = EngineSnapshot.StaleAfterTicks(engineStatsInterval, timestampFrequency);
     }
 
     /// <summary>The pod's load at <paramref name="now"/> (a <see cref="TimeProvider"/> timestamp), in requests.</summary>
@@ -26,7 +25,7 @@ internal sealed class LoadEstimate
     {
         int inFlight = pod.InFlight;
         EngineSnapshot? engine = pod.Engine;
-        if (engine is null || now - engine.ReceivedAt > _staleAfter)
+        if (engine is null || !engine.IsFreshAt(now, _staleAfter))
         {
             return inFlight;
         }

@@ -16,9 +16,6 @@ internal sealed class DecodeOnlyPolicy
     /// <summary>The router's token estimate everywhere: about 4 UTF-8 bytes of prompt text a token.</summary>
     private const int BytesPerToken = 4;
 
-    /// <summary>An engine snapshot older than this many scrape intervals is not routed on (the scraper may be failing).</summary>
-    private const int FreshIntervals = 3;
-
     private readonly TimeProvider _time;
     private readonly long _shortUncachedBytes;
     private readonly bool _withoutPrefill;
@@ -35,7 +32,7 @@ internal sealed class DecodeOnlyPolicy
         _shortUncachedBytes = (long)options.DecodeOnlyBelowTokens * BytesPerToken;
         _withoutPrefill = options.DecodeOnlyWithoutPrefill;
         _options = options;
-        _freshTicks = (long)(FreshIntervals * options.EngineStatsInterval.TotalSeconds * time.TimestampFrequency);
+        _freshTicks = Engines.EngineSnapshot.StaleAfterTicks(options.EngineStatsInterval, time.TimestampFrequency);
     }
 
     /// <summary>Whether any request can be served decode-only: when false, <see cref="Decide"/> always disaggregates.</summary>

@@ -8,6 +8,19 @@ namespace FastRouter.Engines;
 /// </summary>
 internal sealed class EngineSnapshot
 {
+    /// <summary>A snapshot counts for this many scrape intervals: one late or lost scrape does not make it stale.</summary>
+    public const int FreshIntervals = 3;
+
+    /// <summary>How long, in <see cref="TimeProvider"/> ticks, a snapshot counts after it arrived (--engine-stats-interval × 3).</summary>
+    public static long StaleAfterTicks(TimeSpan engineStatsInterval, long timestampFrequency)
+    {
+        double ticks = FreshIntervals * engineStatsInterval.TotalSeconds * timestampFrequency;
+        return ticks >= long.MaxValue ? long.MaxValue : (long)ticks;
+    }
+
+    /// <summary>Whether the snapshot still describes the engine at <paramref name="now"/>.</summary>
+    public bool IsFreshAt(long now, long staleAfterTicks) => now - ReceivedAt <= staleAfterTicks;
+
     /// <summary>When the scrape's answer arrived, a <see cref="TimeProvider"/> timestamp of the router's clock.</summary>
     public required long ReceivedAt { get; init; }
 

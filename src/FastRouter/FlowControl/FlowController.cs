@@ -40,7 +40,7 @@ internal sealed class FlowController : IDisposable
         Discovery = discovery;
         _time = time;
         // As the pickers' load estimate: engine figures count for three scrape intervals.
-        _freshTicks = (long)(3 * options.EngineStatsInterval.TotalSeconds * time.TimestampFrequency);
+        _freshTicks = Engines.EngineSnapshot.StaleAfterTicks(options.EngineStatsInterval, time.TimestampFrequency);
         _pump = time.CreateTimer(static state => ((FlowController)state!).OnPump(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         if (metrics is not null)
         {

@@ -22,7 +22,7 @@ internal static class PodSaturation
         }
 
         EngineSnapshot? engine = pod.Engine;
-        if (engine is null || now - engine.ReceivedAt > freshTicks)
+        if (engine is null || !engine.IsFreshAt(now, freshTicks))
         {
             return false;
         }

@@ -41,11 +41,8 @@ internal sealed partial class OrchestratedProxy
 
         exchange.PrefillStartedAt = _requestLog.IsEnabled ? Stopwatch.GetTimestamp() : 0;
         prefill.Reserve();
-        if (exchange.QueueTicket is not null)
-        {
-            // The pod's count now shows this request: the queue may judge the next one.
-            ReleaseQueueTicket(exchange);
-        }
+        // The pod's count now shows this request: the queue may judge the next one.
+        ReleaseQueueTicket(exchange);
 
         HttpResponseMessage? answer = null;
         try

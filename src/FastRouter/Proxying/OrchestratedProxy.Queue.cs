@@ -70,10 +70,13 @@ internal sealed partial class OrchestratedProxy
         }
     }
 
+    /// <summary>Gives the request's place in the queue back, if it holds one (it waited, and has not given it back yet).</summary>
     private void ReleaseQueueTicket(ProxyExchange exchange)
     {
-        QueuedRequest ticket = exchange.QueueTicket!;
-        exchange.QueueTicket = null;
-        _flow.Release(ticket);
+        if (exchange.QueueTicket is { } ticket)
+        {
+            exchange.QueueTicket = null;
+            _flow.Release(ticket);
+        }
     }
 }

@@ -130,10 +130,7 @@ internal sealed partial class OrchestratedProxy
                     discardBodyOf = requestId;
                 }
 
-                if (exchange.QueueTicket is not null)
-                {
-                    ReleaseQueueTicket(exchange);
-                }
+                ReleaseQueueTicket(exchange);
 
                 if (exchange.TryReset())
                 {
@@ -401,11 +398,8 @@ internal sealed partial class OrchestratedProxy
     {
         _requestLog.DecodeOnly(decode.Name, decision, requestId);
         decode.Reserve();
-        if (exchange.QueueTicket is not null)
-        {
-            // The decode pod's count now shows this request: the queue may judge the next one.
-            ReleaseQueueTicket(exchange);
-        }
+        // The decode pod's count now shows this request: the queue may judge the next one.
+        ReleaseQueueTicket(exchange);
 
         try
         {
