@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using FastRouter.LoadTests.Cli;
 using FastRouter.LoadTests.Conversations;
+using FastRouter.LoadTests.Overload;
 using FastRouter.LoadTests.Probing;
 using FastRouter.LoadTests.Reporting;
 using FastRouter.LoadTests.Running;
@@ -22,6 +23,11 @@ internal static class LoadTestProgram
         if (ConversationCommandLine.Applies(args))
         {
             return await RunConversationsAsync(args).ConfigureAwait(false);
+        }
+
+        if (OverloadCommandLine.Applies(args))
+        {
+            return await RunOverloadAsync(args).ConfigureAwait(false);
         }
 
         ParsedCommandLine parsed;
@@ -47,6 +53,7 @@ internal static class LoadTestProgram
                 }
 
                 Console.WriteLine($"{ConversationCommandLine.ScenarioName,-20} multi-turn chats over shared system prompts, history growing each turn (own flags: see --help)");
+                Console.WriteLine($"{OverloadCommandLine.ScenarioName,-20} a heavy and a light client in two priority bands at a multiple of the fleet's capacity (own flags: see --help)");
 
                 return ExitOk;
             default:
@@ -108,6 +115,31 @@ internal static class LoadTestProgram
             }
         };
         return await ConversationProgram.RunAsync(options, stop.Token).ConfigureAwait(false);
+    }
+
+    private static async Task<int> RunOverloadAsync(string[] args)
+    {
+        OverloadOptions options;
+        try
+        {
+            options = OverloadCommandLine.Parse(args, DateTimeOffset.UtcNow);
+        }
+        catch (CommandLineException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message).ConfigureAwait(false);
+            return ExitUsage;
+        }
+
+        using var stop = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (!stop.IsCancellationRequested)
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            }
+        };
+        return await OverloadProgram.RunAsync(options, stop.Token).ConfigureAwait(false);
     }
 
     private static async Task<int> ProbeAsync(LoadTestOptions options, string commandLine, CancellationToken stopToken)

@@ -51,6 +51,17 @@ internal static class HelpText
           --duration D              conversations start during D (default 60s), then the run waits for them
                                       at most --drain-timeout (default 60s)
 
+        Overload (--scenario overload; its own flags, see docs/loadtests.md):
+          --target URL              the router          --pods URL[,URL...]  simulator pods whose /sim/stats are read
+          --capacity R              the fleet's capacity in requests/s (required)
+          --load X                  offered load as a multiple of it (default 2), Poisson, both clients together
+          --heavy-factor F          the heavy client sends F times the light one (default 10; 0 = light alone)
+          --high-share S            share of each client's requests with x-request-priority 0 (default 0.25; rest 1)
+          --queue-timeout D         sent as x-request-queue-timeout (default 2s)
+          --hang-timeout D          no complete answer this long after it was due: hanging, cut (default 60s)
+          --max-tokens M (default 4)   --prompt-bytes B (default 1600; every prompt distinct)
+          --duration D              arrivals during D (default 30s), then the run waits for the answers
+
         Output:
           --name NAME               the run's name (default: the scenario and the start time)
           --out DIR                 folder for summary.json and report.html (default loadtests/results/NAME)
