@@ -11,7 +11,7 @@ namespace FastRouter.FlowControl;
 /// On an unsaturated fleet the whole cost is <see cref="MustWait"/>: one look at the queue's count and at the first
 /// pods of the route until one has room, no lock, no allocation.
 /// <para>
-/// Room reappears when a request ends (<see cref="RequestEnded"/>), when a scrape brings new engine figures or when
+/// Room reappears when a request or its prefill leg ends (<see cref="RequestEnded"/>, <see cref="PodReleased"/>), when a scrape brings new engine figures or when
 /// pods change; the last two are noticed by a pump every <see cref="PumpInterval"/> while anything waits.
 /// </para>
 /// </summary>
@@ -125,6 +125,12 @@ internal sealed class FlowController : IDisposable
             queues[i].Queue.Pump();
         }
     }
+
+    /// <summary>
+    /// A call to a pod ended before its request did (a prefill leg, its decode still to come): that pod may have room
+    /// for a waiting request. Free when nothing waits.
+    /// </summary>
+    public void PodReleased() => RequestEnded();
 
     /// <summary>Shutting down: every waiting request gets 503 now, and no more are queued.</summary>
     public void Close()

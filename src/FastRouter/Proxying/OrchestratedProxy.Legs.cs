@@ -96,6 +96,9 @@ internal sealed partial class OrchestratedProxy
         finally
         {
             prefill.Release();
+            // The prefill pod may have room now, while this request's decode goes on for a while: a request waiting
+            // for it must not wait for the whole of this one (or the queue's next pump) to end.
+            _flow.PodReleased();
             answer?.Dispose();
             EndLeg(ref leg, exchange);
 
