@@ -6,13 +6,14 @@
 #   unloaded      the light client alone at 0.5 x capacity, flow control off: the fleet's own TTFT, the reference
 #   off           2 x capacity, --flow-control off: everything goes to the engines' first-come queues
 #   on            2 x capacity, flow control on with the saturation defaults (--saturation-waiting 5)
-#   on-tuned      2 x capacity, flow control on with --saturation-in-flight 1 (one prefill at a time per pod)
+#   in-flight-1   2 x capacity, flow control on with --saturation-in-flight 1 (one prefill at a time per pod)
+#   in-flight-2   2 x capacity, flow control on with --saturation-in-flight 2 (one running, one queued per pod)
 # Writes loadtests/results/overload-<timestamp>/{results.md,<config>/summary.json,<config>/report.txt,*.log}.
 # See docs/loadtests.md ("Overload benchmark"). Usage:
 #
 #   loadtests/overload-bench.sh [--quick] [--duration SECONDS] [--out DIR]
 #
-#   --quick      20 s of arrivals per configuration instead of 60 (about 4 minutes instead of about 9)
+#   --quick      20 s of arrivals per configuration instead of 60 (about 4 minutes instead of about 10)
 #   --duration   seconds of arrivals per configuration
 #   --out DIR    output folder
 set -euo pipefail
@@ -119,7 +120,8 @@ say "capacity $CAPACITY requests/s (computed), $DURATION s of arrivals per confi
 run_config unloaded 0.5 0 --flow-control off
 run_config off 2 "$HEAVY_FACTOR" --flow-control off
 run_config on 2 "$HEAVY_FACTOR" --flow-control on
-run_config on-tuned 2 "$HEAVY_FACTOR" --flow-control on --saturation-in-flight 1
+run_config in-flight-1 2 "$HEAVY_FACTOR" --flow-control on --saturation-in-flight 1
+run_config in-flight-2 2 "$HEAVY_FACTOR" --flow-control on --saturation-in-flight 2
 
 # ---------------------------------------------------------------- the tables
 python3 - "$OUT/results.md" "$CAPACITY" "${ROWS[@]}" <<'PY'

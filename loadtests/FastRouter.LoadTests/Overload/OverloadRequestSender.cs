@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -26,7 +27,7 @@ internal sealed class OverloadRequestSender
         ArgumentNullException.ThrowIfNull(target);
         _invoker = invoker;
         _chatUri = new Uri(target, "v1/chat/completions");
-        _queueTimeout = queueTimeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        _queueTimeout = queueTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
         _hangTimeout = hangTimeout;
     }
 
