@@ -8,12 +8,14 @@
 #   on            2 x capacity, flow control on with the saturation defaults (--saturation-waiting 5)
 #   in-flight-1   2 x capacity, flow control on with --saturation-in-flight 1 (one prefill at a time per pod)
 #   in-flight-2   2 x capacity, flow control on with --saturation-in-flight 2 (one running, one queued per pod)
+#   unloaded-lif, in-flight-1-lif   the unloaded reference and in-flight-1 with --pod-selection least-in-flight
+#                 (affinity's load bound may put a request on the busy prefill pod of two while the other idles)
 # Writes loadtests/results/overload-<timestamp>/{results.md,<config>/summary.json,<config>/report.txt,*.log}.
 # See docs/loadtests.md ("Overload benchmark"). Usage:
 #
 #   loadtests/overload-bench.sh [--quick] [--duration SECONDS] [--out DIR]
 #
-#   --quick      20 s of arrivals per configuration instead of 60 (about 4 minutes instead of about 10)
+#   --quick      20 s of arrivals per configuration instead of 60 (about 5 minutes instead of about 12)
 #   --duration   seconds of arrivals per configuration
 #   --out DIR    output folder
 set -euo pipefail
@@ -87,8 +89,8 @@ stop_all() { # the pods and the router of one configuration (PIDS keeps them for
 }
 
 ROWS=()
-run_config() { # name load heavy-factor router-flags...
-  local name=$1 load=$2 heavy=$3; shift 3
+run_config() { # name reference load heavy-factor router-flags... (reference: the unloaded run its TTFT is compared with)
+  local name=$1 reference=$2 load=$3 heavy=$4; shift 4
   local backends="" labels="" models="" pods="" port
   say "configuration $name: load ${load} x $CAPACITY requests/s, router flags: $*"
   for port in "${PREFILL_PORTS[@]}"; do start_sim prefill "$port" "${SIM_ENGINE[@]}"; RUN_PIDS+=("${PIDS[-1]}"); done
@@ -104,7 +106,7 @@ run_config() { # name load heavy-factor router-flags...
   if ! wait_http "$ROUTER_PORT" /livez; then
     say "  the router did not start with $*: see $OUT/router-$name.log"
     stop_all
-    ROWS+=("$name|not run: the router did not start with $*")
+    ROWS+=("$name|$reference|not run: the router did not start with $*")
     return
   fi
   dotnet "$LG_DLL" --scenario overload --target "http://127.0.0.1:$ROUTER_PORT" --pods "${pods%,}" --no-progress \
@@ -113,15 +115,17 @@ run_config() { # name load heavy-factor router-flags...
     --prompt-bytes "$PROMPT_BYTES" --duration "${DURATION}s" --seed "$SEED" --name "$name" --out "$OUT/$name" \
     >"$OUT/$name.log" 2>&1 || true
   stop_all
-  ROWS+=("$name|$OUT/$name/summary.json")
+  ROWS+=("$name|$reference|$OUT/$name/summary.json")
 }
 
 say "capacity $CAPACITY requests/s (computed), $DURATION s of arrivals per configuration, seed $SEED"
-run_config unloaded 0.5 0 --flow-control off
-run_config off 2 "$HEAVY_FACTOR" --flow-control off
-run_config on 2 "$HEAVY_FACTOR" --flow-control on
-run_config in-flight-1 2 "$HEAVY_FACTOR" --flow-control on --saturation-in-flight 1
-run_config in-flight-2 2 "$HEAVY_FACTOR" --flow-control on --saturation-in-flight 2
+run_config unloaded unloaded 0.5 0 --flow-control off
+run_config off unloaded 2 "$HEAVY_FACTOR" --flow-control off
+run_config on unloaded 2 "$HEAVY_FACTOR" --flow-control on
+run_config in-flight-1 unloaded 2 "$HEAVY_FACTOR" --flow-control on --saturation-in-flight 1
+run_config in-flight-2 unloaded 2 "$HEAVY_FACTOR" --flow-control on --saturation-in-flight 2
+run_config unloaded-lif unloaded-lif 0.5 0 --flow-control off --pod-selection least-in-flight
+run_config in-flight-1-lif unloaded-lif 2 "$HEAVY_FACTOR" --flow-control on --saturation-in-flight 1 --pod-selection least-in-flight
 
 # ---------------------------------------------------------------- the tables
 python3 - "$OUT/results.md" "$CAPACITY" "${ROWS[@]}" <<'PY'
@@ -129,21 +133,21 @@ import json, sys
 out, capacity, rows = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
 data = []
 for row in rows:
-    name, path = row.split('|', 1)
+    name, reference, path = row.split('|', 2)
     if path.startswith('not run'):
-        data.append((name, None, path)); continue
+        data.append((name, reference, None, path)); continue
     try:
-        with open(path) as f: data.append((name, json.load(f), None))
+        with open(path) as f: data.append((name, reference, json.load(f), None))
     except OSError as e:
-        data.append((name, None, f'no summary ({e.strerror})'))
-base = next((d for n, d, _ in data if n == 'unloaded' and d), None)
-ref = base['totals']['ttft_p99_ms'] if base else 0
-def ratio(v): return f' ({v / ref:.2f}x)' if ref and v else ''
+        data.append((name, reference, None, f'no summary ({e.strerror})'))
+refs = {n: d['totals']['ttft_p99_ms'] for n, _, d, _ in data if d and n.startswith('unloaded')}
+def ratio(v, ref): return f' ({v / ref:.2f}x)' if ref and v else ''
 cells = ['| config | client | band | sent | served | 429 | 503 | other | hanging | TTFT p50 ms | TTFT p99 ms (x unloaded) |',
          '|---|---|---|---|---|---|---|---|---|---|---|']
 configs = ['| config | offered/s | served/s | light share / fair share | answered | hanging | pods\' prefill requests / served | router retries |',
            '|---|---|---|---|---|---|---|---|']
-for name, d, note in data:
+for name, reference, d, note in data:
+    ref = refs.get(reference, 0)
     if d is None:
         cells.append(f'| {name} | {note} ||||||||||'); configs.append(f'| {name} | {note} |||||||'); continue
     for c in d['clients']:
@@ -152,7 +156,7 @@ for name, d, note in data:
             b = c['bands'][band]
             if b['sent'] == 0: continue
             cells.append(f"| {name} | {c['client']} | {band} | {b['sent']} | {b['served']} | {b['rejected_429']} | {b['rejected_503']} "
-                         f"| {b['other_errors']} | {b['hanging']} | {b['ttft_p50_ms']:.0f} | {b['ttft_p99_ms']:.0f}{ratio(b['ttft_p99_ms'])} |")
+                         f"| {b['other_errors']} | {b['hanging']} | {b['ttft_p50_ms']:.0f} | {b['ttft_p99_ms']:.0f}{ratio(b['ttft_p99_ms'], ref)} |")
     t, p = d['totals'], d['pods']
     light = next(c for c in d['clients'] if c['client'] == 'light')
     share = f"{light['dispatch_share'] * 100:.1f} % / {light['fair_share'] * 100:.1f} %"
@@ -160,8 +164,9 @@ for name, d, note in data:
     retries = '?' if p['router_retries'] < 0 else f"{p['router_retries']:.0f}"
     configs.append(f"| {name} | {d['heavy_rate'] + d['light_rate']:.2f} | {t['served_per_second']:.2f} | {share} "
                    f"| {t['answered']} of {t['sent']} | {t['hanging']} | {p['prefill_requests']} / {t['served']} | {retries} |")
-text = (f'Capacity {capacity:.2f} requests/s (computed from the sims\' flags). TTFT ratios: against the unloaded run\'s '
-        f'p99 over every served request ({ref:.0f} ms).\n\n' + '\n'.join(cells) + '\n\n' + '\n'.join(configs) + '\n')
+refs_text = ', '.join(f'{n} {v:.0f} ms' for n, v in refs.items())
+text = (f'Capacity {capacity:.2f} requests/s (computed from the sims\' flags). TTFT ratios: against the p99 over every served '
+        f'request of the unloaded run with the same pod selection ({refs_text}).\n\n' + '\n'.join(cells) + '\n\n' + '\n'.join(configs) + '\n')
 open(out, 'w').write(text)
 print(text)
 PY
