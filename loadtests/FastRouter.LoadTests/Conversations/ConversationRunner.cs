@@ -1,3 +1,4 @@
+using FastRouter.LoadTests.Running;
 using FastRouter.LoadTests.Http;
 
 namespace FastRouter.LoadTests.Conversations;
@@ -98,7 +99,7 @@ internal sealed class ConversationRunner
     private async Task ConverseAsync(ConversationArrival arrival, long intended, CancellationToken runToken)
     {
         // The spreader's draws are seeded per conversation so a rerun sends each turn to the same router index.
-        var spreader = new Random(HashCode.Combine(_options.Seed, 0x5EED, arrival.Index));
+        var spreader = new Random(StableSeed.Mix(_options.Seed, 0x5EED, arrival.Index));
         var history = new List<ChatMessage>(1 + (2 * _options.Turns))
         {
             new("system", _systemPrompts[arrival.SystemPrompt]),

@@ -13,7 +13,7 @@ internal static class ConversationSchedule
     {
         ArgumentNullException.ThrowIfNull(options);
         var arrivals = new Random(options.Seed);
-        var prompts = new Random(HashCode.Combine(options.Seed, 0x9A7));
+        var prompts = new Random(StableSeed.Mix(options.Seed, 0x9A7, 0));
         var schedule = new PoissonSchedule(options.Rate, arrivals);
         var result = new List<ConversationArrival>();
         double window = options.Duration.TotalSeconds;

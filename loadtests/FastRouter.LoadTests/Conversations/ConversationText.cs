@@ -1,3 +1,4 @@
+using FastRouter.LoadTests.Running;
 using System.Text;
 
 namespace FastRouter.LoadTests.Conversations;
@@ -12,10 +13,10 @@ internal static class ConversationText
     private static readonly string[] Words =
         "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu".Split(' ');
 
-    public static string SystemPrompt(int seed, int index, int bytes) => Build(HashCode.Combine(seed, 0x5157, index), $"System prompt {index}: ", bytes);
+    public static string SystemPrompt(int seed, int index, int bytes) => Build(StableSeed.Mix(seed, 0x5157, index), $"System prompt {index}: ", bytes);
 
     public static string UserMessage(int seed, int conversation, int turn, int bytes) =>
-        Build(HashCode.Combine(seed, 0x05E1, conversation, turn), $"Conversation {conversation} turn {turn}: ", bytes);
+        Build(StableSeed.Mix(seed, 0x05E1, conversation, turn), $"Conversation {conversation} turn {turn}: ", bytes);
 
     private static string Build(int seed, string prefix, int bytes)
     {

@@ -1,3 +1,4 @@
+using FastRouter.LoadTests.Running;
 using System.Text;
 
 namespace FastRouter.LoadTests.Overload;
@@ -14,7 +15,7 @@ internal static class OverloadPrompt
 
     public static string Build(int seed, int index, int bytes)
     {
-        var random = new Random(OverloadSeed.Mix(seed, 0x0E4D, index));
+        var random = new Random(StableSeed.Mix(seed, 0x0E4D, index));
         var text = new StringBuilder(bytes + 16);
         text.Append("Request ").Append(index).Append(": ");
         while (text.Length < bytes)

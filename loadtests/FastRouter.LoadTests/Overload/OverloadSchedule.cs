@@ -22,8 +22,8 @@ internal static class OverloadSchedule
                 continue;
             }
 
-            var arrivals = new PoissonSchedule(rate, new Random(OverloadSeed.Mix(options.Seed, 0x0A11, client)));
-            var bands = new Random(OverloadSeed.Mix(options.Seed, 0xBA4D, client));
+            var arrivals = new PoissonSchedule(rate, new Random(StableSeed.Mix(options.Seed, 0x0A11, client)));
+            var bands = new Random(StableSeed.Mix(options.Seed, 0xBA4D, client));
             for (double offset = arrivals.NextGapSeconds(); offset < window; offset += arrivals.NextGapSeconds())
             {
                 offsets.Add((offset, client, bands.NextDouble() < options.HighShare ? OverloadBand.High : OverloadBand.Low));

@@ -26,7 +26,7 @@ internal static class ClosedLoopDriver
     private static async Task WorkerAsync(RunPlan plan, int worker, CancellationToken runToken)
     {
         LaneRecorder lane = plan.Collector.Lanes[worker % plan.Collector.Lanes.Length];
-        using var context = new RequestContext(HashCode.Combine(plan.Options.Seed, worker), runToken);
+        using var context = new RequestContext(StableSeed.Mix(plan.Options.Seed, 0xC105, worker), runToken);
         while (!runToken.IsCancellationRequested)
         {
             long now = MonotonicTime.Now;

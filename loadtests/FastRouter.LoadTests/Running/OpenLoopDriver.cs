@@ -47,7 +47,7 @@ internal static class OpenLoopDriver
                 await slots.WaitAsync(runToken).ConfigureAwait(false);
                 if (!contexts.TryTake(out RequestContext? context))
                 {
-                    context = new RequestContext(HashCode.Combine(plan.Options.Seed, index), runToken);
+                    context = new RequestContext(StableSeed.Mix(plan.Options.Seed, 0x0BE1, index), runToken);
                 }
 
                 LaneRecorder lane = plan.Collector.Lanes[index % plan.Collector.Lanes.Length];

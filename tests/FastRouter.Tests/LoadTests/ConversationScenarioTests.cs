@@ -51,6 +51,16 @@ public sealed class ConversationScenarioTests
     }
 
     [Fact]
+    public void Texts_AreTheSameInEveryProcess()
+    {
+        // Recorded once: every configuration of the routing benchmark runs in a new process and must send the same
+        // system prompts (so their prefix keys, and the pods they rank first, are the same), which a per-process
+        // hash seed (HashCode.Combine) would break.
+        Assert.Equal("System prompt 0: echo whiskey alpha mike", ConversationText.SystemPrompt(19, 0, 40));
+        Assert.Equal("Conversation 3 turn 2: whiskey delta gol", ConversationText.UserMessage(19, 3, 2, 40));
+    }
+
+    [Fact]
     public void Texts_AreDeterministicAsciiOfTheAskedLength_AndDistinct()
     {
         string prompt = ConversationText.SystemPrompt(3, 1, 6144);
