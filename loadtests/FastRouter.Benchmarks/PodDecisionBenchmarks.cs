@@ -8,9 +8,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace FastRouter.Benchmarks;
 
 /// <summary>
-/// One pick's decision, single-threaded: rendezvous hashing with bounded load (affinity, the default) against power
-/// of two choices on in-flight counts, among <see cref="Pods"/> healthy pods whose engine snapshots are fresh and
-/// unequal, for a different affinity key each pick. Time and allocation are per pick.
+/// One pick's decision, single-threaded: rendezvous hashing with bounded load (affinity, the default: on prefill work
+/// for prefill pods, on requests for decode pods) against power of two choices on in-flight counts, among
+/// <see cref="Pods"/> healthy pods whose engine snapshots are fresh and unequal, for a different affinity key each
+/// pick. Time and allocation are per pick.
 /// </summary>
 [MemoryDiagnoser]
 public class PodDecisionBenchmarks
@@ -25,9 +26,9 @@ public class PodDecisionBenchmarks
     [Params(4, 64)]
     public int Pods { get; set; }
 
-    /// <summary>affinity or least-in-flight.</summary>
-    [Params("affinity", "least-in-flight")]
-    public string Policy { get; set; } = "affinity";
+    /// <summary>affinity-prefill, affinity-decode or least-in-flight.</summary>
+    [Params("affinity-prefill", "affinity-decode", "least-in-flight")]
+    public string Policy { get; set; } = "affinity-prefill";
 
     [GlobalSetup]
     public void Setup()
@@ -35,15 +36,23 @@ public class PodDecisionBenchmarks
         // Snapshots stay fresh for the whole run: the benchmark weighs the engine-aware path, not its fallback.
         var options = new RouterOptions
         {
-            PodSelection = Policy == "affinity" ? PodSelection.Affinity : PodSelection.LeastInFlight,
+            PodSelection = Policy.StartsWith("affinity", StringComparison.Ordinal) ? PodSelection.Affinity : PodSelection.LeastInFlight,
             EngineStatsInterval = TimeSpan.FromHours(1),
         };
         var health = new PodHealthTracker(options, TimeProvider.System, NullLogger<PodHealthTracker>.Instance);
         _pods = new Backend[Pods];
         for (int i = 0; i < Pods; i++)
         {
-            _pods[i] = new Backend(new Uri("http://10.0." + (i / 250) + "." + (i % 250 + 1) + ":8000"), BackendRole.Decode, null, new HttpMessageInvoker(new SocketsHttpHandler()));
-            _pods[i].Engine = new EngineSnapshot { ReceivedAt = TimeProvider.System.GetTimestamp(), RouterInFlightAtScrape = 0, Running = i % 5, Waiting = i % 3 };
+            BackendRole role = Policy == "affinity-prefill" ? BackendRole.Prefill : BackendRole.Decode;
+            _pods[i] = new Backend(new Uri("http://10.0." + (i / 250) + "." + (i % 250 + 1) + ":8000"), role, null, new HttpMessageInvoker(new SocketsHttpHandler()));
+            _pods[i].Engine = new EngineSnapshot
+            {
+                ReceivedAt = TimeProvider.System.GetTimestamp(),
+                RouterInFlightAtScrape = 0,
+                Running = i % 5,
+                Waiting = i % 3,
+                PromptTokensPerSecond = 1000 * (i % 7),
+            };
         }
 
         var random = new Random(42);
@@ -62,7 +71,7 @@ public class PodDecisionBenchmarks
         int sum = 0;
         for (int i = 0; i < Picks; i++)
         {
-            _picker.Pick(_pods, ref _roundRobin, null, _keys[i], out PickReason reason);
+            _picker.Pick(_pods, ref _roundRobin, null, new PickKeys(_keys[i], _keys[(i + 1) % Picks], 1600), out PickReason reason);
             sum += (int)reason;
         }
 

@@ -64,7 +64,7 @@ public class PodPickerBenchmarks
     {
         for (int i = 0; i < PicksPerThread; i++)
         {
-            Backend? pod = _picker.Pick(_pods, ref _roundRobin, null, 0, out _);
+            Backend? pod = _picker.Pick(_pods, ref _roundRobin, null, default, out _);
             pod!.Reserve();
             pod.Release();
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using FastRouter.Configuration;
 using FastRouter.Discovery;
 
@@ -14,6 +15,7 @@ internal sealed class PodPicker
 {
     private const int StackLimit = 256;
 
+    private readonly RouterOptions _options;
     private readonly PodSelection _selection;
     private readonly double _loadBound;
     private readonly PodHealthTracker _health;
@@ -25,6 +27,7 @@ internal sealed class PodPicker
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(health);
+        _options = options;
         _selection = options.PodSelection;
         _loadBound = 1 + options.LoadBound;
         _health = health;
@@ -39,9 +42,9 @@ internal sealed class PodPicker
     /// <param name="candidates">The role's pods that serve the model.</param>
     /// <param name="roundRobin">The route's round-robin position for this role.</param>
     /// <param name="tried">Pods this request already used for this role (null on a first attempt).</param>
-    /// <param name="affinityKey">The request's affinity key (<see cref="Protocol.RequestScan.AffinityKey"/>); 0 for none.</param>
+    /// <param name="keys">The request's keys and prompt size.</param>
     /// <param name="reason">Why the pod was picked, for the pick metrics and the request's log.</param>
-    public Backend? Pick(Backend[] candidates, ref int roundRobin, List<Backend>? tried, ulong affinityKey, out PickReason reason)
+    public Backend? Pick(Backend[] candidates, ref int roundRobin, List<Backend>? tried, in PickKeys keys, out PickReason reason)
     {
         int count = candidates.Length;
         reason = PickReason.OnlyChoice;
@@ -71,14 +74,19 @@ internal sealed class PodPicker
                 eligibleCount = Collect(candidates, null, now, healthyOnly: false, eligible);
             }
 
-            picked = Choose(candidates, eligible[..eligibleCount], ref roundRobin, affinityKey, now, out reason);
+            picked = Choose(candidates, eligible[..eligibleCount], ref roundRobin, keys, now, out reason);
+        }
+
+        if (keys.PromptTokens > 0 && picked.Role == BackendRole.Prefill)
+        {
+            picked.CountPromptTokensSent(keys.PromptTokens);
         }
 
         _metrics?.PodPicked(picked.Role, reason);
         return picked;
     }
 
-    private Backend Choose(Backend[] candidates, ReadOnlySpan<int> eligible, ref int roundRobin, ulong affinityKey, long now, out PickReason reason)
+    private Backend Choose(Backend[] candidates, ReadOnlySpan<int> eligible, ref int roundRobin, in PickKeys keys, long now, out PickReason reason)
     {
         reason = PickReason.OnlyChoice;
         if (eligible.Length == 1)
@@ -93,8 +101,10 @@ internal sealed class PodPicker
                 uint next = (uint)Interlocked.Increment(ref roundRobin);
                 return candidates[eligible[(int)(next % (uint)eligible.Length)]];
 
-            case PodSelection.Affinity when affinityKey != 0:
-                return ChooseByAffinity(candidates, eligible, affinityKey, now, out reason);
+            case PodSelection.Affinity when keys.Order != 0:
+                return candidates[eligible[0]].Role == BackendRole.Prefill && TryChooseByWork(candidates, eligible, keys, now, out Backend? byWork, out reason)
+                    ? byWork
+                    : ChooseByAffinity(candidates, eligible, keys.Order, now, out reason);
 
             case PodSelection.LeastInFlight:
                 reason = PickReason.LeastLoad;
@@ -152,6 +162,98 @@ internal sealed class PodPicker
         Backend chosen = candidates[eligible[best]];
         reason = IsFirstInOrder(candidates, chosen, affinityKey, bestWeight) ? PickReason.Affinity : PickReason.Spilled;
         return chosen;
+    }
+
+    /// <summary>
+    /// Prefill's bound, on work rather than requests: the first pod in the key's rendezvous order that is not
+    /// saturated by its engine's queue (--saturation-*) and whose recent prefill work (<see cref="LoadEstimate.WorkOf"/>,
+    /// prompt tokens per second) is at most the request's bound, between (1 + ε/2) and (1 + ε) × the mean of the pods
+    /// not saturated. A prefill served from cache is short, so the requests in flight to a busy prefill pod are mostly
+    /// 0 or 1 and a bound on them spills nearly at random; the tokens a pod is asked for over some seconds are its
+    /// share of the role's traffic. The least loaded pod is never above the mean, so some pod always passes. False
+    /// when some pod has no work figure yet (its first scrape, an engine without the counter): the request bound
+    /// decides instead.
+    /// </summary>
+    private bool TryChooseByWork(Backend[] candidates, ReadOnlySpan<int> eligible, in PickKeys keys, long now,
+        [NotNullWhen(true)] out Backend? chosen, out PickReason reason)
+    {
+        ulong affinityKey = keys.Order;
+        chosen = null;
+        reason = PickReason.Affinity;
+        Span<double> work = eligible.Length <= StackLimit ? stackalloc double[eligible.Length] : new double[eligible.Length];
+        double sum = 0;
+        double everySum = 0;
+        int roomy = 0;
+        for (int i = 0; i < eligible.Length; i++)
+        {
+            Backend pod = candidates[eligible[i]];
+            double podWork = _load.WorkOf(pod, now);
+            if (double.IsNaN(podWork))
+            {
+                return false;
+            }
+
+            everySum += podWork;
+            if (FlowControl.PodSaturation.IsSaturated(pod, _options, now, _load.StaleAfterTicks))
+            {
+                // Marked, not dropped: if every pod is saturated, all of them count again.
+                work[i] = -1 - podWork;
+                continue;
+            }
+
+            work[i] = podWork;
+            sum += podWork;
+            roomy++;
+        }
+
+        // The request's own bound, between (1 + ε/2) and (1 + ε) × the mean, placed by its prefix key and its
+        // conversation key together: when a pod is over its share, the conversations of its lowest-placed prefix keys
+        // leave it first, whole (every turn, in every replica), and as its work drifts the share that leaves changes
+        // a conversation at a time. A sharp threshold per prefix key instead would move whole keys back and forth as
+        // the average follows them, each move a prompt computed afresh on a pod that had evicted it.
+        double place = keys.Spread == 0
+            ? Rendezvous.KeyFraction(affinityKey)
+            : (Rendezvous.KeyFraction(affinityKey) + Rendezvous.KeyFraction(keys.Spread)) / 2;
+        bool anyRoom = roomy > 0;
+        double mean = anyRoom ? sum / roomy : everySum / eligible.Length;
+        double bound = mean * (1 + ((_loadBound - 1) * (1 + place) / 2));
+        int best = -1;
+        ulong bestWeight = 0;
+        for (int i = 0; i < eligible.Length; i++)
+        {
+            double podWork = work[i];
+            if (podWork < 0)
+            {
+                if (anyRoom)
+                {
+                    continue;
+                }
+
+                podWork = -1 - podWork;
+            }
+
+            if (podWork > bound)
+            {
+                continue;
+            }
+
+            ulong weight = Rendezvous.Weight(affinityKey, candidates[eligible[i]].NameHash);
+            if (best < 0 || weight > bestWeight)
+            {
+                best = i;
+                bestWeight = weight;
+            }
+        }
+
+        if (best < 0)
+        {
+            // Only a rounding surprise gets here (the least loaded pod is at most the mean).
+            return false;
+        }
+
+        chosen = candidates[eligible[best]];
+        reason = IsFirstInOrder(candidates, chosen, affinityKey, bestWeight) ? PickReason.Affinity : PickReason.Spilled;
+        return true;
     }
 
     /// <summary>Whether no candidate, eligible or not (ejected, tried, over the bound), outranks the chosen pod for the key.</summary>

@@ -20,6 +20,12 @@ internal static class Rendezvous
         return XxHash3.HashToUInt64(bytes);
     }
 
+    /// <summary>
+    /// A number in [0, 1) that is the key's alone (the same finalizer of the key with no pod), the same in every
+    /// replica: where, within the load bound's slack, this key's pod counts as over it (<see cref="PodPicker"/>).
+    /// </summary>
+    public static double KeyFraction(ulong key) => (Weight(key, 0x9E3779B97F4A7C15UL) >> 11) * (1.0 / (1UL << 53));
+
     /// <summary>The pod's weight for the key: a 64-bit finalizer (MurmurHash3's) of both, so that nearby keys rank pods unrelatedly.</summary>
     public static ulong Weight(ulong key, ulong podHash)
     {

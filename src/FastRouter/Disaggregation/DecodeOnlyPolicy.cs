@@ -13,9 +13,6 @@ namespace FastRouter.Disaggregation;
 /// </summary>
 internal sealed class DecodeOnlyPolicy
 {
-    /// <summary>The router's token estimate everywhere: about 4 UTF-8 bytes of prompt text a token.</summary>
-    private const int BytesPerToken = 4;
-
     private readonly TimeProvider _time;
     private readonly long _shortUncachedBytes;
     private readonly bool _withoutPrefill;
@@ -29,7 +26,7 @@ internal sealed class DecodeOnlyPolicy
         _time = time;
 
         // bytes / 4 < N is bytes < 4N for whole numbers: compared in bytes, no division per request.
-        _shortUncachedBytes = (long)options.DecodeOnlyBelowTokens * BytesPerToken;
+        _shortUncachedBytes = (long)options.DecodeOnlyBelowTokens * RequestScan.BytesPerToken;
         _withoutPrefill = options.DecodeOnlyWithoutPrefill;
         _options = options;
         _freshTicks = Engines.EngineSnapshot.StaleAfterTicks(options.EngineStatsInterval, time.TimestampFrequency);

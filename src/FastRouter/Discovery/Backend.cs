@@ -12,6 +12,7 @@ internal sealed class Backend : IDisposable
     private long _requests;
     private long _failures;
     private int _inFlight;
+    private long _promptTokensSent;
     private string[]? _models;
     private Engines.EngineSnapshot? _engine;
 
@@ -100,6 +101,14 @@ internal sealed class Backend : IDisposable
     public void Reserve() => Interlocked.Increment(ref _inFlight);
 
     public void Release() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>
+    /// Prompt tokens this router sent the pod, summed over every prefill (estimated: about 4 bytes a token). Only grows; the
+    /// affinity bound reads what was added since the engine's last scrape (<see cref="Engines.EngineSnapshot.RouterPromptTokensAtScrape"/>).
+    /// </summary>
+    public long PromptTokensSent => Interlocked.Read(ref _promptTokensSent);
+
+    public void CountPromptTokensSent(long tokens) => Interlocked.Add(ref _promptTokensSent, tokens);
 
     /// <summary>Counts one call made to the pod, and whether it failed through the pod's fault.</summary>
     public void RecordCall(bool failed)

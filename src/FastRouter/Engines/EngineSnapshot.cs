@@ -11,11 +11,25 @@ internal sealed class EngineSnapshot
     /// <summary>A snapshot counts for this many scrape intervals: one late or lost scrape does not make it stale.</summary>
     public const int FreshIntervals = 3;
 
+    private static readonly TimeSpan MinimumWorkSmoothing = TimeSpan.FromSeconds(10);
+
     /// <summary>How long, in <see cref="TimeProvider"/> ticks, a snapshot counts after it arrived (--engine-stats-interval × 3).</summary>
     public static long StaleAfterTicks(TimeSpan engineStatsInterval, long timestampFrequency)
     {
         double ticks = FreshIntervals * engineStatsInterval.TotalSeconds * timestampFrequency;
         return ticks >= long.MaxValue ? long.MaxValue : (long)ticks;
+    }
+
+    /// <summary>
+    /// The time constant of <see cref="PromptTokensPerSecond"/>'s moving average: 10 s, or three scrape intervals
+    /// if longer. Which pods hold which prompts changes slowly, and the work bound is about that share; a short
+    /// average follows every batch, and replicas that scrape at different instants would see different bursts and
+    /// disagree. Sudden queues are the saturation limits' business (--saturation-*), read from the latest scrape.
+    /// </summary>
+    public static TimeSpan WorkSmoothing(TimeSpan engineStatsInterval)
+    {
+        TimeSpan threeIntervals = FreshIntervals * engineStatsInterval;
+        return threeIntervals > MinimumWorkSmoothing ? threeIntervals : MinimumWorkSmoothing;
     }
 
     /// <summary>Whether the snapshot still describes the engine at <paramref name="now"/>.</summary>
@@ -26,6 +40,16 @@ internal sealed class EngineSnapshot
 
     /// <summary>This router's own requests in flight to the pod when the answer arrived (<see cref="Discovery.Backend.InFlight"/>).</summary>
     public required int RouterInFlightAtScrape { get; init; }
+
+    /// <summary>This router's <see cref="Discovery.Backend.PromptTokensSent"/> when the answer arrived.</summary>
+    public long RouterPromptTokensAtScrape { get; init; }
+
+    /// <summary>
+    /// Prompt tokens the engine took in per second (<c>vllm:prompt_tokens_total</c>'s rate, cached or not), smoothed
+    /// over <see cref="WorkSmoothing"/>: the prefill work it was asked for lately, whoever sent it. NaN until two
+    /// scrapes with the counter exist.
+    /// </summary>
+    public double PromptTokensPerSecond { get; init; } = double.NaN;
 
     /// <summary><c>vllm:num_requests_running</c>.</summary>
     public double Running { get; init; }

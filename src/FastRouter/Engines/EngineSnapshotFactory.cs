@@ -10,25 +10,66 @@ internal static class EngineSnapshotFactory
     /// <c>vllm:gpu_prefix_cache_hit_rate</c> gauge; else NaN. With no query since the previous scrape the previous
     /// rate stands.
     /// </summary>
-    public static EngineSnapshot From(EngineFigures figures, EngineSnapshot? previous, long receivedAt, int routerInFlight)
+    /// <param name="figures">The scrape's figures.</param>
+    /// <param name="previous">The pod's snapshot before this one, or null.</param>
+    /// <param name="receivedAt">When the answer arrived (<see cref="TimeProvider"/> timestamp).</param>
+    /// <param name="routerInFlight">This router's requests in flight to the pod then.</param>
+    /// <param name="routerPromptTokens">This router's <see cref="Discovery.Backend.PromptTokensSent"/> then.</param>
+    /// <param name="timestampFrequency">Ticks per second of <paramref name="receivedAt"/>.</param>
+    /// <param name="smoothing">Time constant of <see cref="EngineSnapshot.PromptTokensPerSecond"/>'s moving average.</param>
+    public static EngineSnapshot From(EngineFigures figures, EngineSnapshot? previous, long receivedAt, int routerInFlight,
+        long routerPromptTokens, long timestampFrequency, TimeSpan smoothing)
     {
         ArgumentNullException.ThrowIfNull(figures);
         double queries = figures.SumPreferring(EngineSeries.PrefixCacheQueries, EngineSeries.GpuPrefixCacheQueries);
         double hits = figures.SumPreferring(EngineSeries.PrefixCacheHits, EngineSeries.GpuPrefixCacheHits);
         double kv = figures.Mean(EngineSeries.KvCacheUsage);
+        double promptTokens = figures.Sum(EngineSeries.PromptTokens);
         return new EngineSnapshot
         {
             ReceivedAt = receivedAt,
             RouterInFlightAtScrape = routerInFlight,
+            RouterPromptTokensAtScrape = routerPromptTokens,
+            PromptTokensPerSecond = PromptRate(promptTokens, receivedAt, previous, timestampFrequency, smoothing),
             Running = Zero(figures.Sum(EngineSeries.Running)),
             Waiting = Zero(figures.Sum(EngineSeries.Waiting)),
             KvCacheUsage = double.IsNaN(kv) ? figures.Mean(EngineSeries.GpuCacheUsage) : kv,
             PrefixCacheQueries = queries,
             PrefixCacheHits = hits,
             PrefixCacheHitRate = HitRate(queries, hits, previous, figures.Mean(EngineSeries.GpuPrefixCacheHitRate)),
-            PromptTokens = figures.Sum(EngineSeries.PromptTokens),
+            PromptTokens = promptTokens,
             GenerationTokens = figures.Sum(EngineSeries.GenerationTokens),
         };
+    }
+
+    /// <summary>
+    /// Prompt tokens gained since the previous scrape over the time between them, folded into the previous rate by
+    /// an exponential moving average (weight 1 − e^(−Δt/smoothing)), so one scrape's burst or lull moves it only part
+    /// way. A counter that went back (an engine restart) keeps the previous rate; no previous counter, NaN.
+    /// </summary>
+    private static double PromptRate(double promptTokens, long receivedAt, EngineSnapshot? previous, long frequency, TimeSpan smoothing)
+    {
+        if (previous is null || double.IsNaN(promptTokens) || double.IsNaN(previous.PromptTokens) || frequency <= 0)
+        {
+            return double.NaN;
+        }
+
+        double seconds = (receivedAt - previous.ReceivedAt) / (double)frequency;
+        double taken = promptTokens - previous.PromptTokens;
+        if (seconds <= 0 || taken < 0)
+        {
+            return previous.PromptTokensPerSecond;
+        }
+
+        double latest = taken / seconds;
+        double before = previous.PromptTokensPerSecond;
+        if (double.IsNaN(before) || smoothing <= TimeSpan.Zero)
+        {
+            return latest;
+        }
+
+        double weight = 1 - Math.Exp(-seconds / smoothing.TotalSeconds);
+        return before + (weight * (latest - before));
     }
 
     // An engine that does not report its queue is taken as idle, as production-stack does.

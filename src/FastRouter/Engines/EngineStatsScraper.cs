@@ -147,7 +147,8 @@ internal sealed class EngineStatsScraper : BackgroundService
                 return EngineScrapeResult.Malformed;
             }
 
-            pod.Engine = EngineSnapshotFactory.From(figures, pod.Engine, _time.GetTimestamp(), pod.InFlight);
+            pod.Engine = EngineSnapshotFactory.From(figures, pod.Engine, _time.GetTimestamp(), pod.InFlight, pod.PromptTokensSent,
+                _time.TimestampFrequency, EngineSnapshot.WorkSmoothing(_options.EngineStatsInterval));
             return EngineScrapeResult.Ok;
         }
         finally

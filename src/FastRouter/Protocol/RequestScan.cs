@@ -51,6 +51,12 @@ internal sealed class RequestScan
     /// <summary>UTF-8 bytes of prompt text (message contents, or the prompt), the router's token estimate's base (about 4 bytes a token).</summary>
     public int PromptBytes { get; set; }
 
+    /// <summary>The router's token estimate, with no tokenizer: bytes of text per token (English text in Llama's tokenizer runs about 4).</summary>
+    public const int BytesPerToken = 4;
+
+    /// <summary><see cref="PromptBytes"/> as tokens, by <see cref="BytesPerToken"/>.</summary>
+    public int PromptTokens => PromptBytes / BytesPerToken;
+
     /// <summary>
     /// Bytes of prompt text after the last assistant message: what a decode pod that served the conversation's previous
     /// turn does not hold yet. Equals <see cref="PromptBytes"/> when the prompt has no assistant message.

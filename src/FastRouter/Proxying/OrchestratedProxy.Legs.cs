@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
+using FastRouter.Balancing;
 using FastRouter.Configuration;
 using FastRouter.Discovery;
 using FastRouter.Protocol;
@@ -332,7 +333,7 @@ internal sealed partial class OrchestratedProxy
             return;
         }
 
-        Backend? other = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode, exchange.Scan.AffinityKey, out _);
+        Backend? other = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode, new PickKeys(exchange.Scan.AffinityKey), out _);
         if (other is null || ReferenceEquals(other, failed))
         {
             if (cause == KvReleaseCause.DecodeUnreached)

@@ -220,7 +220,7 @@ internal sealed partial class OrchestratedProxy
         {
             // 4. Pick the decode pod first: whether this try disaggregates depends on what that pod likely holds, and
             //    on whether any prefill pod can take the request (DecodeOnlyPolicy; both ways are off by default).
-            Backend decode = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode, scan.AffinityKey, out PickReason decodeReason)!;
+            Backend decode = _picker.Pick(route.Decode, ref route.NextDecode, triedDecode, new PickKeys(scan.AffinityKey), out PickReason decodeReason)!;
             DisaggregationDecision decision = _decodeOnly.Enabled
                 ? _decodeOnly.Decide(scan, decodeReason, route.Prefill, prefillExhausted)
                 : DisaggregationDecision.Disaggregated;
@@ -256,7 +256,7 @@ internal sealed partial class OrchestratedProxy
                 LegBodyBuilder.BuildPrefill(exchange.RequestBody.Sequence, scan, exchange.PrefillBody);
             }
 
-            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.PrefixKey, out PickReason prefillReason)!;
+            Backend prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, new PickKeys(scan.PrefixKey, scan.AffinityKey, scan.PromptTokens), out PickReason prefillReason)!;
             Log.PodsPicked(_logger, prefill.Name, MetricLabels.Of(prefillReason), decode.Name, MetricLabels.Of(decodeReason), requestId);
             _requestLog.Attempt(firstTry, prefill.Name, decode.Name, LegUri(prefill, endpoint), requestId);
             firstTry = false;
@@ -283,7 +283,7 @@ internal sealed partial class OrchestratedProxy
                     retriesLeft--;
                     _metrics.Retry(BackendRole.Prefill, prefillResult.RetryReason);
                     (triedPrefill ??= []).Add(prefill);
-                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, scan.PrefixKey, out prefillReason)!;
+                    prefill = _picker.Pick(route.Prefill, ref route.NextPrefill, triedPrefill, new PickKeys(scan.PrefixKey, scan.AffinityKey, scan.PromptTokens), out prefillReason)!;
                     Log.PrefillRetryPicked(_logger, prefill.Name, MetricLabels.Of(prefillReason), requestId);
                     Log.RetryingPrefill(_logger, prefillResult.Reason!, prefill.Name, requestId);
                 }

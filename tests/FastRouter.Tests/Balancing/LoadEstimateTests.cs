@@ -1,3 +1,4 @@
+using FastRouter.Discovery;
 using FastRouter.Engines;
 
 namespace FastRouter.Tests.Balancing;
@@ -64,5 +65,41 @@ public sealed class LoadEstimateTests
         pod.Engine = new EngineSnapshot { ReceivedAt = fleet.Clock.GetTimestamp(), RouterInFlightAtScrape = 0, Running = double.NaN, Waiting = 2 };
 
         Assert.Equal(2, fleet.Picker.Load.Of(pod, fleet.Clock.GetTimestamp()));
+    }
+
+    [Fact]
+    public void Work_IsTheEnginesRate_PlusTokensSentSinceTheScrape_OverTheSmoothingWindow()
+    {
+        using var fleet = new PickerFleet(1, role: BackendRole.Prefill);
+        var pod = fleet.Pods[0];
+        pod.CountPromptTokensSent(500); // before the scrape: already in the engine's figure
+        fleet.ScrapedWork(pod, 800);
+        pod.CountPromptTokensSent(1500);
+
+        // Smoothing window: 10 s (more than three intervals of 1 s).
+        Assert.Equal(800 + (1500 / 10.0), fleet.Picker.Load.WorkOf(pod, fleet.Clock.GetTimestamp()), 9);
+    }
+
+    [Fact]
+    public void Work_OnceTheSnapshotIsStale_IsThisRoutersOwnTokensPerSecondSinceIt()
+    {
+        using var fleet = new PickerFleet(1, role: BackendRole.Prefill);
+        var pod = fleet.Pods[0];
+        fleet.ScrapedWork(pod, 5000);
+        pod.CountPromptTokensSent(4000);
+        fleet.Clock.Advance(TimeSpan.FromSeconds(4));
+
+        Assert.Equal(1000, fleet.Picker.Load.WorkOf(pod, fleet.Clock.GetTimestamp()), 9);
+    }
+
+    [Fact]
+    public void Work_IsUnknown_WithoutASnapshotOrItsRate()
+    {
+        using var fleet = new PickerFleet(1, role: BackendRole.Prefill);
+        var pod = fleet.Pods[0];
+        Assert.True(double.IsNaN(fleet.Picker.Load.WorkOf(pod, fleet.Clock.GetTimestamp())));
+
+        fleet.ScrapedWork(pod, double.NaN);
+        Assert.True(double.IsNaN(fleet.Picker.Load.WorkOf(pod, fleet.Clock.GetTimestamp())));
     }
 }

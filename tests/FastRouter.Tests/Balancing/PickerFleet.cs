@@ -10,7 +10,8 @@ namespace FastRouter.Tests.Balancing;
 /// <summary>Hand-made pods of one role on a manual clock, and a picker over them, for the picker's unit tests.</summary>
 internal sealed class PickerFleet : IDisposable
 {
-    public PickerFleet(int pods, PodSelection selection = PodSelection.Affinity, double loadBound = 0.25, int seed = 1, bool reversed = false)
+    public PickerFleet(int pods, PodSelection selection = PodSelection.Affinity, double loadBound = 0.25, int seed = 1, bool reversed = false,
+        BackendRole role = BackendRole.Decode)
     {
         Clock = new ManualTimeProvider();
         Options = new RouterOptions { PodSelection = selection, LoadBound = loadBound, EngineStatsInterval = TimeSpan.FromSeconds(1) };
@@ -20,7 +21,7 @@ internal sealed class PickerFleet : IDisposable
         for (int i = 0; i < pods; i++)
         {
             int n = reversed ? pods - 1 - i : i;
-            Pods[i] = new Backend(new Uri("http://10.0.0." + (n + 1) + ":8000"), BackendRole.Decode, null, new HttpMessageInvoker(new SocketsHttpHandler()));
+            Pods[i] = new Backend(new Uri("http://10.0.0." + (n + 1) + ":8000"), role, null, new HttpMessageInvoker(new SocketsHttpHandler()));
         }
     }
 
@@ -36,7 +37,13 @@ internal sealed class PickerFleet : IDisposable
 
     public int RoundRobin;
 
-    public Backend Pick(ulong key, out PickReason reason, List<Backend>? tried = null) => Picker.Pick(Pods, ref RoundRobin, tried, key, out reason)!;
+    public Backend Pick(ulong key, out PickReason reason, List<Backend>? tried = null) => Picker.Pick(Pods, ref RoundRobin, tried, new PickKeys(key), out reason)!;
+
+    /// <summary>A prefill pick with a conversation key as well as the prefix key.</summary>
+    public Backend PickConversation(ulong prefixKey, ulong conversationKey) => Picker.Pick(Pods, ref RoundRobin, null, new PickKeys(prefixKey, conversationKey), out _)!;
+
+    /// <summary>A prefill pick of a prompt of <paramref name="promptTokens"/>, counted as work sent to the pod picked.</summary>
+    public Backend PickPrompt(ulong key, int promptTokens, out PickReason reason) => Picker.Pick(Pods, ref RoundRobin, null, new PickKeys(key, 0, promptTokens), out reason)!;
 
     public Backend Pick(ulong key) => Pick(key, out _);
 
@@ -54,6 +61,20 @@ internal sealed class PickerFleet : IDisposable
     /// <summary>A scrape that just arrived, with the pod's current in-flight count as the router's part of it.</summary>
     public void Scraped(Backend pod, double running, double waiting) =>
         pod.Engine = new EngineSnapshot { ReceivedAt = Clock.GetTimestamp(), RouterInFlightAtScrape = pod.InFlight, Running = running, Waiting = waiting };
+
+    /// <summary>
+    /// A scrape that just arrived with the engine's smoothed prefill work (prompt tokens per second); the router's
+    /// tokens sent so far are the part already in it.
+    /// </summary>
+    public void ScrapedWork(Backend pod, double promptTokensPerSecond, double waiting = 0) =>
+        pod.Engine = new EngineSnapshot
+        {
+            ReceivedAt = Clock.GetTimestamp(),
+            RouterInFlightAtScrape = pod.InFlight,
+            RouterPromptTokensAtScrape = pod.PromptTokensSent,
+            Waiting = waiting,
+            PromptTokensPerSecond = promptTokensPerSecond,
+        };
 
     public void Dispose()
     {

@@ -45,7 +45,7 @@ public sealed class PrometheusTextParserTests
             vllm:gpu_cache_usage_perc{model_name="m"} 0.75
             vllm:gpu_prefix_cache_hit_rate{model_name="m"} 0.4
             vllm:prompt_tokens{model_name="m"} 10 1700000000000
-            """)!, previous: null, receivedAt: 5, routerInFlight: 2);
+            """)!, previous: null, receivedAt: 5, routerInFlight: 2, routerPromptTokens: 0, timestampFrequency: 1, smoothing: TimeSpan.Zero);
 
         Assert.Equal(4, snapshot.Running);
         Assert.Equal(9, snapshot.Waiting);
@@ -66,7 +66,7 @@ public sealed class PrometheusTextParserTests
             vllm:gpu_prefix_cache_queries_total{engine="0"} 100
             vllm:prefix_cache_hits_total{engine="0"} 30
             vllm:gpu_prefix_cache_hits_total{engine="0"} 30
-            """)!, previous: null, receivedAt: 0, routerInFlight: 0);
+            """)!, previous: null, receivedAt: 0, routerInFlight: 0, routerPromptTokens: 0, timestampFrequency: 1, smoothing: TimeSpan.Zero);
 
         Assert.Equal(0.2, snapshot.KvCacheUsage);
         Assert.Equal(100, snapshot.PrefixCacheQueries);
@@ -76,15 +76,36 @@ public sealed class PrometheusTextParserTests
     [Fact]
     public void HitRate_IsTheCountersChangeSinceThePreviousScrape()
     {
-        EngineSnapshot first = EngineSnapshotFactory.From(Parse("vllm:prefix_cache_queries_total 1000\nvllm:prefix_cache_hits_total 900\n")!, null, 0, 0);
-        EngineSnapshot second = EngineSnapshotFactory.From(Parse("vllm:prefix_cache_queries_total 1100\nvllm:prefix_cache_hits_total 910\n")!, first, 1, 0);
-        EngineSnapshot idle = EngineSnapshotFactory.From(Parse("vllm:prefix_cache_queries_total 1100\nvllm:prefix_cache_hits_total 910\n")!, second, 2, 0);
-        EngineSnapshot restarted = EngineSnapshotFactory.From(Parse("vllm:prefix_cache_queries_total 10\nvllm:prefix_cache_hits_total 5\n")!, idle, 3, 0);
+        EngineSnapshot first = EngineSnapshotFactory.From(Parse("vllm:prefix_cache_queries_total 1000\nvllm:prefix_cache_hits_total 900\n")!, null, 0, 0, 0, 1, TimeSpan.Zero);
+        EngineSnapshot second = EngineSnapshotFactory.From(Parse("vllm:prefix_cache_queries_total 1100\nvllm:prefix_cache_hits_total 910\n")!, first, 1, 0, 0, 1, TimeSpan.Zero);
+        EngineSnapshot idle = EngineSnapshotFactory.From(Parse("vllm:prefix_cache_queries_total 1100\nvllm:prefix_cache_hits_total 910\n")!, second, 2, 0, 0, 1, TimeSpan.Zero);
+        EngineSnapshot restarted = EngineSnapshotFactory.From(Parse("vllm:prefix_cache_queries_total 10\nvllm:prefix_cache_hits_total 5\n")!, idle, 3, 0, 0, 1, TimeSpan.Zero);
 
         Assert.Equal(0.9, first.PrefixCacheHitRate, 9);
         Assert.Equal(0.1, second.PrefixCacheHitRate, 9);
         Assert.Equal(0.1, idle.PrefixCacheHitRate, 9);
         Assert.Equal(0.5, restarted.PrefixCacheHitRate, 9);
+    }
+
+    [Fact]
+    public void PromptTokensPerSecond_IsThePromptTokensGained_OverTheTimeBetweenScrapes_Smoothed()
+    {
+        static EngineFigures Counters(int promptTokens, int unused) =>
+            Parse($"vllm:prompt_tokens_total{{engine=\"0\"}} {promptTokens}\nvllm:generation_tokens_total {unused}\n")!;
+        TimeSpan smoothing = TimeSpan.FromSeconds(3);
+
+        // Timestamps in seconds (frequency 1).
+        EngineSnapshot first = EngineSnapshotFactory.From(Counters(1000, 7), null, 0, 0, 0, 1, smoothing);
+        EngineSnapshot second = EngineSnapshotFactory.From(Counters(2000, 7), first, 2, 0, 0, 1, smoothing);
+        EngineSnapshot third = EngineSnapshotFactory.From(Counters(2000, 7), second, 5, 0, 0, 1, smoothing);
+        EngineSnapshot restarted = EngineSnapshotFactory.From(Counters(10, 7), third, 6, 0, 0, 1, smoothing);
+
+        Assert.True(double.IsNaN(first.PromptTokensPerSecond));
+        Assert.Equal((2000 - 1000) / 2.0, second.PromptTokensPerSecond, 9);
+
+        // Idle for 3 s, one smoothing constant: the rate falls by 1 − 1/e of the way to 0, not all of it.
+        Assert.Equal(500 * Math.Exp(-1), third.PromptTokensPerSecond, 9);
+        Assert.Equal(third.PromptTokensPerSecond, restarted.PromptTokensPerSecond, 9);
     }
 
     [Fact]

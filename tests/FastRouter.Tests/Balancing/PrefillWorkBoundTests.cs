@@ -1,0 +1,216 @@
+using FastRouter.Balancing;
+using FastRouter.Discovery;
+
+namespace FastRouter.Tests.Balancing;
+
+/// <summary>
+/// Prefill's load bound, on hand-made pod states: recent prefill work (prompt tokens per second, the engine's
+/// figure plus this router's own since the scrape) rather than requests in flight, a key-coherent spill order, and
+/// engines whose queue saturates them passed over.
+/// </summary>
+public sealed class PrefillWorkBoundTests
+{
+    private static ulong Key(int i) => unchecked((ulong)(i + 1) * 0x9E3779B97F4A7C15UL);
+
+    private static PickerFleet Prefill(int pods) => new(pods, role: BackendRole.Prefill);
+
+    private static void AllScraped(PickerFleet fleet, double computedTokensPerSecond)
+    {
+        foreach (Backend pod in fleet.Pods)
+        {
+            fleet.ScrapedWork(pod, computedTokensPerSecond);
+        }
+    }
+
+    [Fact]
+    public void APodBusyWithManyCheapPrefills_KeepsItsKeys_WhileItsWorkIsEven()
+    {
+        using PickerFleet fleet = Prefill(4);
+        ulong key = Key(1);
+        Backend first = fleet.Pick(key);
+        AllScraped(fleet, 1000);
+
+        // Five requests in flight would put it over a bound on requests (ceil(1.25 × 6 / 4) = 2); its work is the mean.
+        PickerFleet.Load(first, 5);
+        Assert.Same(first, fleet.Pick(key, out PickReason reason));
+        Assert.Equal(PickReason.Affinity, reason);
+
+        // The same pods as decode pods, bounded on requests: the key spills.
+        using PickerFleet decode = new(4);
+        Backend decodeFirst = decode.Pick(key);
+        PickerFleet.Load(decodeFirst, 5);
+        Assert.NotSame(decodeFirst, decode.Pick(key));
+    }
+
+    [Fact]
+    public void APodWhoseWorkIsOverTheBound_SpillsTheKey_DownTheKeysOwnOrder()
+    {
+        using PickerFleet fleet = Prefill(4);
+        ulong key = Key(2);
+        Backend first = fleet.Pick(key);
+        Backend second = fleet.Pick(key, out _, [first]);
+        AllScraped(fleet, 1000);
+
+        // 3000 against a mean of 1500: over (1 + ε) × the mean for any key.
+        fleet.ScrapedWork(first, 3000);
+        Assert.Same(second, fleet.Pick(key, out PickReason reason));
+        Assert.Equal(PickReason.Spilled, reason);
+    }
+
+    [Fact]
+    public void KeysLeaveAPodSlightlyOverItsShare_LowestKeyBoundFirst_AndEachKeyWhole()
+    {
+        using PickerFleet fleet = Prefill(4);
+        Backend hot = fleet.Pods[0];
+        AllScraped(fleet, 1000);
+
+        // Work 1.2 × the mean (1300 ÷ 1075 ≈ 1.21): inside the bound's slack of ε = 0.25, so some of its keys stay, some leave.
+        fleet.ScrapedWork(hot, 1300);
+        var kept = new List<double>();
+        var spilled = new List<double>();
+        for (int i = 0; i < 400; i++)
+        {
+            ulong key = Key(i);
+            if (!RanksFirst(fleet, key, hot))
+            {
+                continue;
+            }
+
+            Backend picked = fleet.Pick(key);
+            Assert.Same(picked, fleet.Pick(key)); // the same answer for the same key: it leaves whole
+            (picked == hot ? kept : spilled).Add(Rendezvous.KeyFraction(key));
+        }
+
+        Assert.NotEmpty(kept);
+        Assert.NotEmpty(spilled);
+        Assert.True(spilled.Max() < kept.Min(), "a key with a higher bound left while one with a lower bound stayed");
+    }
+
+    [Fact]
+    public void APodSlightlyOverItsShare_ShedsSomeConversationsOfAPrefix_EachConversationWhole()
+    {
+        using PickerFleet fleet = Prefill(4);
+        Backend hot = fleet.Pods[0];
+        AllScraped(fleet, 1000);
+        fleet.ScrapedWork(hot, 1300);
+
+        // A prefix the hot pod ranks first, placed mid-range: 1.21 × the mean is then inside its conversations' thresholds.
+        ulong prefix = 0;
+        for (int i = 0; prefix == 0; i++)
+        {
+            double place = Rendezvous.KeyFraction(Key(i));
+            prefix = RanksFirst(fleet, Key(i), hot) && place is > 0.4 and < 0.9 ? Key(i) : 0;
+        }
+
+        var kept = new List<double>();
+        var spilled = new List<double>();
+        for (int i = 0; i < 200; i++)
+        {
+            ulong conversation = Key(1000 + i);
+            Backend picked = fleet.PickConversation(prefix, conversation);
+            Assert.Same(picked, fleet.PickConversation(prefix, conversation)); // every turn alike
+            (picked == hot ? kept : spilled).Add(Rendezvous.KeyFraction(conversation));
+        }
+
+        // Where the prefix's own place puts the threshold, the conversations placed lower leave and the others stay.
+        Assert.NotEmpty(kept);
+        Assert.NotEmpty(spilled);
+        Assert.True(spilled.Max() < kept.Min(), "a conversation placed higher left while one placed lower stayed");
+    }
+
+    [Fact]
+    public void APodWhoseEngineQueues_IsPassedOver_HoweverLittleItComputed()
+    {
+        using PickerFleet fleet = Prefill(3);
+        AllScraped(fleet, 1000);
+        Backend queueing = fleet.Pods[1];
+        fleet.ScrapedWork(queueing, 0, waiting: 8); // --saturation-waiting is 5 by default
+        for (int i = 0; i < 60; i++)
+        {
+            Assert.NotSame(queueing, fleet.Pick(Key(i)));
+        }
+
+        // Every pod queueing: the bound weighs them all again, and the least loaded passes.
+        foreach (Backend pod in fleet.Pods)
+        {
+            fleet.ScrapedWork(pod, pod == queueing ? 0 : 1000, waiting: 8);
+        }
+
+        Assert.Same(queueing, fleet.Pick(FirstKeyRanking(fleet, fleet.Pods[0])));
+    }
+
+    [Fact]
+    public void TokensSentSinceTheScrape_CountAsWork_BeforeTheNextScrape()
+    {
+        using PickerFleet fleet = Prefill(4);
+        ulong key = Key(3);
+        Backend first = fleet.Pick(key);
+        AllScraped(fleet, 1000);
+
+        // Prompts of 2,000 tokens: each adds 2,000 ÷ 10 s (the smoothing window) to the pod's work, so
+        // after a few the key's pod is over its share and the key goes elsewhere, no scrape in between.
+        Assert.Same(first, fleet.PickPrompt(key, 2000, out PickReason reason));
+        Assert.Equal(PickReason.Affinity, reason);
+        int picks = 1;
+        while (fleet.PickPrompt(key, 2000, out reason) == first)
+        {
+            picks++;
+            Assert.True(picks < 20, "the tokens sent never counted");
+        }
+
+        Assert.Equal(PickReason.Spilled, reason);
+        Assert.True(first.PromptTokensSent >= 2000 * picks);
+    }
+
+    [Fact]
+    public void APrefillPick_CountsThePromptsTokensOnThePodPicked_ADecodePickNothing()
+    {
+        using PickerFleet prefill = Prefill(2);
+        Backend picked = prefill.PickPrompt(Key(4), 1000, out _);
+        prefill.PickPrompt(Key(4), 500, out _);
+        Assert.Equal(1500, picked.PromptTokensSent);
+        Assert.Equal(0, Array.Find(prefill.Pods, p => p != picked)!.PromptTokensSent);
+
+        using PickerFleet decode = new(2);
+        Assert.Equal(0, decode.PickPrompt(Key(4), 1000, out _).PromptTokensSent);
+    }
+
+    [Fact]
+    public void WithoutAWorkFigureOnEveryPod_ThePrefillBoundCountsRequests()
+    {
+        using PickerFleet fleet = Prefill(4);
+        ulong key = Key(5);
+        Backend first = fleet.Pick(key);
+        AllScraped(fleet, 1000);
+        fleet.ScrapedWork(fleet.Pods[3], double.NaN); // an engine without prefix-cache counters
+
+        PickerFleet.Load(first, 2);
+        Assert.NotSame(first, fleet.Pick(key, out PickReason reason));
+        Assert.Equal(PickReason.Spilled, reason);
+    }
+
+    private static bool RanksFirst(PickerFleet fleet, ulong key, Backend pod)
+    {
+        ulong weight = Rendezvous.Weight(key, pod.NameHash);
+        foreach (Backend other in fleet.Pods)
+        {
+            if (other != pod && Rendezvous.Weight(key, other.NameHash) > weight)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static ulong FirstKeyRanking(PickerFleet fleet, Backend pod)
+    {
+        for (int i = 0; ; i++)
+        {
+            if (RanksFirst(fleet, Key(i), pod))
+            {
+                return Key(i);
+            }
+        }
+    }
+}
