@@ -9,11 +9,15 @@
 # at the same offsets. Writes loadtests/results/routing-<timestamp>/{results.md,<config>/summary.json,*.log}.
 # See docs/loadtests.md ("Routing benchmark"). Usage:
 #
-#   loadtests/routing-bench.sh [--quick] [--duration SECONDS] [--rate CONVERSATIONS_PER_SECOND] [--out DIR]
+#   loadtests/routing-bench.sh [--quick] [--duration SECONDS] [--rate CONVERSATIONS_PER_SECOND] [--only NAMES]
+#                              [--router-flags "FLAGS"] [--out DIR]
 #
 #   --quick      20 s of arrivals per configuration instead of 60 (about 5 minutes instead of about 14)
 #   --duration   seconds of arrivals per configuration
 #   --rate       conversations per second (default: 70 % of the fleet's prefill capacity under round-robin, below)
+#   --only NAMES run only these configurations, comma-separated as the table names them with their router count
+#                (round-robin-1,affinity-3,affinity-dominant-1,...): for trying a change; ratios need round-robin
+#   --router-flags "FLAGS"  appended to every router's command line (e.g. "--load-bound 0.5" or "--log-level debug")
 #   --out DIR    output folder
 set -euo pipefail
 
@@ -23,11 +27,15 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 OUT="$ROOT/loadtests/results/routing-$STAMP"
 DURATION=60
 RATE=""
+ONLY=""
+EXTRA_FLAGS=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) DURATION=20 ;;
     --duration) DURATION=$2; shift ;;
     --rate) RATE=$2; shift ;;
+    --only) ONLY=",$2,"; shift ;;
+    --router-flags) read -r -a EXTRA_FLAGS <<<"$2"; shift ;;
     --out) OUT=$2; shift ;;
     -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "routing-bench.sh: unknown argument $1" >&2; exit 2 ;;
@@ -35,6 +43,9 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 mkdir -p "$OUT"
+# The routers log warnings only, unless --router-flags names a level (the router refuses a flag given twice).
+LOG_FLAGS=(--log-level warning)
+[[ " ${EXTRA_FLAGS[*]} " == *" --log-level "* ]] && LOG_FLAGS=()
 LOG="$OUT/routing-bench.log"
 say() { echo "[routing $(date -u +%H:%M:%S)] $*" | tee -a "$LOG"; }
 
@@ -47,8 +58,14 @@ PREFILL_TPS=4000
 # conversations' tails (a few hundred blocks): about 1,000 blocks. Each pod holds 384, about a third of it, so it
 # fits only when partitioned among the four pods of a role.
 CACHE_BLOCKS=384
-SIM_ENGINE=(--cache-blocks "$CACHE_BLOCKS" --block-tokens 16 --prefill-tokens-per-second "$PREFILL_TPS"
+# Decode pods hold what they received and generated for every conversation they serve (the system prompts
+# included), and an accelerator's decode KV cache is large: 4,096 blocks (65,536 tokens) hold their live
+# conversations, which is what decode-only needs (the suffix a decode pod prefills itself is then the new turn only).
+DECODE_CACHE_BLOCKS=4096
+SIM_COMMON=(--block-tokens 16 --prefill-tokens-per-second "$PREFILL_TPS"
   --max-batch-tokens 8192 --itl-ms 20 --itl-per-stream-ms 0.5 --kv-pull-tokens-per-second 200000)
+SIM_PREFILL=(--cache-blocks "$CACHE_BLOCKS" "${SIM_COMMON[@]}")
+SIM_DECODE=(--cache-blocks "$DECODE_CACHE_BLOCKS" "${SIM_COMMON[@]}")
 if [[ -z $RATE ]]; then
   # Computed from the flags, not calibrated: a request's prompt averages 1,536 + 64 + (mean turn - 1) x 96 tokens
   # (each earlier turn adds a 64-token user message and a 32-token answer); under round-robin a pod holds about a
@@ -90,9 +107,9 @@ start_pods() { # [stale]: the first prefill pod's /metrics never answers (--metr
   local port fault=()
   for port in "${PREFILL_PORTS[@]}"; do
     fault=(); [[ ${1:-} == stale && $port == "${PREFILL_PORTS[0]}" ]] && fault=(--metrics-fault hang)
-    start_sim prefill "$port" "${SIM_ENGINE[@]}" "${fault[@]}"; POD_PIDS+=("${PIDS[-1]}")
+    start_sim prefill "$port" "${SIM_PREFILL[@]}" "${fault[@]}"; POD_PIDS+=("${PIDS[-1]}")
   done
-  for port in "${DECODE_PORTS[@]}"; do start_sim decode "$port" "${SIM_ENGINE[@]}"; POD_PIDS+=("${PIDS[-1]}"); done
+  for port in "${DECODE_PORTS[@]}"; do start_sim decode "$port" "${SIM_DECODE[@]}"; POD_PIDS+=("${PIDS[-1]}"); done
 }
 
 start_routers() { # count router-flags...
@@ -105,7 +122,7 @@ start_routers() { # count router-flags...
     "$BIN" --host 127.0.0.1 --port "$port" --service-discovery static \
       --static-backends "${backends%,}" --static-model-labels "${labels%,}" --static-models "${models%,}" \
       --routing-logic disaggregated_prefill_orchestrated --prefill-model-labels prefill --decode-model-labels decode \
-      --log-level warning "$@" >>"$OUT/router-$port.log" 2>&1 &
+      "${LOG_FLAGS[@]}" "$@" "${EXTRA_FLAGS[@]}" >>"$OUT/router-$port.log" 2>&1 &
     PIDS+=($!); ROUTER_PIDS+=($!)
     wait_http "$port" /livez || return 1 # inside "if !", set -e does not stop the loop
   done
@@ -115,6 +132,7 @@ ROWS=()
 run_config() { # name replicas dominant-share fault router-flags...
   local name=$1 replicas=$2 dominant=$3 fault=$4; shift 4
   local targets="" pods="" port i
+  [[ -z $ONLY || $ONLY == *",$name-$replicas,"* ]] || return 0
   say "configuration $name, $replicas router(s)"
   start_pods "$fault"
   if ! start_routers "$replicas" --engine-stats-interval 1 "$@"; then
@@ -139,7 +157,7 @@ for replicas in 1 3; do
   run_config round-robin "$replicas" 0 none --pod-selection round-robin
   run_config least-in-flight "$replicas" 0 none --pod-selection least-in-flight
   run_config affinity "$replicas" 0 none --pod-selection affinity
-  run_config affinity+decode-only "$replicas" 0 none --pod-selection affinity --decode-only-below-tokens 256
+  run_config affinity+decode-only "$replicas" 0 none --pod-selection affinity --decode-only-below-tokens 128
 done
 run_config affinity-dominant 1 0.9 none --pod-selection affinity
 run_config affinity-stale-metrics 1 0 stale --pod-selection affinity
