@@ -13,7 +13,6 @@ internal sealed class LoadEstimate
 {
     private readonly long _staleAfter;
     private readonly double _smoothingSeconds;
-    private readonly double _frequency;
 
     /// <param name="engineStatsInterval">--engine-stats-interval: a snapshot is fresh for three of them.</param>
     /// <param name="timestampFrequency">The <see cref="TimeProvider"/>'s ticks per second, the unit of snapshot timestamps.</param>
@@ -21,7 +20,6 @@ internal sealed class LoadEstimate
     {
         _staleAfter = EngineSnapshot.StaleAfterTicks(engineStatsInterval, timestampFrequency);
         _smoothingSeconds = EngineSnapshot.WorkSmoothing(engineStatsInterval).TotalSeconds;
-        _frequency = timestampFrequency;
     }
 
     /// <summary>The tick count after which a snapshot no longer counts.</summary>
@@ -30,25 +28,21 @@ internal sealed class LoadEstimate
     /// <summary>
     /// The pod's recent prefill work at <paramref name="now"/>, in prompt tokens per second: its engine's smoothed
     /// rate (<see cref="EngineSnapshot.PromptTokensPerSecond"/>, what every replica sees alike) plus the
-    /// tokens this router sent it since that scrape spread over the smoothing window (fresh, its own). Once the
-    /// snapshot is stale, this router's own tokens sent since it over the time since it. NaN while the pod has no
-    /// rate yet (before its second scrape, or an engine without the counter): then work cannot be compared.
+    /// tokens this router sent it since that scrape spread over the smoothing window (fresh, its own). Without a
+    /// fresh engine rate (its /metrics failing, stale, or never answered), this router's own tokens per second to it
+    /// (<see cref="OwnPromptRate"/>), the same measure from this router's side alone. NaN while neither exists
+    /// (the first intervals, or engine stats off): then work cannot be compared.
     /// </summary>
     public double WorkOf(Backend pod, long now)
     {
         EngineSnapshot? engine = pod.Engine;
-        if (engine is null || double.IsNaN(engine.PromptTokensPerSecond))
+        if (engine is null || double.IsNaN(engine.PromptTokensPerSecond) || !engine.IsFreshAt(now, _staleAfter))
         {
-            return double.NaN;
+            return pod.OwnPromptRate.PerSecond;
         }
 
         double sent = pod.PromptTokensSent - engine.RouterPromptTokensAtScrape;
-        if (engine.IsFreshAt(now, _staleAfter))
-        {
-            return engine.PromptTokensPerSecond + (sent / _smoothingSeconds);
-        }
-
-        return sent / ((now - engine.ReceivedAt) / _frequency);
+        return engine.PromptTokensPerSecond + (sent / _smoothingSeconds);
     }
 
     /// <summary>The pod's load at <paramref name="now"/> (a <see cref="TimeProvider"/> timestamp), in requests.</summary>

@@ -110,6 +110,9 @@ internal sealed class Backend : IDisposable
 
     public void CountPromptTokensSent(long tokens) => Interlocked.Add(ref _promptTokensSent, tokens);
 
+    /// <summary><see cref="PromptTokensSent"/> per second, smoothed, sampled by the engine-stats scraper every interval.</summary>
+    public Engines.OwnPromptRate OwnPromptRate { get; } = new();
+
     /// <summary>Counts one call made to the pod, and whether it failed through the pod's fault.</summary>
     public void RecordCall(bool failed)
     {

@@ -43,9 +43,9 @@ internal static class EngineSnapshotFactory
     }
 
     /// <summary>
-    /// Prompt tokens gained since the previous scrape over the time between them, folded into the previous rate by
-    /// an exponential moving average (weight 1 − e^(−Δt/smoothing)), so one scrape's burst or lull moves it only part
-    /// way. A counter that went back (an engine restart) keeps the previous rate; no previous counter, NaN.
+    /// Prompt tokens gained since the previous scrape over the time between them, folded into the previous rate
+    /// (<see cref="TokenRate.Fold"/>). A counter that went back (an engine restart) keeps the previous rate; no
+    /// previous counter, NaN.
     /// </summary>
     private static double PromptRate(double promptTokens, long receivedAt, EngineSnapshot? previous, long frequency, TimeSpan smoothing)
     {
@@ -55,21 +55,7 @@ internal static class EngineSnapshotFactory
         }
 
         double seconds = (receivedAt - previous.ReceivedAt) / (double)frequency;
-        double taken = promptTokens - previous.PromptTokens;
-        if (seconds <= 0 || taken < 0)
-        {
-            return previous.PromptTokensPerSecond;
-        }
-
-        double latest = taken / seconds;
-        double before = previous.PromptTokensPerSecond;
-        if (double.IsNaN(before) || smoothing <= TimeSpan.Zero)
-        {
-            return latest;
-        }
-
-        double weight = 1 - Math.Exp(-seconds / smoothing.TotalSeconds);
-        return before + (weight * (latest - before));
+        return TokenRate.Fold(previous.PromptTokensPerSecond, promptTokens - previous.PromptTokens, seconds, smoothing);
     }
 
     // An engine that does not report its queue is taken as idle, as production-stack does.

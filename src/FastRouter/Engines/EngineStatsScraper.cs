@@ -36,8 +36,12 @@ internal sealed class EngineStatsScraper : BackgroundService
     {
         Backend[] pods = _discovery.Current.Backends;
         var scrapes = new Task[pods.Length];
+        long now = _time.GetTimestamp();
+        TimeSpan smoothing = EngineSnapshot.WorkSmoothing(_options.EngineStatsInterval);
         for (int i = 0; i < pods.Length; i++)
         {
+            // Sampled whatever the scrape's outcome: the work figure of a pod whose /metrics fails.
+            pods[i].OwnPromptRate.Sample(pods[i].PromptTokensSent, now, _time.TimestampFrequency, smoothing);
             scrapes[i] = ScrapeAsync(pods[i], cancellationToken);
         }
 

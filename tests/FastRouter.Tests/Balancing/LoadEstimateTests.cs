@@ -81,15 +81,27 @@ public sealed class LoadEstimateTests
     }
 
     [Fact]
-    public void Work_OnceTheSnapshotIsStale_IsThisRoutersOwnTokensPerSecondSinceIt()
+    public void Work_WithoutAFreshEngineRate_IsThisRoutersOwnTokensPerSecond()
     {
         using var fleet = new PickerFleet(1, role: BackendRole.Prefill);
         var pod = fleet.Pods[0];
-        fleet.ScrapedWork(pod, 5000);
-        pod.CountPromptTokensSent(4000);
-        fleet.Clock.Advance(TimeSpan.FromSeconds(4));
+        long frequency = fleet.Clock.TimestampFrequency;
+        TimeSpan noSmoothing = TimeSpan.Zero;
 
-        Assert.Equal(1000, fleet.Picker.Load.WorkOf(pod, fleet.Clock.GetTimestamp()), 9);
+        // Sampled each interval by the scraper; 4,000 tokens sent over 2 s.
+        pod.OwnPromptRate.Sample(pod.PromptTokensSent, fleet.Clock.GetTimestamp(), frequency, noSmoothing);
+        pod.CountPromptTokensSent(4000);
+        fleet.Clock.Advance(TimeSpan.FromSeconds(2));
+        pod.OwnPromptRate.Sample(pod.PromptTokensSent, fleet.Clock.GetTimestamp(), frequency, noSmoothing);
+
+        // Never scraped: the router's own rate.
+        Assert.Equal(2000, fleet.Picker.Load.WorkOf(pod, fleet.Clock.GetTimestamp()), 9);
+
+        // A fresh engine rate wins; once it is stale (3 intervals), the own rate again.
+        fleet.ScrapedWork(pod, 5000);
+        Assert.Equal(5000, fleet.Picker.Load.WorkOf(pod, fleet.Clock.GetTimestamp()), 9);
+        fleet.Clock.Advance(TimeSpan.FromSeconds(3.1));
+        Assert.Equal(2000, fleet.Picker.Load.WorkOf(pod, fleet.Clock.GetTimestamp()), 9);
     }
 
     [Fact]

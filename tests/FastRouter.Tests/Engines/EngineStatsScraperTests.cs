@@ -123,6 +123,20 @@ public sealed class EngineStatsScraperTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EveryRound_SamplesThisRoutersOwnRate_EvenOfAPodWhoseScrapeFails()
+    {
+        await _scraper.ScrapeAllAsync(CancellationToken.None);
+        Assert.True(double.IsNaN(Refused.OwnPromptRate.PerSecond));
+
+        Refused.CountPromptTokensSent(3000);
+        await Task.Delay(50);
+        await _scraper.ScrapeAllAsync(CancellationToken.None);
+
+        Assert.Null(Refused.Engine);
+        Assert.True(Refused.OwnPromptRate.PerSecond > 0, "no rate from the router's own sends");
+    }
+
+    [Fact]
     public async Task TheLoop_PublishesALongQueueWithinOneInterval_AndKeepsGoingPastFailures()
     {
         _pod.Answer = context =>
