@@ -48,6 +48,7 @@ internal static class HelpText
           --turns T (default 4)     --user-bytes U (default 256)   --max-tokens M (default 32)
           --think-time D            between an answer and the next turn (default 1s)
           --dominant-system-prompt F  share of conversations on system prompt 0 (default 0: all equally likely)
+          --warmup D                conversations starting in the first D count, but not in TTFT/ITL (default 0)
           --duration D              conversations start during D (default 60s), then the run waits for them
                                       at most --drain-timeout (default 60s)
 

@@ -14,7 +14,7 @@ internal static class ConversationCommandLine
     private static readonly HashSet<string> KnownFlags =
     [
         "scenario", "target", "pods", "system-prompts", "system-prompt-bytes", "rate", "turns", "user-bytes", "max-tokens",
-        "think-time", "dominant-system-prompt", "duration", "drain-timeout", "timeout", "model", "seed", "name", "out",
+        "think-time", "dominant-system-prompt", "duration", "warmup", "drain-timeout", "timeout", "model", "seed", "name", "out",
     ];
 
     /// <summary>True when the arguments ask for this scenario.</summary>
@@ -112,6 +112,7 @@ internal static class ConversationCommandLine
             ThinkTime = Duration(values, "think-time", TimeSpan.FromSeconds(1), allowZero: true),
             DominantSystemPromptShare = dominant,
             Duration = Duration(values, "duration", TimeSpan.FromSeconds(60), allowZero: false),
+            Warmup = Duration(values, "warmup", TimeSpan.Zero, allowZero: true),
             DrainTimeout = Duration(values, "drain-timeout", TimeSpan.FromSeconds(60), allowZero: true),
             RequestTimeout = Duration(values, "timeout", TimeSpan.FromSeconds(120), allowZero: false),
             Model = values.GetValueOrDefault("model", "llama31-8b"),

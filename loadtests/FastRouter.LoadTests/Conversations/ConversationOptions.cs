@@ -24,6 +24,12 @@ internal sealed record ConversationOptions
 
     public TimeSpan ThinkTime { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Conversations that start within this time of the run's start are played and counted (successes, errors, the
+    /// pods' work) but their TTFT and ITL are left out: the steady state, not the caches' first fill.
+    /// </summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.Zero;
+
     /// <summary>Share of conversations (0..1) that use system prompt 0; 0 = all prompts equally likely.</summary>
     public double DominantSystemPromptShare { get; init; }
 

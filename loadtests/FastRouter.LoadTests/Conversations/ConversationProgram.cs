@@ -10,7 +10,7 @@ internal static class ConversationProgram
         ArgumentNullException.ThrowIfNull(options);
         IReadOnlyList<ConversationArrival> schedule = ConversationSchedule.Build(options);
         Console.WriteLine(FormattableString.Invariant(
-            $"FastRouter load generator: '{options.Name}', scenario conversations: {schedule.Count} conversations over {options.Duration.TotalSeconds} s ({options.Rate} per s), {options.Turns} turns, {options.SystemPrompts} system prompts of {options.SystemPromptBytes} B, {options.Targets.Count} router(s)"));
+            $"FastRouter load generator: '{options.Name}', scenario conversations: {schedule.Count} conversations over {options.Duration.TotalSeconds} s ({options.Rate} per s), {options.Turns} turns, {options.SystemPrompts} system prompts of {options.SystemPromptBytes} B, {options.Targets.Count} router(s){(options.Warmup > TimeSpan.Zero ? $", TTFT and ITL after a {options.Warmup.TotalSeconds} s warm-up" : "")}"));
         using HttpMessageInvoker invoker = LoadHttpClientFactory.Create(256);
         var runner = new ConversationRunner(options, new TurnClient(invoker, options.RequestTimeout));
         using (var run = CancellationTokenSource.CreateLinkedTokenSource(stopToken))

@@ -49,6 +49,7 @@ internal static class ConversationReport
         writer.WriteString("scenario"u8, "conversations");
         writer.WriteNumber("seed"u8, options.Seed);
         writer.WriteNumber("rate"u8, options.Rate);
+        writer.WriteNumber("warmup_seconds"u8, options.Warmup.TotalSeconds);
         writer.WriteNumber("routers"u8, options.Targets.Count);
         writer.WriteStartArray("turns"u8);
         for (int turn = 0; turn <= statistics.Turns; turn++)

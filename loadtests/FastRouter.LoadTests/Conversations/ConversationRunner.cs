@@ -119,7 +119,7 @@ internal sealed class ConversationRunner
                     return;
                 }
 
-                Statistics.Record(turn, outcome);
+                Statistics.Record(turn, outcome, countLatency: arrival.OffsetSeconds >= _options.Warmup.TotalSeconds);
                 if (!outcome.Succeeded || turn == _options.Turns)
                 {
                     return;

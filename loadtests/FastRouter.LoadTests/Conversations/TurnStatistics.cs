@@ -37,7 +37,9 @@ internal sealed class TurnStatistics
     public string? FirstError => _firstError;
 
     /// <param name="turn">1-based turn number.</param>
-    public void Record(int turn, TurnOutcome outcome)
+    /// <param name="outcome">The turn's outcome.</param>
+    /// <param name="countLatency">False for a conversation of the warm-up: counted, its TTFT and ITL left out.</param>
+    public void Record(int turn, TurnOutcome outcome, bool countLatency = true)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         lock (_gate)
@@ -51,6 +53,11 @@ internal sealed class TurnStatistics
                 }
 
                 _succeeded[slot]++;
+                if (!countLatency)
+                {
+                    continue;
+                }
+
                 _ttft[slot].RecordValue(LatencyHistograms.Clamp(outcome.TtftMicroseconds));
                 foreach (long gap in outcome.GapsMicroseconds)
                 {

@@ -152,7 +152,7 @@ public sealed class ConversationScenarioTests
     [Fact]
     public void CommandLine_TakesSeveralRouters_AndRefusesUnknownFlags()
     {
-        string[] args = ["--scenario", "conversations", "--target", "http://a:1,http://b:2/", "--pods", "http://p:3", "--rate", "2.5", "--dominant-system-prompt", "0.9", "--think-time", "0"];
+        string[] args = ["--scenario", "conversations", "--target", "http://a:1,http://b:2/", "--pods", "http://p:3", "--rate", "2.5", "--dominant-system-prompt", "0.9", "--think-time", "0", "--warmup", "10s"];
         Assert.True(ConversationCommandLine.Applies(args));
         Assert.False(ConversationCommandLine.Applies(["--scenario", "chat-stream"]));
         ConversationOptions options = ConversationCommandLine.Parse(args, DateTimeOffset.UnixEpoch);
@@ -161,8 +161,24 @@ public sealed class ConversationScenarioTests
         Assert.Equal(2.5, options.Rate);
         Assert.Equal(0.9, options.DominantSystemPromptShare);
         Assert.Equal(TimeSpan.Zero, options.ThinkTime);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.Warmup);
         Assert.Throws<CommandLineException>(() => ConversationCommandLine.Parse(["--scenario", "conversations", "--target", "http://a:1", "--concurrency", "3"], DateTimeOffset.UnixEpoch));
         Assert.Throws<CommandLineException>(() => ConversationCommandLine.Parse(["--scenario", "conversations"], DateTimeOffset.UnixEpoch));
         Assert.Throws<CommandLineException>(() => ConversationCommandLine.Parse(["--scenario", "conversations", "--target", "http://a:1", "--dominant-system-prompt", "1.5"], DateTimeOffset.UnixEpoch));
+    }
+
+    [Fact]
+    public void AWarmupTurn_CountsAsServed_ButNotInTheLatencies()
+    {
+        var statistics = new TurnStatistics(2);
+        statistics.Record(1, new TurnOutcome(true, null, 900_000, [40_000], "a"), countLatency: false);
+        statistics.Record(1, new TurnOutcome(true, null, 30_000, [20_000], "b"));
+        statistics.Record(2, new TurnOutcome(false, "refused", 0, [], null), countLatency: false);
+
+        TurnSummary all = statistics.Summarize(0);
+        Assert.Equal(2, all.Succeeded);
+        Assert.Equal(1, all.Failed);
+        Assert.InRange(all.TtftP99Ms, 29, 31); // the warm-up's 900 ms left out
+        Assert.InRange(all.ItlP99Ms, 19, 21);
     }
 }
