@@ -49,6 +49,7 @@ internal sealed class EnginesEndpoint
                 json.WriteNumber("in_decoding"u8, stats.InDecoding);
                 json.WriteNumber("requests"u8, pod.Requests);
                 json.WriteNumber("failures"u8, pod.Failures);
+                WriteFigure(json, "router_prompt_tokens_per_second"u8, Math.Round(pod.OwnPromptRate.PerSecond, 1));
                 WriteEngine(json, pod.Engine);
                 json.WriteEndObject();
             }
@@ -83,6 +84,7 @@ internal sealed class EnginesEndpoint
         WriteFigure(json, "prefix_cache_hit_rate"u8, engine.PrefixCacheHitRate);
         WriteFigure(json, "prompt_tokens"u8, engine.PromptTokens);
         WriteFigure(json, "generation_tokens"u8, engine.GenerationTokens);
+        WriteFigure(json, "prompt_tokens_per_second"u8, Math.Round(engine.PromptTokensPerSecond, 1));
         json.WriteNumber("router_in_flight_at_scrape"u8, engine.RouterInFlightAtScrape);
         json.WriteEndObject();
     }

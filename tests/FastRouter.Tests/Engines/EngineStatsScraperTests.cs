@@ -183,6 +183,25 @@ public sealed class EngineStatsScraperTests : IAsyncLifetime
         Assert.InRange(metrics.Single("fastrouter_engine_stats_age_seconds", ("server", Pod.Name)), 0, 30);
     }
 
+    [Fact]
+    public async Task Engines_ShowsThePrefillWorkRates_OfTheEngineAndOfThisRouter()
+    {
+        _pod.Answer = FakeMetricsPod.Text(Queue + "vllm:prompt_tokens_total 1000\n");
+        await _scraper.ScrapeAllAsync(CancellationToken.None);
+        Assert.Contains("\"prompt_tokens_per_second\":null", System.Text.Encoding.UTF8.GetString(new EnginesEndpoint(_metrics).Render()), StringComparison.Ordinal);
+
+        _pod.Answer = FakeMetricsPod.Text(Queue + "vllm:prompt_tokens_total 3000\n");
+        Pod.CountPromptTokensSent(500);
+        await Task.Delay(50);
+        await _scraper.ScrapeAllAsync(CancellationToken.None);
+
+        using System.Text.Json.JsonDocument engines = System.Text.Json.JsonDocument.Parse(new EnginesEndpoint(_metrics).Render());
+        System.Text.Json.JsonElement pod = engines.RootElement[0];
+        Assert.Equal(Pod.Name, pod.GetProperty("url").GetString());
+        Assert.True(pod.GetProperty("engine").GetProperty("prompt_tokens_per_second").GetDouble() > 0);
+        Assert.True(pod.GetProperty("router_prompt_tokens_per_second").GetDouble() > 0);
+    }
+
     private static RouterOptions OptionsFor(Uri pod, Uri refused) => new()
     {
         StaticBackends =
