@@ -92,12 +92,20 @@ internal static class LoadTestProgram
         return summary.Requests.Succeeded == 0 ? ExitNothingSucceeded : summary.Requests.Failed > 0 ? ExitErrors : ExitOk;
     }
 
-    private static async Task<int> RunConversationsAsync(string[] args)
+    private static Task<int> RunConversationsAsync(string[] args) =>
+        RunScenarioAsync(args, ConversationCommandLine.Parse, ConversationProgram.RunAsync);
+
+    private static Task<int> RunOverloadAsync(string[] args) =>
+        RunScenarioAsync(args, OverloadCommandLine.Parse, OverloadProgram.RunAsync);
+
+    /// <summary>A scenario with its own command line: parsed (usage errors exit 2), then run until done or Ctrl+C.</summary>
+    private static async Task<int> RunScenarioAsync<TOptions>(
+        string[] args, Func<IReadOnlyList<string>, DateTimeOffset, TOptions> parse, Func<TOptions, CancellationToken, Task<int>> run)
     {
-        ConversationOptions options;
+        TOptions options;
         try
         {
-            options = ConversationCommandLine.Parse(args, DateTimeOffset.UtcNow);
+            options = parse(args, DateTimeOffset.UtcNow);
         }
         catch (CommandLineException exception)
         {
@@ -114,32 +122,7 @@ internal static class LoadTestProgram
                 stop.Cancel();
             }
         };
-        return await ConversationProgram.RunAsync(options, stop.Token).ConfigureAwait(false);
-    }
-
-    private static async Task<int> RunOverloadAsync(string[] args)
-    {
-        OverloadOptions options;
-        try
-        {
-            options = OverloadCommandLine.Parse(args, DateTimeOffset.UtcNow);
-        }
-        catch (CommandLineException exception)
-        {
-            await Console.Error.WriteLineAsync(exception.Message).ConfigureAwait(false);
-            return ExitUsage;
-        }
-
-        using var stop = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            if (!stop.IsCancellationRequested)
-            {
-                e.Cancel = true;
-                stop.Cancel();
-            }
-        };
-        return await OverloadProgram.RunAsync(options, stop.Token).ConfigureAwait(false);
+        return await run(options, stop.Token).ConfigureAwait(false);
     }
 
     private static async Task<int> ProbeAsync(LoadTestOptions options, string commandLine, CancellationToken stopToken)
