@@ -181,6 +181,7 @@ internal sealed class PodPicker
         chosen = null;
         reason = PickReason.Affinity;
         Span<double> work = eligible.Length <= StackLimit ? stackalloc double[eligible.Length] : new double[eligible.Length];
+        Span<bool> saturated = eligible.Length <= StackLimit ? stackalloc bool[eligible.Length] : new bool[eligible.Length];
         double sum = 0;
         double everySum = 0;
         int roomy = 0;
@@ -193,17 +194,14 @@ internal sealed class PodPicker
                 return false;
             }
 
-            everySum += podWork;
-            if (FlowControl.PodSaturation.IsSaturated(pod, _options, now, _load.StaleAfterTicks))
-            {
-                // Marked, not dropped: if every pod is saturated, all of them count again.
-                work[i] = -1 - podWork;
-                continue;
-            }
-
             work[i] = podWork;
-            sum += podWork;
-            roomy++;
+            everySum += podWork;
+            saturated[i] = FlowControl.PodSaturation.IsSaturated(pod, _options, now, _load.StaleAfterTicks);
+            if (!saturated[i])
+            {
+                sum += podWork;
+                roomy++;
+            }
         }
 
         // The request's own bound, between (1 + ε/2) and (1 + ε) × the mean, placed by its prefix key and its
@@ -221,18 +219,8 @@ internal sealed class PodPicker
         ulong bestWeight = 0;
         for (int i = 0; i < eligible.Length; i++)
         {
-            double podWork = work[i];
-            if (podWork < 0)
-            {
-                if (anyRoom)
-                {
-                    continue;
-                }
-
-                podWork = -1 - podWork;
-            }
-
-            if (podWork > bound)
+            // A saturated pod is skipped while another has room; if none has, they all count again.
+            if ((anyRoom && saturated[i]) || work[i] > bound)
             {
                 continue;
             }
