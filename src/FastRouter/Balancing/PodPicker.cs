@@ -215,17 +215,47 @@ internal sealed class PodPicker
         bool anyRoom = roomy > 0;
         double mean = anyRoom ? sum / roomy : everySum / eligible.Length;
         double bound = mean * (1 + ((_loadBound - 1) * (1 + place) / 2));
-        int best = -1;
-        ulong bestWeight = 0;
+        // The prefix key's first pod (a saturated one skipped while another has room; if none has, they all count
+        // again) takes the request if its work is within the request's bound.
+        int home = -1;
+        ulong homeWeight = 0;
         for (int i = 0; i < eligible.Length; i++)
         {
-            // A saturated pod is skipped while another has room; if none has, they all count again.
-            if ((anyRoom && saturated[i]) || work[i] > bound)
+            if (anyRoom && saturated[i])
             {
                 continue;
             }
 
             ulong weight = Rendezvous.Weight(affinityKey, candidates[eligible[i]].NameHash);
+            if (home < 0 || weight > homeWeight)
+            {
+                home = i;
+                homeWeight = weight;
+            }
+        }
+
+        if (work[home] <= bound)
+        {
+            chosen = candidates[eligible[home]];
+            reason = IsFirstInOrder(candidates, chosen, affinityKey, homeWeight) ? PickReason.Affinity : PickReason.Spilled;
+            return true;
+        }
+
+        // Spilled: the first pod within the bound in the conversation's own order (the prefix key's when there is
+        // none). A hot prefix's overflow then spreads evenly over the other pods, each conversation to the same one
+        // every turn, rather than filling the prefix's second pod, then its third, each to the brim: a fleet of
+        // pods at the bound beside one far below it, and a spill point at every brim where conversations move.
+        ulong spillKey = keys.Spread == 0 ? affinityKey : keys.Spread;
+        int best = -1;
+        ulong bestWeight = 0;
+        for (int i = 0; i < eligible.Length; i++)
+        {
+            if (i == home || (anyRoom && saturated[i]) || work[i] > bound)
+            {
+                continue;
+            }
+
+            ulong weight = Rendezvous.Weight(spillKey, candidates[eligible[i]].NameHash);
             if (best < 0 || weight > bestWeight)
             {
                 best = i;
@@ -240,7 +270,7 @@ internal sealed class PodPicker
         }
 
         chosen = candidates[eligible[best]];
-        reason = IsFirstInOrder(candidates, chosen, affinityKey, bestWeight) ? PickReason.Affinity : PickReason.Spilled;
+        reason = PickReason.Spilled;
         return true;
     }
 

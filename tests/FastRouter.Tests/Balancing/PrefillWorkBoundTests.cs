@@ -5,8 +5,8 @@ namespace FastRouter.Tests.Balancing;
 
 /// <summary>
 /// Prefill's load bound, on hand-made pod states: recent prefill work (prompt tokens per second, the engine's
-/// figure plus this router's own since the scrape) rather than requests in flight, a key-coherent spill order, and
-/// engines whose queue saturates them passed over.
+/// figure plus this router's own since the scrape) rather than requests in flight, a spill order every replica
+/// computes alike (the conversation's own), and engines whose queue saturates them passed over.
 /// </summary>
 public sealed class PrefillWorkBoundTests
 {
@@ -116,6 +116,45 @@ public sealed class PrefillWorkBoundTests
         Assert.NotEmpty(kept);
         Assert.NotEmpty(spilled);
         Assert.True(spilled.Max() < kept.Min(), "a conversation placed higher left while one placed lower stayed");
+    }
+
+    [Fact]
+    public void AHotPrefixsConversations_SpillOverEveryOtherPod_EachByItsOwnOrder()
+    {
+        using PickerFleet fleet = Prefill(4);
+        AllScraped(fleet, 1000);
+        ulong prefix = Key(7);
+        Backend home = fleet.Pick(prefix);
+        Backend second = fleet.Pick(prefix, out _, [home]);
+
+        // The prefix's pod far over its share: every conversation of the prefix leaves it.
+        fleet.ScrapedWork(home, 4000);
+        var perPod = new Dictionary<Backend, int>();
+        for (int i = 0; i < 300; i++)
+        {
+            ulong conversation = Key(2000 + i);
+            Backend picked = fleet.PickConversation(prefix, conversation);
+            Assert.NotSame(home, picked);
+            Assert.Same(picked, fleet.PickConversation(prefix, conversation)); // every turn to the same pod
+
+            // The conversation's own first choice among the pods left, as every replica computes it.
+            Backend expected = fleet.Pods[0];
+            foreach (Backend pod in fleet.Pods)
+            {
+                if (pod != home && (expected == home || Rendezvous.Weight(conversation, pod.NameHash) > Rendezvous.Weight(conversation, expected.NameHash)))
+                {
+                    expected = pod;
+                }
+            }
+
+            Assert.Same(expected, picked);
+            perPod[picked] = perPod.GetValueOrDefault(picked) + 1;
+        }
+
+        // Spread over the three other pods, not poured onto the prefix's second one: each near a third of 300.
+        Assert.Equal(3, perPod.Count);
+        Assert.All(perPod.Values, count => Assert.InRange(count, 70, 130));
+        Assert.True(perPod[second] < 150, "the prefix's second pod took the whole spill");
     }
 
     [Fact]
