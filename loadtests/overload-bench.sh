@@ -6,16 +6,19 @@
 #   unloaded      the light client alone at 0.5 x capacity, flow control off: the fleet's own TTFT, the reference
 #   off           2 x capacity, --flow-control off: everything goes to the engines' first-come queues
 #   on            2 x capacity, flow control on with the saturation defaults (--saturation-waiting 5)
-#   in-flight-1   2 x capacity, flow control on with --saturation-in-flight 1 (one prefill at a time per pod)
-#   in-flight-2   2 x capacity, flow control on with --saturation-in-flight 2 (one running, one queued per pod)
-#   unloaded-lif, in-flight-1-lif   the unloaded reference and in-flight-1 with --pod-selection least-in-flight
-#                 (affinity's load bound may put a request on the busy prefill pod of two while the other idles)
+#   in-flight-1   2 x capacity, flow control on with --saturation-in-flight 1 (one request at a time per pod,
+#                 decode pods included: for comparison)
+#   prefill-in-flight-1   2 x capacity, flow control on with --saturation-prefill-in-flight 1 (one prefill at a
+#                 time per prefill pod, as many streams as they come on the decode pods)
+#   prefill-in-flight-2   the same with 2 (one running, one queued per prefill pod)
+#   unloaded-lif, prefill-in-flight-1-lif   the unloaded reference and prefill-in-flight-1 with
+#                 --pod-selection least-in-flight (for comparison with another policy)
 # Writes loadtests/results/overload-<timestamp>/{results.md,<config>/summary.json,<config>/report.txt,*.log}.
 # See docs/loadtests.md ("Overload benchmark"). Usage:
 #
 #   loadtests/overload-bench.sh [--quick] [--duration SECONDS] [--out DIR]
 #
-#   --quick      20 s of arrivals per configuration instead of 60 (about 5 minutes instead of about 12)
+#   --quick      20 s of arrivals per configuration instead of 60 (about 5 minutes instead of about 13)
 #   --duration   seconds of arrivals per configuration
 #   --out DIR    output folder
 set -euo pipefail
@@ -123,9 +126,10 @@ run_config unloaded unloaded 0.5 0 --flow-control off
 run_config off unloaded 2 "$HEAVY_FACTOR" --flow-control off
 run_config on unloaded 2 "$HEAVY_FACTOR" --flow-control on
 run_config in-flight-1 unloaded 2 "$HEAVY_FACTOR" --flow-control on --saturation-in-flight 1
-run_config in-flight-2 unloaded 2 "$HEAVY_FACTOR" --flow-control on --saturation-in-flight 2
+run_config prefill-in-flight-1 unloaded 2 "$HEAVY_FACTOR" --flow-control on --saturation-prefill-in-flight 1
+run_config prefill-in-flight-2 unloaded 2 "$HEAVY_FACTOR" --flow-control on --saturation-prefill-in-flight 2
 run_config unloaded-lif unloaded-lif 0.5 0 --flow-control off --pod-selection least-in-flight
-run_config in-flight-1-lif unloaded-lif 2 "$HEAVY_FACTOR" --flow-control on --saturation-in-flight 1 --pod-selection least-in-flight
+run_config prefill-in-flight-1-lif unloaded-lif 2 "$HEAVY_FACTOR" --flow-control on --saturation-prefill-in-flight 1 --pod-selection least-in-flight
 
 # ---------------------------------------------------------------- the tables
 python3 - "$OUT/results.md" "$CAPACITY" "${ROWS[@]}" <<'PY'

@@ -67,6 +67,7 @@ internal static class FlagNames
     public const string SaturationWaiting = "--saturation-waiting";
     public const string SaturationKvCache = "--saturation-kv-cache";
     public const string SaturationInFlight = "--saturation-in-flight";
+    public const string SaturationPrefillInFlight = "--saturation-prefill-in-flight";
     public const string PriorityHeader = "--priority-header";
     public const string ClientIdHeader = "--client-id-header";
     public const string ClientMaxConcurrent = "--client-max-concurrent";

@@ -181,6 +181,13 @@ internal sealed record RouterOptions
     /// <summary>A pod is saturated when this router has this many requests in flight to it; 0 turns the check off.</summary>
     public int SaturationInFlight { get; init; }
 
+    /// <summary>
+    /// A prefill pod is saturated when this router has this many prefills in flight to it; 0 turns the check off.
+    /// Prefill pods only: a prefill engine runs a batch at a time and queues the rest first come first served, where
+    /// a high-priority request would wait behind them; a decode engine runs its streams side by side.
+    /// </summary>
+    public int SaturationPrefillInFlight { get; init; }
+
     /// <summary>The request header of a request's priority: an integer, lower sooner, as vLLM's <c>priority</c> field.</summary>
     public string PriorityHeader { get; init; } = "x-request-priority";
 

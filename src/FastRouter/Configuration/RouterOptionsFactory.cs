@@ -233,6 +233,9 @@ internal static class RouterOptionsFactory
             SaturationInFlight = Has(FlagNames.SaturationInFlight)
                 ? CommandLineValues.ParseInt(FlagNames.SaturationInFlight, Get(FlagNames.SaturationInFlight)!, 0, 1_000_000, "count")
                 : defaults.SaturationInFlight,
+            SaturationPrefillInFlight = Has(FlagNames.SaturationPrefillInFlight)
+                ? CommandLineValues.ParseInt(FlagNames.SaturationPrefillInFlight, Get(FlagNames.SaturationPrefillInFlight)!, 0, 1_000_000, "count")
+                : defaults.SaturationPrefillInFlight,
             PriorityHeader = Has(FlagNames.PriorityHeader)
                 ? CommandLineValues.ParseHeaderName(FlagNames.PriorityHeader, Get(FlagNames.PriorityHeader)!)
                 : defaults.PriorityHeader,

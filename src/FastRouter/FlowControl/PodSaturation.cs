@@ -7,7 +7,7 @@ namespace FastRouter.FlowControl;
 /// <summary>
 /// Whether one pod should get no more requests for now (--saturation-*): its engine already queues
 /// --saturation-waiting requests, or its KV cache is nearly full, by its last fresh scrape; or this router alone has
-/// --saturation-in-flight requests in flight to it. The engine's figures are what every router replica sees; the
+/// --saturation-in-flight requests in flight to it (a prefill pod: --saturation-prefill-in-flight prefills). The engine's figures are what every router replica sees; the
 /// router's own requests sent since that scrape are added to the engine's queue only when the engine was queueing
 /// already, because an engine with free batch slots runs new requests at once rather than queueing them.
 /// </summary>
@@ -16,7 +16,8 @@ internal static class PodSaturation
     public static bool IsSaturated(Backend pod, RouterOptions options, long now, long freshTicks)
     {
         int inFlight = pod.InFlight;
-        if (options.SaturationInFlight > 0 && inFlight >= options.SaturationInFlight)
+        if ((options.SaturationInFlight > 0 && inFlight >= options.SaturationInFlight)
+            || (options.SaturationPrefillInFlight > 0 && pod.Role == BackendRole.Prefill && inFlight >= options.SaturationPrefillInFlight))
         {
             return true;
         }

@@ -1,4 +1,5 @@
 using FastRouter.Configuration;
+using FastRouter.Tests.Harness;
 
 namespace FastRouter.Tests.Configuration;
 
@@ -33,6 +34,14 @@ internal static class CommandLineTestHelpers
 
     /// <summary>The minimal valid line plus <paramref name="extra"/>.</summary>
     public static CommandLineResult ParseWith(params string[] extra) => Parse([.. MinimalArgs, .. extra]);
+
+    /// <summary>The Default column of <paramref name="flag"/>'s row in docs/command-line.md, without backticks.</summary>
+    public static string DocumentedDefault(string flag)
+    {
+        string[] lines = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "docs", "command-line.md"));
+        string row = Assert.Single(lines, l => l.StartsWith("| `" + flag, StringComparison.Ordinal) && (l[("| `" + flag).Length] is ' ' or '`'));
+        return row.Split('|')[2].Trim().Trim('`');
+    }
 
     public static RouterOptions AssertRuns(CommandLineResult result)
     {

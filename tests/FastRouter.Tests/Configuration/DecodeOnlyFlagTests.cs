@@ -1,6 +1,5 @@
 using System.Globalization;
 using FastRouter.Configuration;
-using FastRouter.Tests.Harness;
 using static FastRouter.Tests.Configuration.CommandLineTestHelpers;
 
 namespace FastRouter.Tests.Configuration;
@@ -65,13 +64,5 @@ public sealed class DecodeOnlyFlagTests
     {
         AssertFails(ParseWith("--decode-only-without-prefill", "--decode-only-without-prefill"), "--decode-only-without-prefill", "more than once");
         AssertFails(ParseWith("--decode-only-below-tokens", "10", "--decode-only-below-tokens", "10"), "--decode-only-below-tokens", "more than once");
-    }
-
-    /// <summary>The Default column of <paramref name="flag"/>'s row in docs/command-line.md, without backticks.</summary>
-    private static string DocumentedDefault(string flag)
-    {
-        string[] lines = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "docs", "command-line.md"));
-        string row = Assert.Single(lines, l => l.StartsWith("| `" + flag, StringComparison.Ordinal) && (l[("| `" + flag).Length] is ' ' or '`'));
-        return row.Split('|')[2].Trim().Trim('`');
     }
 }

@@ -43,6 +43,35 @@ public sealed class PrefillLegDispatchTests
         Assert.Equal(200, (int)stream.StatusCode);
     }
 
+    [Fact]
+    public async Task The_prefill_in_flight_limit_holds_the_prefill_pod_and_never_the_decode_pod_its_streams_run_on()
+    {
+        // One prefill pod at 100 tokens/s and ONE decode pod: --saturation-in-flight 1 would hold B until A's stream
+        // ended; --saturation-prefill-in-flight 1 holds it only for A's prefill.
+        await using RouterTestHarness harness = await RouterTestHarness.StartAsync(
+            [new SimulatorOptions { Role = SimulatorRole.Prefill, CacheBlocks = 1024, PrefillTokensPerSecond = 100 }],
+            [new SimulatorOptions { Role = SimulatorRole.Decode, InterTokenLatency = TimeSpan.FromMilliseconds(20) }],
+            o => o with { FlowControl = true, SaturationPrefillInFlight = 1 },
+            time: new ManualTimeProvider());
+        FlowController flow = harness.Services.GetRequiredService<FlowController>();
+        FlowQueue queue = flow.QueueFor(RequestBodies.Model).Queue;
+
+        Task<HttpResponseMessage> first = SendAsync(harness, RequestBodies.Completion(1000, stream: true, prompt: new string('a', 400)));
+        Assert.True(await Eventually.TrueAsync(() => harness.Prefill[0].ReceivedRequests.Count(r => r.Path == "/v1/completions") == 1), "A never reached the prefill pod");
+        Task<HttpResponseMessage> second = SendAsync(harness, RequestBodies.Completion(2, prompt: "second"));
+        Assert.True(await Eventually.TrueAsync(() => queue.Count == 1), "B did not wait for the prefill pod");
+
+        Task done = await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.True(done == second, "the decode pod streaming A held B: the prefill limit counted decode streams");
+        using HttpResponseMessage answer = await second;
+        Assert.Equal(200, (int)answer.StatusCode);
+        Assert.Contains(harness.Decode[0].ReceivedRequests, r => Encoding.UTF8.GetString(r.Body).Contains("second", StringComparison.Ordinal));
+        Assert.False(flow.IsSaturated(harness.Services.GetRequiredService<FastRouter.Discovery.IBackendDiscovery>().Current.AnyModel.Decode[0]));
+
+        using HttpResponseMessage stream = await first;
+        Assert.Equal(200, (int)stream.StatusCode);
+    }
+
     private static Task<HttpResponseMessage> SendAsync(RouterTestHarness harness, string body) =>
         harness.Client.SendAsync(
             new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") },
