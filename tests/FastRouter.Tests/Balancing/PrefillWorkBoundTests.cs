@@ -228,6 +228,43 @@ public sealed class PrefillWorkBoundTests
         Assert.Equal(PickReason.Spilled, reason);
     }
 
+    [Fact]
+    public void TwoRouters_GivenTheSameEngineFigures_MakeTheSamePrefillChoices_SpillsIncluded()
+    {
+        using var one = new PickerFleet(5, seed: 1, role: BackendRole.Prefill);
+        using var two = new PickerFleet(5, seed: 2, reversed: true, role: BackendRole.Prefill);
+        Assert.NotEqual(one.Pods[0].Name, two.Pods[0].Name);
+
+        // The same scrape in both (as every replica reads it): one pod over any request's bound, one slightly over
+        // its share (some conversations stay, some leave), one saturated by its engine's queue.
+        double[] work = [1000, 2600, 1250, 900, 700];
+        for (int n = 0; n < work.Length; n++)
+        {
+            string name = "http://10.0.0." + (n + 1) + ":8000";
+            one.ScrapedWork(one.Named(name), work[n], waiting: n == 3 ? 8 : 0);
+            two.ScrapedWork(two.Named(name), work[n], waiting: n == 3 ? 8 : 0);
+        }
+
+        var reasons = new HashSet<PickReason>();
+        var chosen = new HashSet<string>();
+        for (int i = 0; i < 400; i++)
+        {
+            ulong prefix = Key(i % 40);
+            ulong conversation = Key(5000 + i);
+            Backend a = one.Picker.Pick(one.Pods, ref one.RoundRobin, null, new PickKeys(prefix, conversation), out PickReason reasonA)!;
+            Backend b = two.Picker.Pick(two.Pods, ref two.RoundRobin, null, new PickKeys(prefix, conversation), out PickReason reasonB)!;
+            Assert.Equal(a.Name, b.Name);
+            Assert.Equal(reasonA, reasonB);
+            reasons.Add(reasonA);
+            chosen.Add(a.Name);
+        }
+
+        // The agreement covers both kinds of choice, and neither router sent anything to the queueing pod.
+        Assert.Contains(PickReason.Affinity, reasons);
+        Assert.Contains(PickReason.Spilled, reasons);
+        Assert.DoesNotContain("http://10.0.0.4:8000", chosen);
+    }
+
     private static bool RanksFirst(PickerFleet fleet, ulong key, Backend pod)
     {
         ulong weight = Rendezvous.Weight(key, pod.NameHash);
