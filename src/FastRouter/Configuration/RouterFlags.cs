@@ -106,7 +106,7 @@ internal static class RouterFlags
             "How a pod of a role is picked: rendezvous hashing of the prompt's prefix (or --session-key) under --load-bound; power of two choices on engine load plus this router's requests, or on requests in flight; or each in turn. See docs/routing.md.",
             "affinity"),
         new(FlagNames.LoadBound, "EPSILON", FlagGroup.FastRouter,
-            "With affinity, a pod takes a request only while its load stays within (1 + EPSILON) x its role's mean; the rest spills down the key's order (0.01-10).",
+            "With affinity, a pod takes a request only while its load stays within (1 + EPSILON) x its role's mean; the rest spills down the key's order (prefill: the conversation's) (0.01-10).",
             Defaults.LoadBound.ToString(CultureInfo.InvariantCulture)),
         new(FlagNames.SessionKey, "HEADER", FlagGroup.ProductionStack,
             "Request header whose value, when present, is the affinity key: requests with the same value stick to the same prefill and decode pods (under --load-bound).",

@@ -113,7 +113,7 @@ internal sealed record RouterOptions
 
     /// <summary>
     /// --load-bound ε: under affinity, a pod takes a request only while its load stays within (1 + ε)× its role's mean;
-    /// the overflow goes to the next pod in the key's order.
+    /// the overflow goes to the next pod in the key's order (a prefill request's: in its conversation's order).
     /// </summary>
     public double LoadBound { get; init; } = 0.25;
 
