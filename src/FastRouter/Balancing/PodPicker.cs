@@ -165,10 +165,10 @@ internal sealed class PodPicker
     }
 
     /// <summary>
-    /// Prefill's bound, on work rather than requests: the first pod in the key's rendezvous order that is not
-    /// saturated by its engine's queue (--saturation-*) and whose recent prefill work (<see cref="LoadEstimate.WorkOf"/>,
-    /// prompt tokens per second) is at most the request's bound, between (1 + ε/2) and (1 + ε) × the mean of the pods
-    /// not saturated. A prefill served from cache is short, so the requests in flight to a busy prefill pod are mostly
+    /// Prefill's bound, on work rather than requests: the prefix key's first pod not saturated by its engine's queue
+    /// (--saturation-*) if its recent prefill work (<see cref="LoadEstimate.WorkOf"/>, prompt tokens per second) is at
+    /// most the request's bound, between (1 + ε/2) and (1 + ε) × the mean of the pods not saturated; otherwise the
+    /// first pod within that bound in the conversation key's order. A prefill served from cache is short, so the requests in flight to a busy prefill pod are mostly
     /// 0 or 1 and a bound on them spills nearly at random; the tokens a pod is asked for over some seconds are its
     /// share of the role's traffic. The least loaded pod is never above the mean, so some pod always passes. False
     /// when some pod has no work figure yet (its first scrape, an engine without the counter): the request bound
