@@ -26,13 +26,8 @@ public sealed class PrefillLegDispatchTests
             time: new ManualTimeProvider());
         FlowQueue queue = harness.Services.GetRequiredService<FlowController>().QueueFor(RequestBodies.Model).Queue;
 
-        // A: a 1 s prefill, then 1,000 tokens, 20 s of decode.
-        Task<HttpResponseMessage> first = SendAsync(harness, RequestBodies.Completion(1000, stream: true, prompt: new string('a', 400)));
-        Assert.True(await Eventually.TrueAsync(() => harness.Prefill[0].ReceivedRequests.Count(r => r.Path == "/v1/completions") == 1), "A never reached the prefill pod");
-        Task<HttpResponseMessage> second = SendAsync(harness, RequestBodies.Completion(2, prompt: "second"));
-        Assert.True(await Eventually.TrueAsync(() => queue.Count == 1), "B did not wait for the prefill pod");
-
         // B is answered once A's prefill is done (about 1 s), long before A's stream ends (about 21 s).
+        (Task<HttpResponseMessage> first, Task<HttpResponseMessage> second) = await LongStreamThenQueuedAsync(harness, queue);
         Task done = await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(10)));
         Assert.True(done == second, "B waited for A's whole request, not for its prefill leg");
         using HttpResponseMessage answer = await second;
@@ -56,11 +51,7 @@ public sealed class PrefillLegDispatchTests
         FlowController flow = harness.Services.GetRequiredService<FlowController>();
         FlowQueue queue = flow.QueueFor(RequestBodies.Model).Queue;
 
-        Task<HttpResponseMessage> first = SendAsync(harness, RequestBodies.Completion(1000, stream: true, prompt: new string('a', 400)));
-        Assert.True(await Eventually.TrueAsync(() => harness.Prefill[0].ReceivedRequests.Count(r => r.Path == "/v1/completions") == 1), "A never reached the prefill pod");
-        Task<HttpResponseMessage> second = SendAsync(harness, RequestBodies.Completion(2, prompt: "second"));
-        Assert.True(await Eventually.TrueAsync(() => queue.Count == 1), "B did not wait for the prefill pod");
-
+        (Task<HttpResponseMessage> first, Task<HttpResponseMessage> second) = await LongStreamThenQueuedAsync(harness, queue);
         Task done = await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(10)));
         Assert.True(done == second, "the decode pod streaming A held B: the prefill limit counted decode streams");
         using HttpResponseMessage answer = await second;
@@ -70,6 +61,19 @@ public sealed class PrefillLegDispatchTests
 
         using HttpResponseMessage stream = await first;
         Assert.Equal(200, (int)stream.StatusCode);
+    }
+
+    /// <summary>
+    /// A: a 1 s prefill (400 bytes at 100 tokens/s), then 1,000 tokens, 20 s of decode; once A holds the prefill pod,
+    /// B (short), which must wait in the router's queue.
+    /// </summary>
+    private static async Task<(Task<HttpResponseMessage> First, Task<HttpResponseMessage> Second)> LongStreamThenQueuedAsync(RouterTestHarness harness, FlowQueue queue)
+    {
+        Task<HttpResponseMessage> first = SendAsync(harness, RequestBodies.Completion(1000, stream: true, prompt: new string('a', 400)));
+        Assert.True(await Eventually.TrueAsync(() => harness.Prefill[0].ReceivedRequests.Count(r => r.Path == "/v1/completions") == 1), "A never reached the prefill pod");
+        Task<HttpResponseMessage> second = SendAsync(harness, RequestBodies.Completion(2, prompt: "second"));
+        Assert.True(await Eventually.TrueAsync(() => queue.Count == 1), "B did not wait for the prefill pod");
+        return (first, second);
     }
 
     private static Task<HttpResponseMessage> SendAsync(RouterTestHarness harness, string body) =>
