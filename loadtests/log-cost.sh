@@ -96,9 +96,13 @@ load_one() {
     wrk -t1 -c32 -d"$2"s -s "$WRK_LUA" "http://127.0.0.1:$1/v1/chat/completions" >"$OUT/$3.txt" 2>&1 || true
   fi
 }
-requests_of() { # output-name
-  if [[ -n $RATE ]]; then jq -r '.requests.sent_including_warmup' "$OUT/$1/summary.json"; else awk '/requests in/ { print $1 }' "$OUT/$1.txt"; fi
+requests_of() { # output-name: the requests answered 2xx
+  if [[ -n $RATE ]]; then jq -r '.requests.succeeded' "$OUT/$1/summary.json"; else wrk_answered "$OUT/$1.txt"; fi
 }
+failed_of() { # output-name
+  if [[ -n $RATE ]]; then jq -r '.requests.failed' "$OUT/$1/summary.json"; else wrk_failed "$OUT/$1.txt"; fi
+}
+FAILED=0
 
 say "warm-up: both routers under load for 3 s"
 load_one "$INFO_PORT" 3 warmup-info &
@@ -116,6 +120,7 @@ for r in $(seq 1 "$ROUNDS"); do
   i1=$(cpu_ticks "$INFO_PID"); w1=$(cpu_ticks "$WARN_PID")
   ni=$(requests_of "r$r-info")
   nw=$(requests_of "r$r-warning")
+  FAILED=$((FAILED + $(failed_of "r$r-info") + $(failed_of "r$r-warning")))
   ui=$(awk -v t=$((i1 - i0)) -v k="$TCK" -v n="$ni" 'BEGIN { printf "%.2f", t * 1e6 / k / n }')
   uw=$(awk -v t=$((w1 - w0)) -v k="$TCK" -v n="$nw" 'BEGIN { printf "%.2f", t * 1e6 / k / n }')
   d=$(awk -v a="$ui" -v b="$uw" 'BEGIN { printf "%.2f", a - b }')
@@ -127,3 +132,7 @@ if [[ -f $LOG_TO ]]; then
   say "info router wrote $lines 'Orchestrated request completed' lines ($(wc -c <"$LOG_TO") bytes of log)"
 fi
 say "median of per-round differences (info - warning): $(median "${diffs[@]}") µs of router CPU per request over $ROUNDS rounds"
+if ((FAILED > 0)); then
+  say "FAILED: $FAILED requests were not answered 2xx (see $OUT/r*-*.txt and the router logs): the figures above are not the log's cost"
+  exit 1
+fi

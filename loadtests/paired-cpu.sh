@@ -98,9 +98,7 @@ say "A: ${A_FLAGS:-(defaults)}; B: ${B_FLAGS:-(defaults)}; $ROUNDS rounds of ${S
 load_one() { # port seconds output-name
   wrk -t1 -c32 -d"$2"s -s "$WRK_LUA" "http://127.0.0.1:$1$PATH_OF_BODY" >"$OUT/$3.txt" 2>&1 || true
 }
-# The requests answered 2xx: a router answering errors is not doing the work measured.
-requests_of() { awk '/requests in/ { n = $1 } /Non-2xx/ { f = $NF } END { print n - f }' "$OUT/$1.txt"; }
-failed_of() { awk '/Non-2xx/ { f = $NF } END { print f + 0 }' "$OUT/$1.txt"; }
+requests_of() { wrk_answered "$OUT/$1.txt"; }
 FAILED=0
 
 say "warm-up: both routers under load for 3 s"
@@ -123,7 +121,7 @@ for r in $(seq 1 "$ROUNDS"); do
   a1=$(cpu_ticks "$A_PID"); b1=$(cpu_ticks "$B_PID")
   na=$(requests_of "r$r-a")
   nb=$(requests_of "r$r-b")
-  FAILED=$((FAILED + $(failed_of "r$r-a") + $(failed_of "r$r-b")))
+  FAILED=$((FAILED + $(wrk_failed "$OUT/r$r-a.txt") + $(wrk_failed "$OUT/r$r-b.txt")))
   ua=$(awk -v t=$((a1 - a0)) -v k="$TCK" -v n="$na" 'BEGIN { printf "%.2f", t * 1e6 / k / n }')
   ub=$(awk -v t=$((b1 - b0)) -v k="$TCK" -v n="$nb" 'BEGIN { printf "%.2f", t * 1e6 / k / n }')
   d=$(awk -v a="$ua" -v b="$ub" 'BEGIN { printf "%.2f", a - b }')
