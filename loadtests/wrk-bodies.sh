@@ -1,6 +1,6 @@
 # Sourced by bench.sh, method-order.sh, paired-cpu.sh and log-cost.sh: the request bodies wrk sends, so the load the
-# hot-method order is profiled under (method-order.sh) is the load bench.sh measures; and how to read wrk's counts. The load generator's default chat body: a 128-token prompt,
-# max_tokens 64.
+# hot-method order is profiled under (method-order.sh) is the load bench.sh measures, and how to read wrk's counts.
+# The load generator's default chat body: a 128-token prompt, max_tokens 64.
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
 WRK_PROMPT=$(printf 'lorem ipsum dolor sit amet %.0s' {1..19})

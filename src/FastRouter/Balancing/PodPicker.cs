@@ -168,9 +168,9 @@ internal sealed class PodPicker
     /// Prefill's bound, on work rather than requests: the prefix key's first pod not saturated by its engine's queue
     /// (--saturation-*) if its recent prefill work (<see cref="LoadEstimate.WorkOf"/>, prompt tokens per second) is at
     /// most the request's bound, between (1 + ε/2) and (1 + ε) × the mean of the pods not saturated; otherwise the
-    /// first pod within that bound in the conversation key's order. A prefill served from cache is short, so the requests in flight to a busy prefill pod are mostly
-    /// 0 or 1 and a bound on them spills nearly at random; the tokens a pod is asked for over some seconds are its
-    /// share of the role's traffic. The least loaded pod is never above the mean, so some pod always passes. False
+    /// first pod within that bound in the conversation key's order. A prefill served from cache is short, so the
+    /// requests in flight to a busy prefill pod are mostly 0 or 1 and a bound on them spills nearly at random; the
+    /// tokens a pod is asked for over some seconds are its share of the role's traffic. The least loaded pod is never above the mean, so some pod always passes. False
     /// when some pod has no work figure yet (its first scrape, an engine without the counter): the request bound
     /// decides instead.
     /// </summary>
@@ -185,6 +185,13 @@ internal sealed class PodPicker
         double sum = 0;
         double everySum = 0;
         int roomy = 0;
+
+        // The prefix key's first pod among those not saturated, and among all (if every pod is saturated, they all
+        // count again), found in the same pass.
+        int home = -1;
+        int homeOfAll = -1;
+        ulong homeWeight = 0;
+        ulong homeOfAllWeight = 0;
         for (int i = 0; i < eligible.Length; i++)
         {
             Backend pod = candidates[eligible[i]];
@@ -197,10 +204,22 @@ internal sealed class PodPicker
             work[i] = podWork;
             everySum += podWork;
             saturated[i] = FlowControl.PodSaturation.IsSaturated(pod, _options, now, _load.StaleAfterTicks);
+            ulong weight = Rendezvous.Weight(affinityKey, pod.NameHash);
+            if (homeOfAll < 0 || weight > homeOfAllWeight)
+            {
+                homeOfAll = i;
+                homeOfAllWeight = weight;
+            }
+
             if (!saturated[i])
             {
                 sum += podWork;
                 roomy++;
+                if (home < 0 || weight > homeWeight)
+                {
+                    home = i;
+                    homeWeight = weight;
+                }
             }
         }
 
@@ -215,25 +234,13 @@ internal sealed class PodPicker
         bool anyRoom = roomy > 0;
         double mean = anyRoom ? sum / roomy : everySum / eligible.Length;
         double bound = mean * (1 + ((_loadBound - 1) * (1 + place) / 2));
-        // The prefix key's first pod (a saturated one skipped while another has room; if none has, they all count
-        // again) takes the request if its work is within the request's bound.
-        int home = -1;
-        ulong homeWeight = 0;
-        for (int i = 0; i < eligible.Length; i++)
+        if (!anyRoom)
         {
-            if (anyRoom && saturated[i])
-            {
-                continue;
-            }
-
-            ulong weight = Rendezvous.Weight(affinityKey, candidates[eligible[i]].NameHash);
-            if (home < 0 || weight > homeWeight)
-            {
-                home = i;
-                homeWeight = weight;
-            }
+            home = homeOfAll;
+            homeWeight = homeOfAllWeight;
         }
 
+        // The prefix key's first pod takes the request if its work is within the request's bound.
         if (work[home] <= bound)
         {
             chosen = candidates[eligible[home]];

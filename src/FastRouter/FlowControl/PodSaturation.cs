@@ -7,9 +7,10 @@ namespace FastRouter.FlowControl;
 /// <summary>
 /// Whether one pod should get no more requests for now (--saturation-*): its engine already queues
 /// --saturation-waiting requests, or its KV cache is nearly full, by its last fresh scrape; or this router alone has
-/// --saturation-in-flight requests in flight to it (a prefill pod: --saturation-prefill-in-flight prefills). The engine's figures are what every router replica sees; the
-/// router's own requests sent since that scrape are added to the engine's queue only when the engine was queueing
-/// already, because an engine with free batch slots runs new requests at once rather than queueing them.
+/// --saturation-in-flight requests in flight to it (a prefill pod: also --saturation-prefill-in-flight prefills).
+/// The engine's figures are what every router replica sees; the router's own requests sent since that scrape are
+/// added to the engine's queue only when the engine was queueing already, because an engine with free batch slots
+/// runs new requests at once rather than queueing them.
 /// </summary>
 internal static class PodSaturation
 {
