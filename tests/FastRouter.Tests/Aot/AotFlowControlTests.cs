@@ -75,22 +75,8 @@ public sealed class AotFlowControlTests(AotBinaryFixture fixture)
         return waiting;
     }
 
-    private static Task<HttpResponseMessage> SendAsync(HttpClient client, string prompt, bool stream = false, int maxTokens = 2, string? queueTimeout = null, string? requestId = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
-        {
-            Content = new StringContent(RequestBodies.Completion(maxTokens, stream, prompt), Encoding.UTF8, "application/json"),
-        };
-        if (queueTimeout is not null)
-        {
-            request.Headers.TryAddWithoutValidation("x-request-queue-timeout", queueTimeout);
-        }
-
-        if (requestId is not null)
-        {
-            request.Headers.TryAddWithoutValidation("X-Request-Id", requestId);
-        }
-
-        return client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-    }
+    private static Task<HttpResponseMessage> SendAsync(HttpClient client, string prompt, bool stream = false, int maxTokens = 2, string? queueTimeout = null, string? requestId = null) =>
+        client.SendAsync(
+            QueueableRequest.Completion(prompt, stream, maxTokens, queueTimeout: queueTimeout, requestId: requestId),
+            HttpCompletionOption.ResponseHeadersRead);
 }

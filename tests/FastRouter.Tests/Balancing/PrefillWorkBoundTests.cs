@@ -125,7 +125,6 @@ public sealed class PrefillWorkBoundTests
         AllScraped(fleet, 1000);
         ulong prefix = Key(7);
         Backend home = fleet.Pick(prefix);
-        Backend second = fleet.Pick(prefix, out _, [home]);
 
         // The prefix's pod far over its share: every conversation of the prefix leaves it.
         fleet.ScrapedWork(home, 4000);
@@ -154,7 +153,6 @@ public sealed class PrefillWorkBoundTests
         // Spread over the three other pods, not poured onto the prefix's second one: each near a third of 300.
         Assert.Equal(3, perPod.Count);
         Assert.All(perPod.Values, count => Assert.InRange(count, 70, 130));
-        Assert.True(perPod[second] < 150, "the prefix's second pod took the whole spill");
     }
 
     [Fact]

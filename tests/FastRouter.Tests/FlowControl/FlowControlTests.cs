@@ -255,29 +255,11 @@ public sealed class FlowControlTests
         string? priority = null,
         string? client = null,
         string? queueTimeout = null,
-        CancellationToken cancel = default)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
-        {
-            Content = new StringContent(RequestBodies.Completion(maxTokens, stream, prompt), Encoding.UTF8, "application/json"),
-        };
-        if (priority is not null)
-        {
-            request.Headers.TryAddWithoutValidation("x-request-priority", priority);
-        }
-
-        if (client is not null)
-        {
-            request.Headers.TryAddWithoutValidation("Authorization", client);
-        }
-
-        if (queueTimeout is not null)
-        {
-            request.Headers.TryAddWithoutValidation("x-request-queue-timeout", queueTimeout);
-        }
-
-        return harness.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel);
-    }
+        CancellationToken cancel = default) =>
+        harness.Client.SendAsync(
+            QueueableRequest.Completion(prompt, stream, maxTokens, priority, client, queueTimeout),
+            HttpCompletionOption.ResponseHeadersRead,
+            cancel);
 
     private static int DecodeCalls(RouterTestHarness harness) => Fleet.Calls(harness.Decode[0]);
 

@@ -69,15 +69,13 @@ public sealed class PrefillLegDispatchTests
     /// </summary>
     private static async Task<(Task<HttpResponseMessage> First, Task<HttpResponseMessage> Second)> LongStreamThenQueuedAsync(RouterTestHarness harness, FlowQueue queue)
     {
-        Task<HttpResponseMessage> first = SendAsync(harness, RequestBodies.Completion(1000, stream: true, prompt: new string('a', 400)));
+        Task<HttpResponseMessage> first = SendAsync(harness, QueueableRequest.Completion(new string('a', 400), stream: true, maxTokens: 1000));
         Assert.True(await Eventually.TrueAsync(() => harness.Prefill[0].ReceivedRequests.Count(r => r.Path == "/v1/completions") == 1), "A never reached the prefill pod");
-        Task<HttpResponseMessage> second = SendAsync(harness, RequestBodies.Completion(2, prompt: "second"));
+        Task<HttpResponseMessage> second = SendAsync(harness, QueueableRequest.Completion("second"));
         Assert.True(await Eventually.TrueAsync(() => queue.Count == 1), "B did not wait for the prefill pod");
         return (first, second);
     }
 
-    private static Task<HttpResponseMessage> SendAsync(RouterTestHarness harness, string body) =>
-        harness.Client.SendAsync(
-            new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") },
-            HttpCompletionOption.ResponseHeadersRead);
+    private static Task<HttpResponseMessage> SendAsync(RouterTestHarness harness, HttpRequestMessage request) =>
+        harness.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
 }
